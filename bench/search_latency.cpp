@@ -1,0 +1,66 @@
+// Sequential latency of GET requests over one keep-alive connection: the
+// figure a single user feels. Usage:
+//   kb-bench-search --url http://127.0.0.1:8080 --queries FILE [--path /api/v1/search]
+//                   [--param q] [--rounds N] [--token TOKEN]
+// Prints requests, errors, req/s, p50, p90, p99, p99.9 and max in ms.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+
+int main(int argc, char** argv) {
+  std::string url = "http://127.0.0.1:8080", queries_file, path = "/api/v1/search", param = "q", token, extra;
+  int rounds = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i], v = argv[i + 1];
+    if (a == "--url") url = v;
+    else if (a == "--queries") queries_file = v;
+    else if (a == "--path") path = v;
+    else if (a == "--param") param = v;
+    else if (a == "--rounds") rounds = std::stoi(v);
+    else if (a == "--token") token = v;
+    else if (a == "--extra") extra = v;
+    else {
+      std::cerr << "unknown argument " << a << '\n';
+      return 2;
+    }
+  }
+  std::ifstream in(queries_file);
+  std::vector<std::string> queries;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) queries.push_back(line);
+  }
+  if (queries.empty()) {
+    std::cerr << "no queries in '" << queries_file << "'\n";
+    return 2;
+  }
+  httplib::Client client(url);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  // Warm up: one pass, not measured.
+  for (const auto& q : queries) client.Get(path + "?" + param + "=" + httplib::detail::encode_query_param(q) + extra, headers);
+  std::vector<double> ms;
+  size_t errors = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int r = 0; r < rounds; ++r) {
+    for (const auto& q : queries) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto res = client.Get(path + "?" + param + "=" + httplib::detail::encode_query_param(q) + extra, headers);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      if (!res || res->status != 200) ++errors;
+    }
+  }
+  const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
+  std::printf("requests %zu errors %zu req/s %.0f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f ms\n", ms.size(),
+              errors, static_cast<double>(ms.size()) / total_s, pct(0.5), pct(0.9), pct(0.99), pct(0.999), ms.back());
+  return errors ? 1 : 0;
+}

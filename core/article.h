@@ -1,0 +1,57 @@
+// The content model (DESIGN.md "Content model"): one article per Markdown file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace kb {
+
+enum class Audience { kPublic, kInternal };
+
+const char* to_string(Audience a);
+
+// A part of an article that starts at a heading (or the intro before the
+// first heading: empty title and anchor). `text` is plain text for indexing and
+// snippets: no markup, link targets dropped, image alt text kept.
+struct Section {
+  std::string title;
+  std::string anchor;
+  int level = 0;  // heading level 1..6; 0 for the intro
+  std::string text;
+};
+
+// What a file's front matter says. Unset optional keys are empty.
+struct Metadata {
+  std::string title;
+  std::string slug;
+  std::string lang;
+  std::string category;
+  std::vector<std::string> tags;
+  std::string summary;
+  Audience audience = Audience::kPublic;
+  bool draft = false;
+  std::string updated;   // YYYY-MM-DD
+  std::string verified;  // YYYY-MM-DD
+  std::string expires;   // YYYY-MM-DD
+  std::vector<std::string> aliases;
+  std::string translation_of;
+  nlohmann::json extra = nlohmann::json::object();  // unknown keys, kept verbatim
+};
+
+// A parsed, rendered article ready for the catalog and the full-text index.
+struct Article {
+  int64_t id = 0;    // catalog row id; stable while the file keeps its path
+  std::string path;  // source file relative to the content folder, '/'-separated
+  Metadata meta;
+  std::string html;  // safe HTML of the body (cmark-gfm, raw HTML omitted)
+  std::vector<Section> sections;
+  std::string content_hash;  // sha256 of the file bytes
+
+  // Visible to the public help page and API: public audience and not a draft.
+  bool is_public() const { return meta.audience == Audience::kPublic && !meta.draft; }
+};
+
+}  // namespace kb

@@ -1,0 +1,229 @@
+#include "core/catalog.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/schema.h"
+
+namespace kb {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kArticleColumns =
+    "id, path, slug, title, lang, category, tags, summary, audience, draft, updated, verified, expires, "
+    "aliases, translation_of, extra, html, sections, content_hash";
+
+json sections_to_json(const std::vector<Section>& sections) {
+  json arr = json::array();
+  for (const auto& s : sections) {
+    arr.push_back({{"title", s.title}, {"anchor", s.anchor}, {"level", s.level}, {"text", s.text}});
+  }
+  return arr;
+}
+
+std::vector<Section> sections_from_json(const std::string& text) {
+  std::vector<Section> out;
+  json arr = json::parse(text, nullptr, false);
+  if (!arr.is_array()) return out;
+  for (const auto& s : arr) {
+    out.push_back({s.value("title", ""), s.value("anchor", ""), s.value("level", 0), s.value("text", "")});
+  }
+  return out;
+}
+
+std::vector<std::string> strings_from_json(const std::string& text) {
+  std::vector<std::string> out;
+  json arr = json::parse(text, nullptr, false);
+  if (!arr.is_array()) return out;
+  for (const auto& s : arr) {
+    if (s.is_string()) out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
+Article article_from_row(const Statement& st) {
+  Article a;
+  a.id = st.integer(0);
+  a.path = st.text(1);
+  a.meta.slug = st.text(2);
+  a.meta.title = st.text(3);
+  a.meta.lang = st.text(4);
+  a.meta.category = st.text(5);
+  a.meta.tags = strings_from_json(st.text(6));
+  a.meta.summary = st.text(7);
+  a.meta.audience = st.text(8) == "internal" ? Audience::kInternal : Audience::kPublic;
+  a.meta.draft = st.integer(9) != 0;
+  a.meta.updated = st.text(10);
+  a.meta.verified = st.text(11);
+  a.meta.expires = st.text(12);
+  a.meta.aliases = strings_from_json(st.text(13));
+  a.meta.translation_of = st.text(14);
+  a.meta.extra = json::parse(st.text(15), nullptr, false);
+  if (a.meta.extra.is_discarded()) a.meta.extra = json::object();
+  a.html = st.text(16);
+  a.sections = sections_from_json(st.text(17));
+  a.content_hash = st.text(18);
+  return a;
+}
+
+// SQL condition for what a visibility may see.
+const char* visible_clause(Visibility v) {
+  return v == Visibility::kAgent ? "1" : "audience = 'public' AND draft = 0";
+}
+
+ArticleSummary summary_from_row(const Statement& st) {
+  ArticleSummary s;
+  s.id = st.integer(0);
+  s.slug = st.text(1);
+  s.path = st.text(2);
+  s.title = st.text(3);
+  s.lang = st.text(4);
+  s.category = st.text(5);
+  s.summary = st.text(6);
+  s.updated = st.text(7);
+  s.translation_of = st.text(8);
+  s.is_public = st.integer(9) != 0;
+  return s;
+}
+
+constexpr const char* kSummaryColumns =
+    "id, slug, path, title, lang, category, summary, updated, translation_of, "
+    "(audience = 'public' AND draft = 0)";
+
+}  // namespace
+
+Catalog::Catalog(const std::string& path, SqliteDb::Mode mode) : db_(path, mode) {}
+
+void Catalog::create_schema() {
+  db_.exec(R"sql(
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS articles (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      path TEXT NOT NULL UNIQUE,
+      slug TEXT NOT NULL UNIQUE,
+      title TEXT NOT NULL,
+      lang TEXT NOT NULL,
+      category TEXT NOT NULL DEFAULT '',
+      tags TEXT NOT NULL DEFAULT '[]',
+      summary TEXT NOT NULL DEFAULT '',
+      audience TEXT NOT NULL CHECK (audience IN ('public', 'internal')),
+      draft INTEGER NOT NULL DEFAULT 0,
+      updated TEXT NOT NULL DEFAULT '',
+      verified TEXT NOT NULL DEFAULT '',
+      expires TEXT NOT NULL DEFAULT '',
+      aliases TEXT NOT NULL DEFAULT '[]',
+      translation_of TEXT NOT NULL DEFAULT '',
+      extra TEXT NOT NULL DEFAULT '{}',
+      html TEXT NOT NULL,
+      sections TEXT NOT NULL,
+      content_hash TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS articles_translation ON articles(translation_of);
+  )sql");
+  if (!get_meta("schema_version")) set_meta("schema_version", std::to_string(schema::kSchemaVersion));
+}
+
+int Catalog::schema_version() {
+  auto v = get_meta("schema_version");
+  return v ? std::atoi(v->c_str()) : 0;
+}
+
+std::vector<CatalogEntry> Catalog::entries() {
+  std::vector<CatalogEntry> out;
+  auto st = db_.prepare("SELECT id, path, slug, content_hash, aliases FROM articles ORDER BY path");
+  while (st.step()) {
+    out.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), strings_from_json(st.text(4))});
+  }
+  return out;
+}
+
+void Catalog::put(Article& a) {
+  const Metadata& m = a.meta;
+  auto st = db_.prepare(
+      "INSERT INTO articles (path, slug, title, lang, category, tags, summary, audience, draft, updated, verified, "
+      "expires, aliases, translation_of, extra, html, sections, content_hash) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+      "ON CONFLICT(path) DO UPDATE SET slug = ?2, title = ?3, lang = ?4, category = ?5, tags = ?6, summary = ?7, "
+      "audience = ?8, draft = ?9, updated = ?10, verified = ?11, expires = ?12, aliases = ?13, "
+      "translation_of = ?14, extra = ?15, html = ?16, sections = ?17, content_hash = ?18 "
+      "RETURNING id");
+  st.bind(1, a.path).bind(2, m.slug).bind(3, m.title).bind(4, m.lang).bind(5, m.category);
+  st.bind(6, json(m.tags).dump()).bind(7, m.summary).bind(8, to_string(m.audience));
+  st.bind(9, int64_t{m.draft ? 1 : 0}).bind(10, m.updated).bind(11, m.verified).bind(12, m.expires);
+  st.bind(13, json(m.aliases).dump()).bind(14, m.translation_of).bind(15, m.extra.dump());
+  st.bind(16, a.html).bind(17, sections_to_json(a.sections).dump()).bind(18, a.content_hash);
+  if (!st.step()) throw SqliteError("upsert returned no id for " + a.path);
+  a.id = st.integer(0);
+}
+
+void Catalog::remove(int64_t id) { db_.prepare("DELETE FROM articles WHERE id = ?1").bind(1, id).run(); }
+
+std::optional<Article> Catalog::find_by_slug(const std::string& slug, Visibility visibility) {
+  auto st = db_.prepare(fmt::format("SELECT {} FROM articles WHERE slug = ?1 AND ({})", kArticleColumns,
+                                visible_clause(visibility)));
+  st.bind(1, slug);
+  if (!st.step()) return std::nullopt;
+  return article_from_row(st);
+}
+
+std::optional<Article> Catalog::find_by_id(int64_t id) {
+  auto st = db_.prepare(fmt::format("SELECT {} FROM articles WHERE id = ?1", kArticleColumns));
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  return article_from_row(st);
+}
+
+std::map<int64_t, std::vector<Section>> Catalog::sections_of(const std::vector<int64_t>& ids) {
+  std::map<int64_t, std::vector<Section>> out;
+  auto st = db_.prepare("SELECT sections FROM articles WHERE id = ?1");
+  for (int64_t id : ids) {
+    st.bind(1, id);
+    if (st.step()) out[id] = sections_from_json(st.text(0));
+    st.reset();
+  }
+  return out;
+}
+
+std::vector<ArticleSummary> Catalog::list(Visibility visibility) {
+  std::vector<ArticleSummary> out;
+  auto st = db_.prepare(fmt::format("SELECT {} FROM articles WHERE {} ORDER BY category, title", kSummaryColumns,
+                                visible_clause(visibility)));
+  while (st.step()) out.push_back(summary_from_row(st));
+  return out;
+}
+
+std::vector<ArticleSummary> Catalog::translations_of(const Article& a, Visibility visibility) {
+  // Translations share a key: the source's slug. The source itself has none.
+  const std::string key = a.meta.translation_of.empty() ? a.meta.slug : a.meta.translation_of;
+  std::vector<ArticleSummary> out;
+  auto st = db_.prepare(fmt::format("SELECT {} FROM articles WHERE (translation_of = ?1 OR slug = ?1) AND id != ?2 "
+                                "AND ({}) ORDER BY lang",
+                                kSummaryColumns, visible_clause(visibility)));
+  st.bind(1, key).bind(2, a.id);
+  while (st.step()) out.push_back(summary_from_row(st));
+  return out;
+}
+
+std::vector<std::string> Catalog::languages() {
+  std::vector<std::string> out;
+  auto st = db_.prepare("SELECT DISTINCT lang FROM articles ORDER BY lang");
+  while (st.step()) out.push_back(st.text(0));
+  return out;
+}
+
+std::optional<std::string> Catalog::get_meta(const std::string& key) {
+  auto st = db_.prepare("SELECT value FROM meta WHERE key = ?1");
+  st.bind(1, key);
+  if (!st.step()) return std::nullopt;
+  return st.text(0);
+}
+
+void Catalog::set_meta(const std::string& key, const std::string& value) {
+  db_.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2")
+      .bind(1, key)
+      .bind(2, value)
+      .run();
+}
+
+}  // namespace kb

@@ -1,0 +1,81 @@
+// The SQLite catalog (catalog.db) of one index revision: one row per article
+// with its metadata, rendered HTML, sections and content hash. The catalog is
+// derived data: when its schema version differs from schema::kSchemaVersion,
+// kb-index rebuilds it rather than migrating in place.
+//
+// Methods throw SqliteError; the indexer and searcher catch it at their
+// boundary. Not thread-safe: one Catalog per thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/article.h"
+#include "core/sqlite_db.h"
+
+namespace kb {
+
+// What the indexer needs to know about an already indexed file.
+struct CatalogEntry {
+  int64_t id = 0;
+  std::string path;
+  std::string slug;
+  std::string content_hash;
+  std::vector<std::string> aliases;
+};
+
+// The public face of an article for listings (no HTML, no section text).
+struct ArticleSummary {
+  int64_t id = 0;
+  std::string slug;
+  std::string path;
+  std::string title;
+  std::string lang;
+  std::string category;
+  std::string summary;
+  std::string updated;
+  std::string translation_of;
+  bool is_public = true;
+};
+
+enum class Visibility { kPublic, kAgent };
+
+class Catalog {
+ public:
+  static constexpr const char* kFileName = "catalog.db";
+
+  Catalog(const std::string& path, SqliteDb::Mode mode);
+
+  // Creates the tables when missing (read-write catalogs only).
+  void create_schema();
+  int schema_version();
+
+  std::vector<CatalogEntry> entries();
+  // Inserts or updates by path; sets article.id.
+  void put(Article& article);
+  void remove(int64_t id);
+
+  std::optional<Article> find_by_slug(const std::string& slug, Visibility visibility);
+  std::optional<Article> find_by_id(int64_t id);
+  // Sections of many articles at once (for result snippets), by id.
+  std::map<int64_t, std::vector<Section>> sections_of(const std::vector<int64_t>& ids);
+  // Every visible article, ordered by category then title.
+  std::vector<ArticleSummary> list(Visibility visibility);
+  // Articles sharing a translation key with `article` (its translations).
+  std::vector<ArticleSummary> translations_of(const Article& article, Visibility visibility);
+  // Distinct languages of all articles, sorted.
+  std::vector<std::string> languages();
+
+  std::optional<std::string> get_meta(const std::string& key);
+  void set_meta(const std::string& key, const std::string& value);
+
+  SqliteDb& db() { return db_; }
+
+ private:
+  SqliteDb db_;
+};
+
+}  // namespace kb

@@ -1,0 +1,122 @@
+#include "core/index_writer.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/analysis.h"
+#include "core/revision.h"
+#include "core/schema.h"
+
+namespace kb {
+namespace {
+
+void add_boolean(Xapian::Document& doc, std::string_view prefix, std::string_view value) {
+  if (value.empty()) return;
+  std::string term(prefix);
+  term += value;
+  if (term.size() > schema::kMaxTermBytes) term.resize(schema::kMaxTermBytes);
+  doc.add_boolean_term(term);
+}
+
+}  // namespace
+
+Xapian::Document make_document(const Article& a) {
+  using namespace schema;
+  const Metadata& m = a.meta;
+  Xapian::Document doc;
+  analysis::DocumentAnalyzer analyzer(m.lang);
+  analyzer.set_document(doc);
+  analyzer.index(m.title, kWdfTitle);
+  analyzer.index_prefixed(m.title, kPrefixTitle);
+  analyzer.next_field();
+  analyzer.index(m.summary, kWdfSummary);
+  for (const auto& s : a.sections) {
+    analyzer.next_field();
+    analyzer.index(s.title, kWdfHeading);
+    analyzer.index(s.text, kWdfBody);
+  }
+
+  add_boolean(doc, kPrefixId, std::to_string(a.id));
+  add_boolean(doc, kPrefixLang, m.lang);
+  add_boolean(doc, kPrefixCategory, m.category);
+  for (const auto& t : m.tags) add_boolean(doc, kPrefixTag, t);
+  add_boolean(doc, kPrefixAudience, to_string(m.audience));
+  if (m.draft) doc.add_boolean_term(std::string(kTermDraft));
+  if (a.is_public()) doc.add_boolean_term(std::string(kTermPublic));
+
+  std::string tags;
+  for (const auto& t : m.tags) {
+    if (!tags.empty()) tags += kTagSeparator;
+    tags += t;
+  }
+  doc.add_value(kSlotUpdated, m.updated);
+  doc.add_value(kSlotSlug, m.slug);
+  doc.add_value(kSlotLang, m.lang);
+  doc.add_value(kSlotCategory, m.category);
+  doc.add_value(kSlotTags, tags);
+
+  nlohmann::json data = {{"id", a.id},         {"slug", m.slug},         {"path", a.path},
+                         {"title", m.title},   {"lang", m.lang},         {"category", m.category},
+                         {"updated", m.updated}, {"summary", m.summary}};
+  doc.set_data(data.dump());
+  return doc;
+}
+
+Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::filesystem::path& dir) {
+  try {
+    std::filesystem::create_directories(dir);
+    std::unique_ptr<IndexWriter> w(new IndexWriter());
+    w->db_ = std::make_unique<Xapian::WritableDatabase>(IndexLayout::xapian_path(dir).string(),
+                                                         Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    w->catalog_ = std::make_unique<Catalog>(IndexLayout::catalog_path(dir).string(), SqliteDb::Mode::kReadWrite);
+    w->catalog_->db().exec("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL");
+    w->catalog_->create_schema();
+    w->txn_ = std::make_unique<Transaction>(w->catalog_->db());
+    return w;
+  } catch (const Xapian::Error& e) {
+    return Status::error(fmt::format("opening index in {}: {}", dir.string(), e.get_description()));
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("opening index in {}: {}", dir.string(), e.what()));
+  }
+}
+
+IndexWriter::~IndexWriter() = default;
+
+Status IndexWriter::put(Article& article) {
+  try {
+    catalog_->put(article);
+    db_->replace_document(std::string(schema::kPrefixId) + std::to_string(article.id), make_document(article));
+    return Status::ok();
+  } catch (const Xapian::Error& e) {
+    return Status::error(fmt::format("indexing {}: {}", article.path, e.get_description()));
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("storing {}: {}", article.path, e.what()));
+  }
+}
+
+Status IndexWriter::remove(int64_t id) {
+  try {
+    catalog_->remove(id);
+    db_->delete_document(std::string(schema::kPrefixId) + std::to_string(id));
+    return Status::ok();
+  } catch (const Xapian::Error& e) {
+    return Status::error(fmt::format("removing article {}: {}", id, e.get_description()));
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("removing article {}: {}", id, e.what()));
+  }
+}
+
+Status IndexWriter::commit() {
+  try {
+    db_->commit();
+    txn_->commit();
+    db_->close();
+    return Status::ok();
+  } catch (const Xapian::Error& e) {
+    return Status::error(fmt::format("committing index: {}", e.get_description()));
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("committing catalog: {}", e.what()));
+  }
+}
+
+}  // namespace kb

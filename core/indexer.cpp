@@ -1,0 +1,198 @@
+#include "core/indexer.h"
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/catalog.h"
+#include "core/content_loader.h"
+#include "core/hash.h"
+#include "core/index_writer.h"
+#include "core/revision.h"
+#include "core/schema.h"
+
+namespace kb {
+namespace {
+
+struct PreviousState {
+  bool usable = false;  // a published revision with the current schema
+  std::map<std::string, CatalogEntry> by_path;
+};
+
+PreviousState load_previous(const IndexLayout& layout) {
+  PreviousState prev;
+  auto cur = layout.current();
+  if (!cur) return prev;
+  try {
+    Catalog catalog(IndexLayout::catalog_path(layout.revision_dir(*cur)).string(), SqliteDb::Mode::kReadOnly);
+    if (catalog.schema_version() != schema::kSchemaVersion) return prev;  // rebuild from scratch
+    for (auto& e : catalog.entries()) prev.by_path.emplace(e.path, std::move(e));
+    prev.usable = true;
+  } catch (const SqliteError&) {
+    prev.by_path.clear();  // unreadable: rebuild from scratch
+  }
+  return prev;
+}
+
+class Run {
+ public:
+  Run(const IndexOptions& options, IndexReport& report) : options_(options), report_(report) {}
+
+  Status execute(const IndexLayout& layout) {
+    const PreviousState prev = load_previous(layout);
+    const std::vector<std::string> files = list_markdown_files(options_.content_dir);
+
+    // 1. Read and hash every file; parse the front matter of changed ones.
+    std::set<std::string> present(files.begin(), files.end());
+    std::vector<ArticleHead> changed;
+    for (const auto& path : files) {
+      auto bytes = read_article_file(options_.content_dir / path);
+      if (!bytes) {
+        fail(path, bytes.status());
+        continue;
+      }
+      const std::string hash = sha256_hex(bytes.value());
+      auto it = prev.by_path.find(path);
+      if (it != prev.by_path.end() && it->second.content_hash == hash) {
+        ++report_.unchanged;
+        continue;
+      }
+      auto head = read_article_head(path, std::move(bytes.value()), options_.default_lang);
+      if (!head) {
+        fail(path, head.status());
+        continue;
+      }
+      head->hash = hash;
+      for (auto& w : head->front.warnings) report_.diagnostics.push_back({path, w});
+      changed.push_back(std::move(head.value()));
+    }
+
+    // 2. Files gone from the folder.
+    std::vector<int64_t> removed;
+    for (const auto& [path, entry] : prev.by_path) {
+      if (!present.count(path)) removed.push_back(entry.id);
+    }
+
+    // 3. Slugs: kept articles hold theirs; changed ones claim theirs in path order.
+    std::set<std::string> changed_paths;
+    for (const auto& h : changed) changed_paths.insert(h.path);
+    std::map<std::string, std::string> slug_owner;  // slug -> path
+    std::map<std::string, std::string> path_slug;   // path -> slug, for links
+    for (const auto& [path, entry] : prev.by_path) {
+      if (present.count(path) && !changed_paths.count(path)) {
+        slug_owner[entry.slug] = path;
+        path_slug[path] = entry.slug;
+      }
+    }
+    std::vector<const ArticleHead*> accepted;
+    for (const auto& h : changed) {
+      const std::string& slug = h.front.meta.slug;
+      auto [it, inserted] = slug_owner.emplace(slug, h.path);
+      if (!inserted) {
+        fail(h.path, Status::error(fmt::format("duplicate slug '{}': {} already uses it", slug, it->second), 1));
+        continue;
+      }
+      path_slug[h.path] = slug;
+      accepted.push_back(&h);
+    }
+
+    // 4. Render.
+    auto resolve = [&path_slug](const std::string& target) -> std::string {
+      auto it = path_slug.find(target);
+      return it == path_slug.end() ? std::string() : article_url(it->second);
+    };
+    std::vector<Article> articles;
+    for (const ArticleHead* h : accepted) {
+      auto a = build_article(*h, resolve);
+      if (!a) {
+        fail(h->path, a.status());
+        continue;
+      }
+      articles.push_back(std::move(a.value()));
+    }
+
+    if (articles.empty() && removed.empty() && prev.usable) return Status::ok();  // nothing to publish
+
+    // 5. Write a new revision: a copy of the current one, changed in place.
+    const std::string name = layout.next_revision_name();
+    const fs::path dir = layout.revision_dir(name);
+    if (prev.usable) {
+      Status s = copy_revision(layout.revision_dir(*layout.current()), dir);
+      if (!s) return s;
+    }
+    Status s = write(dir, articles, removed, prev);
+    if (!s) {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+      return s;
+    }
+    s = layout.publish(name);
+    if (!s) return s;
+    report_.published = name;
+    layout.collect_garbage(options_.keep_revisions);
+    return Status::ok();
+  }
+
+ private:
+  Status write(const fs::path& dir, std::vector<Article>& articles, const std::vector<int64_t>& removed,
+               const PreviousState& prev) {
+    auto writer = IndexWriter::open(dir);
+    if (!writer) return writer.status();
+    for (int64_t id : removed) {
+      Status s = (*writer)->remove(id);
+      if (!s) return s;
+      ++report_.removed;
+    }
+    size_t done = 0;
+    for (auto& a : articles) {
+      const bool existed = prev.by_path.count(a.path) > 0;
+      Status s = (*writer)->put(a);
+      if (!s) {
+        fail(a.path, s);
+      } else {
+        ++(existed ? report_.updated : report_.added);
+      }
+      if (options_.progress) options_.progress(++done, articles.size());
+    }
+    return (*writer)->commit();
+  }
+
+  void fail(const std::string& path, const Status& s) {
+    ++report_.failed;
+    report_.diagnostics.push_back({path, {Diagnostic::Severity::kError, s.line(), s.message()}});
+  }
+
+  const IndexOptions& options_;
+  IndexReport& report_;
+};
+
+}  // namespace
+
+std::string format_diagnostic(const FileDiagnostic& d) {
+  const char* kind = d.diagnostic.severity == Diagnostic::Severity::kError ? "error" : "warning";
+  if (d.diagnostic.line > 0) return fmt::format("{}:{}: {}: {}", d.path, d.diagnostic.line, kind, d.diagnostic.message);
+  return fmt::format("{}: {}: {}", d.path, kind, d.diagnostic.message);
+}
+
+Result<IndexReport> run_indexer(const IndexOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (!fs::is_directory(options.content_dir, ec)) {
+    return Status::error(fmt::format("content folder {} does not exist", options.content_dir.string()));
+  }
+  IndexLayout layout(options.index_dir);
+  auto lock = IndexLock::acquire(layout);
+  if (!lock) return lock.status();
+  IndexReport report;
+  Run run(options, report);
+  Status s = run.execute(layout);
+  if (!s) return s;
+  std::stable_sort(report.diagnostics.begin(), report.diagnostics.end(),
+                   [](const FileDiagnostic& a, const FileDiagnostic& b) { return a.path < b.path; });
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace kb

@@ -1,0 +1,57 @@
+// kb-index's work: content folder in, new published index revision out.
+// Incremental (unchanged files are skipped by content hash, deleted files are
+// removed), atomic (see core/revision.h), and tolerant: a bad file is
+// reported with its path and line and skipped; its previously published
+// version, if any, keeps serving.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/frontmatter.h"
+#include "core/status.h"
+
+namespace kb {
+
+struct IndexOptions {
+  std::filesystem::path content_dir;
+  std::filesystem::path index_dir;
+  // Language of articles that name none and sit in no language-tag folder.
+  std::string default_lang = "en";
+  // Older revisions kept on disk for readers that still have them open.
+  size_t keep_revisions = 3;
+  // Called as articles are written: (done, total). May be empty.
+  std::function<void(size_t, size_t)> progress;
+};
+
+struct FileDiagnostic {
+  std::string path;  // content-relative
+  Diagnostic diagnostic;
+};
+
+struct IndexReport {
+  size_t added = 0;
+  size_t updated = 0;
+  size_t removed = 0;
+  size_t unchanged = 0;
+  size_t failed = 0;
+  std::vector<FileDiagnostic> diagnostics;  // errors and warnings, in path order
+  std::optional<std::string> published;     // the new revision, when one was published
+  double seconds = 0;
+
+  bool has_errors() const { return failed > 0; }
+};
+
+// "path:line: error: message" (line omitted when unknown).
+std::string format_diagnostic(const FileDiagnostic& d);
+
+// Fails only when nothing could be done at all (content folder missing, index
+// folder unwritable, another indexer running); per-file problems are in the
+// report.
+Result<IndexReport> run_indexer(const IndexOptions& options);
+
+}  // namespace kb

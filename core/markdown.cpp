@@ -1,0 +1,273 @@
+#include "core/markdown.h"
+
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <set>
+
+#include "core/text.h"
+
+namespace kb {
+namespace {
+
+struct NodeDeleter {
+  void operator()(cmark_node* n) const { cmark_node_free(n); }
+};
+struct ParserDeleter {
+  void operator()(cmark_parser* p) const { cmark_parser_free(p); }
+};
+struct IterDeleter {
+  void operator()(cmark_iter* i) const { cmark_iter_free(i); }
+};
+
+bool is_block(cmark_node* n) { return (cmark_node_get_type(n) & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_BLOCK; }
+
+// Heading text as plain text (children only, markup dropped).
+std::string plain_text_of(cmark_node* root) {
+  std::string out;
+  std::unique_ptr<cmark_iter, IterDeleter> it(cmark_iter_new(root));
+  cmark_event_type ev;
+  while ((ev = cmark_iter_next(it.get())) != CMARK_EVENT_DONE) {
+    cmark_node* n = cmark_iter_get_node(it.get());
+    if (ev != CMARK_EVENT_ENTER) continue;
+    switch (cmark_node_get_type(n)) {
+      case CMARK_NODE_TEXT:
+      case CMARK_NODE_CODE:
+        out += cmark_node_get_literal(n);
+        break;
+      case CMARK_NODE_SOFTBREAK:
+      case CMARK_NODE_LINEBREAK:
+        out += ' ';
+        break;
+      default:
+        break;
+    }
+  }
+  return collapse_whitespace(out);
+}
+
+// "{#id}" at the end of the heading's last text node: strips it and returns id.
+std::string take_explicit_id(cmark_node* heading) {
+  static const std::regex kIdSuffix(R"(\s*\{#([A-Za-z0-9_][A-Za-z0-9_.:-]*)\}\s*$)");
+  cmark_node* last = cmark_node_last_child(heading);
+  if (last && cmark_node_get_type(last) == CMARK_NODE_TEXT) {
+    std::string literal = cmark_node_get_literal(last);
+    std::smatch m;
+    if (std::regex_search(literal, m, kIdSuffix)) {
+      std::string id = m[1];
+      cmark_node_set_literal(last, literal.substr(0, static_cast<size_t>(m.position(0))).c_str());
+      return id;
+    }
+  }
+  // <a name="id"></a> inside the heading (common in converted documentation).
+  static const std::regex kAnchorTag(R"re(<a\s+(?:name|id)\s*=\s*"([^"<>]{1,100})"\s*/?>)re", std::regex::icase);
+  for (cmark_node* c = cmark_node_first_child(heading); c; c = cmark_node_next(c)) {
+    if (cmark_node_get_type(c) != CMARK_NODE_HTML_INLINE) continue;
+    std::string tag = cmark_node_get_literal(c);
+    std::smatch m;
+    if (std::regex_search(tag, m, kAnchorTag)) return m[1];
+  }
+  return {};
+}
+
+bool has_scheme(std::string_view url) {
+  for (size_t i = 0; i < url.size(); ++i) {
+    char c = url[i];
+    if (c == ':') return i > 0;
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.')) return false;
+  }
+  return false;
+}
+
+void rewrite_link(cmark_node* link, const MarkdownOptions& options) {
+  if (!options.resolve_article_link) return;
+  const char* raw = cmark_node_get_url(link);
+  if (!raw) return;
+  std::string_view url(raw);
+  if (url.empty() || url[0] == '/' || url[0] == '#' || has_scheme(url)) return;
+  size_t hash = url.find('#');
+  std::string_view file = url.substr(0, hash);
+  std::string_view fragment = hash == std::string_view::npos ? std::string_view() : url.substr(hash);
+  if (file.size() < 3 || file.substr(file.size() - 3) != ".md") return;
+  std::string target = resolve_relative_path(options.source_path, file);
+  if (target.empty()) return;
+  std::string resolved = options.resolve_article_link(target);
+  if (resolved.empty()) return;
+  resolved += fragment;
+  cmark_node_set_url(link, resolved.c_str());
+}
+
+// Adds id="..." to the n-th heading start tag, in document order. Safe because
+// raw HTML is omitted in safe mode, so every literal "<hN>" is one of ours.
+std::string add_heading_ids(const std::string& html, const std::vector<std::string>& anchors) {
+  std::string out;
+  out.reserve(html.size() + anchors.size() * 24);
+  size_t pos = 0;
+  size_t k = 0;
+  while (k < anchors.size()) {
+    size_t at = html.find("<h", pos);
+    if (at == std::string::npos) break;
+    if (at + 3 < html.size() && html[at + 2] >= '1' && html[at + 2] <= '6' && html[at + 3] == '>') {
+      out.append(html, pos, at + 3 - pos);
+      out += " id=\"" + html_escape(anchors[k++]) + "\">";
+      pos = at + 4;
+    } else {
+      out.append(html, pos, at + 2 - pos);
+      pos = at + 2;
+    }
+  }
+  out.append(html, pos, std::string::npos);
+  return out;
+}
+
+cmark_parser* new_gfm_parser(int options) {
+  static std::once_flag once;
+  std::call_once(once, [] { cmark_gfm_core_extensions_ensure_registered(); });
+  cmark_parser* parser = cmark_parser_new(options);
+  for (const char* name : {"table", "autolink", "strikethrough"}) {
+    if (cmark_syntax_extension* ext = cmark_find_syntax_extension(name)) {
+      cmark_parser_attach_syntax_extension(parser, ext);
+    }
+  }
+  return parser;
+}
+
+}  // namespace
+
+std::string resolve_relative_path(std::string_view from_path, std::string_view target) {
+  if (target.empty() || target[0] == '/' || has_scheme(target)) return {};
+  std::vector<std::string> parts;
+  size_t slash = from_path.rfind('/');
+  std::string joined = slash == std::string_view::npos ? std::string(target)
+                                                       : std::string(from_path.substr(0, slash + 1)) + std::string(target);
+  size_t start = 0;
+  while (start <= joined.size()) {
+    size_t end = joined.find('/', start);
+    if (end == std::string::npos) end = joined.size();
+    std::string part = joined.substr(start, end - start);
+    if (part == "..") {
+      if (parts.empty()) return {};
+      parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = end + 1;
+  }
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += '/';
+    out += p;
+  }
+  return out;
+}
+
+RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOptions& options) {
+  RenderedMarkdown out;
+  const int cmark_options = CMARK_OPT_DEFAULT | CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE;
+  std::unique_ptr<cmark_parser, ParserDeleter> parser(new_gfm_parser(cmark_options));
+  cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
+  std::unique_ptr<cmark_node, NodeDeleter> doc(cmark_parser_finish(parser.get()));
+
+  if (options.take_title_from_first_heading) {
+    cmark_node* first = cmark_node_first_child(doc.get());
+    if (first && cmark_node_get_type(first) == CMARK_NODE_HEADING && cmark_node_get_heading_level(first) == 1) {
+      take_explicit_id(first);
+      out.title = plain_text_of(first);
+      cmark_node_free(first);  // unlinks it too
+    }
+  }
+
+  // Pass 1: headings (explicit ids first, so generated ones avoid them), links.
+  std::vector<cmark_node*> headings;
+  std::vector<std::string> explicit_ids;
+  {
+    std::unique_ptr<cmark_iter, IterDeleter> it(cmark_iter_new(doc.get()));
+    cmark_event_type ev;
+    while ((ev = cmark_iter_next(it.get())) != CMARK_EVENT_DONE) {
+      if (ev != CMARK_EVENT_ENTER) continue;
+      cmark_node* n = cmark_iter_get_node(it.get());
+      cmark_node_type t = cmark_node_get_type(n);
+      if (t == CMARK_NODE_HEADING) {
+        headings.push_back(n);
+        explicit_ids.push_back(take_explicit_id(n));
+      } else if (t == CMARK_NODE_LINK) {
+        rewrite_link(n, options);
+      }
+    }
+  }
+  std::set<std::string> used(explicit_ids.begin(), explicit_ids.end());
+  used.erase(std::string());
+  std::vector<std::string> anchors(headings.size());
+  std::map<cmark_node*, size_t> heading_index;
+  for (size_t i = 0; i < headings.size(); ++i) {
+    heading_index[headings[i]] = i;
+    if (!explicit_ids[i].empty()) {
+      anchors[i] = explicit_ids[i];
+      continue;
+    }
+    std::string base = slugify(plain_text_of(headings[i]));
+    std::string candidate = base;
+    for (int n = 1; used.count(candidate); ++n) candidate = base + "-" + std::to_string(n);
+    used.insert(candidate);
+    anchors[i] = candidate;
+  }
+
+  // Pass 2: plain text per section.
+  Section current;  // the intro
+  std::string text;
+  auto finish_section = [&] {
+    current.text = collapse_whitespace(text);
+    if (!current.text.empty() || current.level > 0) out.sections.push_back(std::move(current));
+    text.clear();
+  };
+  {
+    std::unique_ptr<cmark_iter, IterDeleter> it(cmark_iter_new(doc.get()));
+    cmark_event_type ev;
+    while ((ev = cmark_iter_next(it.get())) != CMARK_EVENT_DONE) {
+      cmark_node* n = cmark_iter_get_node(it.get());
+      cmark_node_type t = cmark_node_get_type(n);
+      if (t == CMARK_NODE_HEADING) {
+        if (ev == CMARK_EVENT_ENTER) {
+          finish_section();
+          size_t i = heading_index[n];
+          current = Section{plain_text_of(n), anchors[i], cmark_node_get_heading_level(n), {}};
+          // Skip the heading's own inline content: it is the section title.
+          cmark_iter_reset(it.get(), n, CMARK_EVENT_EXIT);
+        }
+        continue;
+      }
+      if (ev == CMARK_EVENT_EXIT) {
+        if (is_block(n)) text += '\n';
+        continue;
+      }
+      switch (t) {
+        case CMARK_NODE_TEXT:
+        case CMARK_NODE_CODE:
+        case CMARK_NODE_CODE_BLOCK:
+          text += cmark_node_get_literal(n);
+          text += t == CMARK_NODE_CODE_BLOCK ? "\n" : "";
+          break;
+        case CMARK_NODE_SOFTBREAK:
+        case CMARK_NODE_LINEBREAK:
+          text += ' ';
+          break;
+        default:
+          // Table cells are blocks with no separator of their own.
+          if (is_block(n)) text += ' ';
+          break;
+      }
+    }
+  }
+  finish_section();
+
+  char* html = cmark_render_html(doc.get(), cmark_options, cmark_parser_get_syntax_extensions(parser.get()));
+  out.html = add_heading_ids(html, anchors);
+  free(html);  // NOLINT: allocated by cmark with the default allocator
+  return out;
+}
+
+}  // namespace kb

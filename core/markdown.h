@@ -1,0 +1,42 @@
+// Markdown (CommonMark + GFM tables, autolinks, strikethrough) → safe HTML,
+// sections with stable anchors, and plain text per section.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/article.h"
+
+namespace kb {
+
+struct MarkdownOptions {
+  // Path of the article being rendered, relative to the content folder; relative
+  // links are resolved against its directory.
+  std::string source_path;
+  // Maps a linked Markdown file (content-relative, normalised, e.g.
+  // "billing/refunds.md") to the URL that serves it, or "" to leave the link as
+  // written. May be empty.
+  std::function<std::string(const std::string& target_path)> resolve_article_link;
+  // When set, a level-1 heading that opens the document is taken as the title
+  // and left out of the HTML and the sections.
+  bool take_title_from_first_heading = false;
+};
+
+struct RenderedMarkdown {
+  std::string title;  // the opening level-1 heading, when asked for and present
+  std::string html;   // headings carry id="anchor"; raw HTML is omitted
+  std::vector<Section> sections;  // the intro (if any text) then one per heading
+};
+
+// Anchors: the slug of the heading text, made unique within the document with
+// -1, -2... suffixes; an explicit "{#id}" at the end of a heading, or an
+// <a name="id"> / <a id="id"> inside it, wins. Never throws on any input.
+RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOptions& options);
+
+// Resolves `target` (a link as written) against the directory of `from_path`.
+// Returns "" when it leaves the content folder or is not a relative path.
+std::string resolve_relative_path(std::string_view from_path, std::string_view target);
+
+}  // namespace kb

@@ -1,0 +1,69 @@
+// Index directory layout and atomic publishing of revisions.
+//
+//   INDEX/CURRENT                   name of the revision being served ("r00000007")
+//   INDEX/revisions/r00000007/      one complete, immutable revision:
+//         xapian                      full-text index (a directory, or a Xapian stub file)
+//         catalog.db                  SQLite catalog
+//   INDEX/auth.db                   agent tokens (kept across revisions)
+//   INDEX/kb-index.lock             held by the one running indexer
+//
+// kb-index builds a new revision beside the current one and publishes it by
+// renaming a new CURRENT over the old: readers see the old revision or the new
+// one, never a half-written one, and a crash leaves the old one serving.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+
+namespace kb {
+
+namespace fs = std::filesystem;
+
+class IndexLayout {
+ public:
+  explicit IndexLayout(fs::path root) : root_(std::move(root)) {}
+
+  const fs::path& root() const { return root_; }
+  fs::path current_file() const { return root_ / "CURRENT"; }
+  fs::path revisions_dir() const { return root_ / "revisions"; }
+  fs::path revision_dir(const std::string& name) const { return revisions_dir() / name; }
+  fs::path auth_db() const { return root_ / "auth.db"; }
+  fs::path lock_file() const { return root_ / "kb-index.lock"; }
+
+  static fs::path xapian_path(const fs::path& revision) { return revision / "xapian"; }
+  static fs::path catalog_path(const fs::path& revision) { return revision / "catalog.db"; }
+
+  // The published revision's name, or nullopt when nothing is published yet.
+  std::optional<std::string> current() const;
+  // A name greater than every existing revision's.
+  std::string next_revision_name() const;
+  // Makes `name` the current revision, atomically and durably.
+  Status publish(const std::string& name) const;
+  // Deletes revisions older than the newest `keep` (never the current one).
+  // Readers holding files of a deleted revision keep reading them (POSIX).
+  void collect_garbage(size_t keep) const;
+
+ private:
+  fs::path root_;
+};
+
+// An exclusive lock on the index directory, held for the lifetime of the object.
+class IndexLock {
+ public:
+  static Result<std::unique_ptr<IndexLock>> acquire(const IndexLayout& layout);
+  ~IndexLock();
+  IndexLock(const IndexLock&) = delete;
+  IndexLock& operator=(const IndexLock&) = delete;
+
+ private:
+  explicit IndexLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// Copies a revision directory (for incremental updates on a private copy).
+Status copy_revision(const fs::path& from, const fs::path& to);
+
+}  // namespace kb

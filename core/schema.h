@@ -1,0 +1,62 @@
+// The full-text index schema, in one place (habit from Xapian Omega's
+// values.h and termprefixes.rst). Changing anything here changes what an
+// existing index means: bump kSchemaVersion so kb-index rebuilds from scratch.
+#pragma once
+
+#include <string_view>
+
+#include <xapian.h>
+
+namespace kb::schema {
+
+// Bumped whenever terms, values or document data change meaning.
+inline constexpr int kSchemaVersion = 1;
+
+// --- Boolean terms (filters; no effect on ranking) ---------------------------
+// Unique id of an article: "Q" + catalog id. Written with replace_document so a
+// re-run replaces instead of duplicating.
+inline constexpr std::string_view kPrefixId = "Q";
+// Language: "XL" + normalised BCP 47 tag ("XLfi", "XLpt-br").
+inline constexpr std::string_view kPrefixLang = "XL";
+// Tag, as written in front matter: "XT" + tag.
+inline constexpr std::string_view kPrefixTag = "XT";
+// Category, as written: "XC" + category.
+inline constexpr std::string_view kPrefixCategory = "XC";
+// Audience: "XApublic" or "XAinternal".
+inline constexpr std::string_view kPrefixAudience = "XA";
+// "XDdraft" on drafts.
+inline constexpr std::string_view kTermDraft = "XDdraft";
+// On every article the public may see (public audience and not a draft). The
+// public search path filters on this one term, so visibility is decided once,
+// at index time, in Article::is_public().
+inline constexpr std::string_view kTermPublic = "XVpublic";
+
+// --- Free-text terms -----------------------------------------------------------
+// Words are indexed unprefixed with positions; stemmed forms carry Xapian's
+// "Z" prefix (TermGenerator STEM_SOME). Fields are told apart by how much each
+// occurrence adds to the within-document frequency, which BM25 turns into a
+// boost: a word in the title counts as kWdfTitle words of body text.
+inline constexpr Xapian::termcount kWdfTitle = 6;
+inline constexpr Xapian::termcount kWdfHeading = 3;
+inline constexpr Xapian::termcount kWdfSummary = 2;
+inline constexpr Xapian::termcount kWdfBody = 1;
+// Title words are also indexed with this prefix, for title-only queries and
+// suggestions.
+inline constexpr std::string_view kPrefixTitle = "S";
+
+// --- Value slots ---------------------------------------------------------------
+inline constexpr Xapian::valueno kSlotUpdated = 0;   // "YYYY-MM-DD"
+inline constexpr Xapian::valueno kSlotSlug = 1;      // the article's slug
+inline constexpr Xapian::valueno kSlotLang = 2;      // normalised language tag (facets)
+inline constexpr Xapian::valueno kSlotCategory = 3;  // category (facets)
+inline constexpr Xapian::valueno kSlotTags = 4;      // tags joined by kTagSeparator (facets)
+inline constexpr char kTagSeparator = '\x1f';
+
+// --- Document data -------------------------------------------------------------
+// A JSON object with the fields a result needs without touching the catalog:
+// id, slug, path, title, lang, category, updated, summary.
+
+// Xapian refuses terms longer than this many bytes (prefix included).
+inline constexpr size_t kMaxTermBytes = 240;
+
+}  // namespace kb::schema

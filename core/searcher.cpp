@@ -1,0 +1,227 @@
+#include "core/searcher.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/analysis.h"
+#include "core/content_loader.h"
+#include "core/revision.h"
+#include "core/schema.h"
+#include "core/text.h"
+
+namespace kb {
+namespace {
+
+using nlohmann::json;
+
+// Counts facet values over every matching document (the enquire is asked to
+// check all matches, so counts are exact).
+class FacetSpy : public Xapian::MatchSpy {
+ public:
+  void operator()(const Xapian::Document& doc, double /*wt*/) override {
+    ++lang_[doc.get_value(schema::kSlotLang)];
+    if (std::string c = doc.get_value(schema::kSlotCategory); !c.empty()) ++category_[c];
+    const std::string tags = doc.get_value(schema::kSlotTags);
+    size_t start = 0;
+    while (start < tags.size()) {
+      size_t end = tags.find(schema::kTagSeparator, start);
+      if (end == std::string::npos) end = tags.size();
+      ++tag_[tags.substr(start, end - start)];
+      start = end + 1;
+    }
+  }
+  std::map<std::string, FacetCounts> take() {
+    return {{"lang", std::move(lang_)}, {"category", std::move(category_)}, {"tag", std::move(tag_)}};
+  }
+
+ private:
+  FacetCounts lang_, category_, tag_;
+};
+
+std::string term(std::string_view prefix, std::string_view value) {
+  std::string t(prefix);
+  t += value;
+  if (t.size() > schema::kMaxTermBytes) t.resize(schema::kMaxTermBytes);
+  return t;
+}
+
+Xapian::Query filter_query(const SearchRequest& r) {
+  std::vector<Xapian::Query> filters;
+  if (r.visibility == Visibility::kPublic) filters.emplace_back(std::string(schema::kTermPublic));
+  if (!r.lang.empty()) filters.emplace_back(term(schema::kPrefixLang, analysis::normalize_lang(r.lang)));
+  if (!r.tag.empty()) filters.emplace_back(term(schema::kPrefixTag, r.tag));
+  if (!r.category.empty()) filters.emplace_back(term(schema::kPrefixCategory, r.category));
+  if (filters.empty()) return Xapian::Query();
+  return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
+}
+
+// Distinct highlighted words in a snippet: how well a section answers.
+size_t distinct_marks(const std::string& snippet) {
+  std::set<std::string> seen;
+  size_t pos = 0;
+  while ((pos = snippet.find("<mark>", pos)) != std::string::npos) {
+    size_t end = snippet.find("</mark>", pos);
+    if (end == std::string::npos) break;
+    seen.insert(snippet.substr(pos + 6, end - pos - 6));
+    pos = end;
+  }
+  return seen.size();
+}
+
+constexpr unsigned kSnippetFlags =
+    Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE | Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH;
+// A heading that names the query is worth more than the same words in text.
+constexpr size_t kHeadingMatchWeight = 2;
+
+}  // namespace
+
+Xapian::Database open_fulltext(const std::string& path) { return Xapian::Database(path); }
+
+Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& revision_dir) {
+  try {
+    auto db = open_fulltext(IndexLayout::xapian_path(revision_dir).string());
+    auto catalog =
+        std::make_unique<Catalog>(IndexLayout::catalog_path(revision_dir).string(), SqliteDb::Mode::kReadOnly);
+    return std::unique_ptr<Searcher>(new Searcher(std::move(db), std::move(catalog)));
+  } catch (const Xapian::Error& e) {
+    return Status::error(fmt::format("opening index {}: {}", revision_dir.string(), e.get_description()));
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("opening catalog in {}: {}", revision_dir.string(), e.what()));
+  }
+}
+
+Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog)
+    : db_(std::move(db)), catalog_(std::move(catalog)), languages_(catalog_->languages()) {}
+
+Result<SearchResult> Searcher::search(const SearchRequest& request) {
+  try {
+    return run(request);
+  } catch (const Xapian::Error& e) {
+    return Status::error(fmt::format("search failed: {}", e.get_description()));
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("search failed: {}", e.what()));
+  }
+}
+
+SearchResult Searcher::run(const SearchRequest& r) {
+  SearchResult result;
+  const size_t limit = std::clamp<size_t>(r.limit, 1, kMaxLimit);
+  const size_t offset = std::min(r.offset, kMaxOffset);
+  const std::vector<std::string> langs = r.lang.empty() ? languages_ : std::vector<std::string>{r.lang};
+  const auto words = analysis::analyse_query(r.query, langs);
+  const Xapian::Query filter = filter_query(r);
+
+  Xapian::Enquire enquire(db_);
+  auto spy = std::make_unique<FacetSpy>();
+  auto run_query = [&](const Xapian::Query& q) {
+    enquire.set_query(filter.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, filter));
+    enquire.clear_matchspies();
+    spy = std::make_unique<FacetSpy>();
+    enquire.add_matchspy(spy.get());
+    return enquire.get_mset(static_cast<Xapian::doccount>(offset), static_cast<Xapian::doccount>(limit),
+                            db_.get_doccount());
+  };
+
+  Xapian::MSet mset;
+  if (words.empty()) {
+    // Browsing: everything under the filters, newest first.
+    enquire.set_sort_by_value(schema::kSlotUpdated, true);
+    mset = run_query(Xapian::Query::MatchAll);
+  } else {
+    enquire.set_weighting_scheme(Xapian::BM25Weight());
+    mset = run_query(analysis::build_query(words, Xapian::Query::OP_AND));
+    if (mset.get_matches_estimated() == 0 && words.size() > 1) {
+      // No article has every word: rank by how many (and how rare) they match.
+      mset = run_query(analysis::build_query(words, Xapian::Query::OP_OR));
+      result.relaxed = true;
+    }
+  }
+  result.total = mset.get_matches_estimated();
+  result.facets = spy->take();
+
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    const Xapian::Document doc = it.get_document();
+    json data = json::parse(doc.get_data(), nullptr, false);
+    if (!data.is_object()) continue;
+    SearchHit h;
+    h.id = data.value("id", int64_t{0});
+    h.slug = data.value("slug", "");
+    h.path = data.value("path", "");
+    h.title = data.value("title", "");
+    h.lang = data.value("lang", "");
+    h.category = data.value("category", "");
+    h.updated = data.value("updated", "");
+    h.url = article_url(h.slug);
+    h.score = words.empty() ? 0.0 : it.get_weight();
+    result.hits.push_back(std::move(h));
+  }
+  fill_sections(mset, result);
+  return result;
+}
+
+void Searcher::fill_sections(const Xapian::MSet& mset, SearchResult& result) {
+  std::vector<int64_t> ids;
+  for (const auto& h : result.hits) ids.push_back(h.id);
+  auto sections = catalog_->sections_of(ids);
+  for (auto& h : result.hits) {
+    const auto& secs = sections[h.id];
+    const Xapian::Stem stemmer = analysis::stemmer_for(h.lang);
+    const Section* best = nullptr;
+    std::string best_snippet;
+    size_t best_score = 0;
+    for (const auto& s : secs) {
+      std::string body = mset.snippet(s.text, kSnippetBytes, stemmer, kSnippetFlags, "<mark>", "</mark>", "…");
+      size_t score = distinct_marks(body);
+      if (!s.title.empty()) {
+        score += kHeadingMatchWeight *
+                 distinct_marks(mset.snippet(s.title, s.title.size() + 1, stemmer, kSnippetFlags, "<mark>", "</mark>"));
+      }
+      if (score > best_score) {
+        best_score = score;
+        best = &s;
+        best_snippet = std::move(body);
+      }
+    }
+    if (best) {
+      h.section_title = best->title;
+      h.section_anchor = best->anchor;
+      if (!best->anchor.empty()) h.url += "#" + best->anchor;
+    }
+    if (best_snippet.empty() && !secs.empty()) {
+      // No words to highlight (browsing, or matched in the title): the opening text.
+      std::string_view text = secs.front().text;
+      std::string_view cut = utf8_truncate(text, kSnippetBytes);
+      best_snippet = html_escape(cut) + (cut.size() < text.size() ? "…" : "");
+    }
+    h.snippet = std::move(best_snippet);
+  }
+}
+
+Result<std::optional<Article>> Searcher::article(const std::string& slug, Visibility visibility) {
+  try {
+    return catalog_->find_by_slug(slug, visibility);
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("reading article '{}': {}", slug, e.what()));
+  }
+}
+
+Result<std::vector<ArticleSummary>> Searcher::list(Visibility visibility) {
+  try {
+    return catalog_->list(visibility);
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("listing articles: {}", e.what()));
+  }
+}
+
+Result<std::vector<ArticleSummary>> Searcher::translations(const Article& article, Visibility visibility) {
+  try {
+    return catalog_->translations_of(article, visibility);
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("reading translations of '{}': {}", article.meta.slug, e.what()));
+  }
+}
+
+}  // namespace kb

@@ -1,0 +1,90 @@
+// Query parsing, filters, ranking, facets, best section and snippets over one
+// index revision. A Searcher owns its Xapian database and catalog connection
+// and must be used by one thread at a time (Xapian Database objects are not
+// thread-safe); the server keeps a pool of them.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+#include "core/article.h"
+#include "core/catalog.h"
+#include "core/status.h"
+
+namespace kb {
+
+// Opens the full-text index at `path`: a Xapian database directory or a stub
+// file listing several databases (shards, or remote ones via xapian-tcpsrv).
+// Everything that reads the index opens it through here.
+Xapian::Database open_fulltext(const std::string& path);
+
+struct SearchRequest {
+  std::string query;  // free text; may be empty when a filter is given
+  std::string lang;   // filter (and the language to analyse the query in)
+  std::string tag;
+  std::string category;
+  size_t limit = 10;
+  size_t offset = 0;
+  Visibility visibility = Visibility::kPublic;
+};
+
+struct SearchHit {
+  int64_t id = 0;
+  std::string slug;
+  std::string path;
+  std::string title;
+  std::string lang;
+  std::string category;
+  std::string updated;
+  std::string url;  // article URL with the best section's anchor
+  std::string section_title;
+  std::string section_anchor;
+  std::string snippet;  // HTML: matches in <mark>, everything else escaped
+  double score = 0;
+};
+
+using FacetCounts = std::map<std::string, size_t>;
+
+struct SearchResult {
+  std::optional<std::string> corrected;
+  size_t total = 0;  // exact number of visible matches
+  bool relaxed = false;  // no article had every word; matching any word instead
+  std::vector<SearchHit> hits;
+  std::map<std::string, FacetCounts> facets;  // "lang", "tag", "category"
+};
+
+class Searcher {
+ public:
+  static constexpr size_t kMaxLimit = 100;
+  static constexpr size_t kMaxOffset = 1000;
+  static constexpr size_t kSnippetBytes = 240;
+
+  static Result<std::unique_ptr<Searcher>> open(const std::filesystem::path& revision_dir);
+
+  // Never throws; a failure inside Xapian or SQLite becomes a Status.
+  Result<SearchResult> search(const SearchRequest& request);
+  Result<std::optional<Article>> article(const std::string& slug, Visibility visibility);
+  Result<std::vector<ArticleSummary>> list(Visibility visibility);
+  Result<std::vector<ArticleSummary>> translations(const Article& article, Visibility visibility);
+
+  size_t document_count() const { return db_.get_doccount(); }
+  const std::vector<std::string>& languages() const { return languages_; }
+
+ private:
+  Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog);
+  SearchResult run(const SearchRequest& request);
+  void fill_sections(const Xapian::MSet& mset, SearchResult& result);
+
+  Xapian::Database db_;
+  std::unique_ptr<Catalog> catalog_;
+  std::vector<std::string> languages_;
+};
+
+}  // namespace kb

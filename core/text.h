@@ -1,0 +1,29 @@
+// Small text utilities shared by the indexer and the server.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kb {
+
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or bytes past U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+
+// 1-based line number of byte `offset` in `s`.
+int line_of_offset(std::string_view s, size_t offset);
+
+// Anchor slug of a heading: lowercase letters and digits of any script kept,
+// everything else collapsed to single '-', trimmed. "Before you start!" ->
+// "before-you-start". Empty input gives "section".
+std::string slugify(std::string_view text);
+
+// HTML-escapes &, <, >, " and '.
+std::string html_escape(std::string_view s);
+
+// Collapses runs of whitespace to one space and trims both ends.
+std::string collapse_whitespace(std::string_view s);
+
+// Cuts `s` to at most `max_bytes` without splitting a UTF-8 sequence.
+std::string_view utf8_truncate(std::string_view s, size_t max_bytes);
+
+}  // namespace kb

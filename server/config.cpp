@@ -1,0 +1,125 @@
+#include "server/config.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace kb {
+
+const char* const kServerUsage = R"(Usage: kb-server --index DIR [options]
+
+Serves the index built by kb-index: the JSON API (/api/v1/search,
+/api/v1/articles/SLUG), the help page (/, /search, /articles/SLUG),
+/healthz and /metrics. A newly published index revision is served from the
+next request on, without a restart. SIGTERM or Ctrl-C stops it gracefully.
+
+Options (environment variable in brackets; flags win over the environment,
+which wins over the --config file):
+  --index DIR        index folder written by kb-index            [KB_INDEX]
+  --host ADDR        address to listen on (default 127.0.0.1)    [KB_HOST]
+  --port N           port, 0 for any free one (default 8080)     [KB_PORT]
+  --templates DIR    templates and static/ (default ./templates) [KB_TEMPLATES]
+  --site-name TEXT   name shown in the page header               [KB_SITE_NAME]
+  --threads N        worker threads, 1..1024 (default 32)        [KB_THREADS]
+  --no-access-log    do not log one line per request
+  --config FILE      YAML file with any of: index, host, port, templates,
+                     site_name, threads, access_log
+  -h, --help         this text
+)";
+
+namespace {
+
+Status set_int(const std::string& name, const std::string& text, int min, int max, int& out) {
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v < min || v > max) {
+    return Status::error(fmt::format("{} must be a number from {} to {}, not '{}'", name, min, max, text));
+  }
+  out = static_cast<int>(v);
+  return Status::ok();
+}
+
+Status apply(ServerConfig& c, const std::string& key, const std::string& value, const std::string& source) {
+  const std::string name = source + key;
+  if (key == "index") c.index_dir = value;
+  else if (key == "host") c.host = value;
+  else if (key == "templates") c.templates_dir = value;
+  else if (key == "site_name") c.site_name = value;
+  else if (key == "port") return set_int(name, value, 0, 65535, c.port);
+  else if (key == "threads") return set_int(name, value, 1, 1024, c.threads);
+  else if (key == "access_log") c.access_log = value == "true" || value == "1" || value == "yes";
+  else return Status::error(fmt::format("unknown setting '{}'", name));
+  return Status::ok();
+}
+
+Status apply_file(ServerConfig& c, const std::string& path) {
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    if (!root.IsMap()) return Status::error(fmt::format("{}: must be a mapping of settings", path));
+    for (const auto& kv : root) {
+      if (!kv.second.IsScalar()) {
+        return Status::error(fmt::format("{}:{}: '{}' must be a single value", path, kv.first.Mark().line + 1,
+                                         kv.first.Scalar()));
+      }
+      Status s = apply(c, kv.first.Scalar(), kv.second.Scalar(), path + ": ");
+      if (!s) return s;
+    }
+    return Status::ok();
+  } catch (const YAML::Exception& e) {
+    return Status::error(fmt::format("{}:{}: {}", path, e.mark.line + 1, e.msg));
+  }
+}
+
+}  // namespace
+
+Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
+  ServerConfig c;
+  // The config file first, wherever --config appears.
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--config") {
+      Status s = apply_file(c, args[i + 1]);
+      if (!s) return s;
+    }
+  }
+  const std::pair<const char*, const char*> env[] = {{"KB_INDEX", "index"},        {"KB_HOST", "host"},
+                                                     {"KB_PORT", "port"},          {"KB_TEMPLATES", "templates"},
+                                                     {"KB_SITE_NAME", "site_name"}, {"KB_THREADS", "threads"}};
+  for (const auto& [var, key] : env) {
+    if (const char* v = std::getenv(var)) {
+      Status s = apply(c, key, v, std::string("environment variable ") + var + " for ");
+      if (!s) return s;
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") return Status::error("help");
+    if (a == "--no-access-log") {
+      c.access_log = false;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0) return Status::error(fmt::format("unexpected argument '{}'", a));
+    if (i + 1 >= args.size()) return Status::error(fmt::format("{} needs a value", a));
+    const std::string value = args[++i];
+    if (a == "--config") continue;
+    std::string key = a.substr(2);
+    if (key == "site-name") key = "site_name";
+    if (key == "site_name" || key == "threads" || key == "index" || key == "host" || key == "port" ||
+        key == "templates") {
+      Status s = apply(c, key, value, "--");
+      if (!s) return s;
+    } else {
+      return Status::error(fmt::format("unknown option '{}'", a));
+    }
+  }
+  if (c.index_dir.empty()) return Status::error("--index DIR is required (the folder kb-index writes)");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(std::filesystem::path(c.templates_dir) / "static", ec)) {
+    return Status::error(fmt::format("--templates {}: no such templates folder (it needs a static/ folder)",
+                                     c.templates_dir));
+  }
+  return c;
+}
+
+}  // namespace kb

@@ -1,0 +1,72 @@
+// kb-server: configuration, wiring and signal handling only.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "core/revision.h"
+#include "core/tokens.h"
+#include "server/config.h"
+#include "server/http_server.h"
+
+int main(int argc, char** argv) {
+  auto config = kb::load_server_config(std::vector<std::string>(argv + 1, argv + argc));
+  if (!config) {
+    if (config.status().message() == "help") {
+      std::cout << kb::kServerUsage;
+      return 0;
+    }
+    std::cerr << "kb-server: " << config.status().message() << "\nTry 'kb-server --help'.\n";
+    return 2;
+  }
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto templates = kb::Templates::load(config->templates_dir);
+  if (!templates) {
+    std::cerr << "kb-server: " << templates.status().message() << '\n';
+    return 2;
+  }
+  kb::IndexLayout layout(config->index_dir);
+  std::unique_ptr<kb::TokenStore> tokens;
+  try {
+    std::filesystem::create_directories(layout.root());
+    tokens = std::make_unique<kb::TokenStore>(layout.auth_db());
+  } catch (const std::exception& e) {
+    std::cerr << "kb-server: cannot open agent tokens in " << layout.auth_db() << ": " << e.what() << '\n';
+    return 2;
+  }
+  kb::SearchService search(layout);
+  if (!search.revision()) {
+    std::cerr << "kb-server: warning: no index in " << config->index_dir
+              << " yet; serving 503 until kb-index publishes one\n";
+  }
+  kb::Metrics metrics;
+  kb::App app(search, tokens.get(), *templates, metrics, kb::AppOptions{config->site_name});
+  kb::HttpServer server(app, {config->host, config->port, config->threads, config->access_log});
+  auto port = server.bind();
+  if (!port) {
+    std::cerr << "kb-server: " << port.status().message() << '\n';
+    return 2;
+  }
+  std::cerr << "kb-server: serving " << config->index_dir << " on http://" << config->host << ':' << *port << "/\n";
+
+  std::thread signal_waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::cerr << "kb-server: stopping\n";
+    server.stop();
+  });
+  const bool ok = server.serve();
+  // serve() may also return on a listen failure: wake the waiter to exit.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,43 @@
+#include "server/metrics.h"
+
+#include <fmt/format.h>
+
+namespace kb {
+
+void Metrics::record(const std::string& route, int status, double seconds) {
+  std::lock_guard lock(mu_);
+  ++requests_[{route, status}];
+  Histogram& h = latency_[route];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+std::string Metrics::render(const std::map<std::string, double>& gauges) const {
+  std::string out;
+  std::lock_guard lock(mu_);
+  out += "# HELP kb_http_requests_total HTTP requests by route and status.\n";
+  out += "# TYPE kb_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    out += fmt::format("kb_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", key.first, key.second, n);
+  }
+  out += "# HELP kb_http_request_duration_seconds Time to answer a request, by route.\n";
+  out += "# TYPE kb_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_) {
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += fmt::format("kb_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", route, kBuckets[i],
+                         h.buckets[i]);
+    }
+    out += fmt::format("kb_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route, h.count);
+    out += fmt::format("kb_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
+    out += fmt::format("kb_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route, h.count);
+  }
+  for (const auto& [name, value] : gauges) {
+    out += fmt::format("# TYPE {} gauge\n{} {}\n", name, name, value);
+  }
+  return out;
+}
+
+}  // namespace kb

@@ -1,0 +1,33 @@
+// Request counters and latency histograms, rendered in the Prometheus text
+// format for GET /metrics. Thread-safe; owned by the App (no globals).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace kb {
+
+class Metrics {
+ public:
+  void record(const std::string& route, int status, double seconds);
+  // `gauges` are extra lines' values, e.g. {"kb_index_articles", 42}.
+  std::string render(const std::map<std::string, double>& gauges) const;
+
+ private:
+  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                      0.01,   0.025,   0.05,   0.1,   0.25,   1.0};
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> buckets{};
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+};
+
+}  // namespace kb

@@ -1,0 +1,90 @@
+#include "server/params.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "core/analysis.h"
+#include "core/text.h"
+
+namespace kb {
+namespace {
+
+ApiError invalid(const std::string& name, const std::string& what) {
+  return ApiError{400, "invalid_parameter", fmt::format("parameter '{}' {}", name, what)};
+}
+
+// Text parameter: valid UTF-8, at most `max` bytes, whitespace collapsed.
+std::variant<std::string, ApiError> text_param(const Request& r, const std::string& name, size_t max) {
+  const std::string* v = r.param(name);
+  if (!v) return std::string();
+  if (!is_valid_utf8(*v)) return invalid(name, "is not valid UTF-8");
+  if (v->size() > max) return invalid(name, fmt::format("is longer than {} bytes", max));
+  return collapse_whitespace(*v);
+}
+
+// Integer parameter; absent gives `fallback`.
+std::variant<long long, ApiError> int_param(const Request& r, const std::string& name, long long fallback) {
+  const std::string* v = r.param(name);
+  if (!v || v->empty()) return fallback;
+  long long n = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || end != v->data() + v->size()) return invalid(name, "must be a whole number");
+  return n;
+}
+
+}  // namespace
+
+std::variant<SearchRequest, ApiError> parse_search_params(const Request& r) {
+  for (const auto& [k, v] : r.params) {
+    if (v.size() > kMaxParamBytes) return invalid(k, fmt::format("is longer than {} bytes", kMaxParamBytes));
+  }
+  SearchRequest s;
+  struct TextField {
+    const char* name;
+    size_t max;
+    std::string* out;
+  };
+  for (const TextField& f : {TextField{"q", kMaxQueryBytes, &s.query}, TextField{"lang", kMaxFilterBytes, &s.lang},
+                             TextField{"tag", kMaxFilterBytes, &s.tag},
+                             TextField{"category", kMaxFilterBytes, &s.category}}) {
+    auto v = text_param(r, f.name, f.max);
+    if (auto* e = std::get_if<ApiError>(&v)) return *e;
+    *f.out = std::get<std::string>(std::move(v));
+  }
+  if (!s.lang.empty()) {
+    if (!analysis::is_language_tag(s.lang)) return invalid("lang", "must be a language tag like en, fi or pt-BR");
+    s.lang = analysis::normalize_lang(s.lang);
+  }
+  if (s.query.empty() && s.lang.empty() && s.tag.empty() && s.category.empty()) {
+    return ApiError{400, "missing_parameter", "parameter 'q' is required (or filter by lang, tag or category)"};
+  }
+  auto limit = int_param(r, "limit", static_cast<long long>(kDefaultLimit));
+  if (auto* e = std::get_if<ApiError>(&limit)) return *e;
+  s.limit = static_cast<size_t>(std::clamp<long long>(std::get<long long>(limit), 1, kMaxLimit));
+  auto offset = int_param(r, "offset", 0);
+  if (auto* e = std::get_if<ApiError>(&offset)) return *e;
+  long long off = std::get<long long>(offset);
+  if (off < 0) return invalid("offset", "must not be negative");
+  if (off > static_cast<long long>(kMaxOffset)) return invalid("offset", fmt::format("must be at most {}", kMaxOffset));
+  s.offset = static_cast<size_t>(off);
+  return s;
+}
+
+std::variant<size_t, ApiError> parse_page_param(const Request& r, size_t page_size) {
+  auto page = int_param(r, "page", 1);
+  if (auto* e = std::get_if<ApiError>(&page)) return *e;
+  long long p = std::get<long long>(page);
+  const long long max_page = static_cast<long long>(kMaxOffset / page_size) + 1;
+  if (p < 1 || p > max_page) return invalid("page", fmt::format("must be between 1 and {}", max_page));
+  return static_cast<size_t>(p - 1) * page_size;
+}
+
+std::optional<ApiError> check_slug(const std::string& slug) {
+  if (slug.empty() || slug.size() > kMaxFilterBytes || !is_valid_utf8(slug)) {
+    return ApiError{404, "not_found", "no such article"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace kb

@@ -1,0 +1,36 @@
+// Request parameters, parsed and clamped against named limits (habit from
+// Omega). A bad parameter is an ApiError naming it; nothing here throws.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/searcher.h"
+#include "server/http_types.h"
+
+namespace kb {
+
+struct ApiError {
+  int status = 400;
+  std::string code;     // machine-readable: "invalid_parameter", "not_found"...
+  std::string message;  // for people: names the parameter and what to fix
+};
+
+inline constexpr size_t kMaxQueryBytes = 512;
+inline constexpr size_t kMaxFilterBytes = 200;
+inline constexpr size_t kDefaultLimit = 10;
+inline constexpr size_t kMaxLimit = Searcher::kMaxLimit;    // larger limits are clamped
+inline constexpr size_t kMaxOffset = Searcher::kMaxOffset;  // larger offsets are refused
+inline constexpr size_t kMaxParamBytes = 2048;
+
+// q, lang, tag, category, limit, offset. `require_query`: q must be non-empty
+// unless a filter is given.
+std::variant<SearchRequest, ApiError> parse_search_params(const Request& request);
+
+// Page number (1-based) of the HTML results page → offset.
+std::variant<size_t, ApiError> parse_page_param(const Request& request, size_t page_size);
+
+// Checks an article slug taken from a URL path.
+std::optional<ApiError> check_slug(const std::string& slug);
+
+}  // namespace kb

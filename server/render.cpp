@@ -1,0 +1,94 @@
+#include "server/render.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <mstch/mstch.hpp>
+
+#include "core/hash.h"
+
+namespace kb {
+namespace {
+
+mstch::node to_mstch(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object: {
+      mstch::map m;
+      for (const auto& [k, v] : j.items()) m.emplace(k, to_mstch(v));
+      return m;
+    }
+    case nlohmann::json::value_t::array: {
+      mstch::array a;
+      for (const auto& v : j) a.push_back(to_mstch(v));
+      return a;
+    }
+    case nlohmann::json::value_t::string:
+      return j.get<std::string>();
+    case nlohmann::json::value_t::boolean:
+      return j.get<bool>();
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+      return static_cast<int>(j.get<long long>());
+    case nlohmann::json::value_t::number_float:
+      return j.get<double>();
+    default:
+      return mstch::node();
+  }
+}
+
+bool read_file(const std::filesystem::path& p, std::string& out) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+std::string content_type_for(const std::filesystem::path& p) {
+  const std::string ext = p.extension().string();
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".js") return "text/javascript; charset=utf-8";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".woff2") return "font/woff2";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+Result<Templates> Templates::load(const std::filesystem::path& dir) {
+  Templates t;
+  std::vector<std::string> names = {"layout"};
+  for (const char* p : kPages) names.emplace_back(p);
+  for (const auto& name : names) {
+    const auto path = dir / (name + ".mustache");
+    std::string text;
+    if (!read_file(path, text)) return Status::error(fmt::format("cannot read template {}", path.string()));
+    t.templates_[name] = std::move(text);
+  }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "static", ec)) {
+    if (!e.is_regular_file()) continue;
+    StaticAsset a;
+    if (!read_file(e.path(), a.body)) return Status::error(fmt::format("cannot read {}", e.path().string()));
+    a.content_type = content_type_for(e.path());
+    a.etag = "\"" + sha256_hex(a.body).substr(0, 16) + "\"";
+    t.assets_[e.path().filename().string()] = std::move(a);
+  }
+  return t;
+}
+
+std::string Templates::render(const std::string& page, const nlohmann::json& view) const {
+  std::map<std::string, std::string> partials = {{"content", templates_.at(page)}};
+  return mstch::render(templates_.at("layout"), to_mstch(view), partials);
+}
+
+const StaticAsset* Templates::asset(const std::string& name) const {
+  auto it = assets_.find(name);
+  return it == assets_.end() ? nullptr : &it->second;
+}
+
+}  // namespace kb

@@ -1,0 +1,475 @@
+#include "server/routes.h"
+
+#include <unicode/uchar.h>
+#include <unicode/uloc.h>
+#include <unicode/ustring.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "core/analysis.h"
+#include "core/content_loader.h"
+#include "core/text.h"
+#include "server/params.h"
+
+namespace kb {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kResultsPerPage = 10;
+constexpr size_t kRecentArticles = 6;
+constexpr const char* kHtml = "text/html; charset=utf-8";
+constexpr const char* kApiPrefix = "/api/";
+// Pages: no inline script or style, nothing from elsewhere.
+constexpr const char* kContentSecurityPolicy =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+struct Visitor {
+  Visibility visibility = Visibility::kPublic;
+};
+
+// Raised inside handlers for expected failures; turned into a response in one place.
+struct HttpError {
+  ApiError error;
+};
+
+[[noreturn]] void throw_error(int status, std::string code, std::string message) {
+  throw HttpError{ApiError{status, std::move(code), std::move(message)}};
+}
+
+template <typename T>
+T take(std::variant<T, ApiError> v) {
+  if (auto* e = std::get_if<ApiError>(&v)) throw HttpError{*e};
+  return std::get<T>(std::move(v));
+}
+
+// "fi" -> "Suomi": the language's name in itself (ICU).
+std::string language_name(const std::string& code) {
+  UErrorCode err = U_ZERO_ERROR;
+  UChar name[64];
+  int32_t len = uloc_getDisplayLanguage(code.c_str(), code.c_str(), name, 64, &err);
+  if (U_FAILURE(err) || len <= 0) return code;
+  char utf8[256];
+  int32_t out_len = 0;
+  UChar first[4];
+  UErrorCode up_err = U_ZERO_ERROR;
+  int32_t first_len = u_strToUpper(first, 4, name, U16_IS_LEAD(name[0]) ? 2 : 1, code.c_str(), &up_err);
+  if (U_SUCCESS(up_err) && first_len > 0 && first_len <= (U16_IS_LEAD(name[0]) ? 2 : 1)) {
+    std::copy(first, first + first_len, name);
+  }
+  u_strToUTF8(utf8, sizeof utf8, &out_len, name, len, &err);
+  return U_SUCCESS(err) ? std::string(utf8, static_cast<size_t>(out_len)) : code;
+}
+
+std::string url_with(const std::string& path, const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string url = path;
+  char sep = '?';
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    url += sep;
+    url += k + "=" + httplib::detail::encode_query_param(v);
+    sep = '&';
+  }
+  return url;
+}
+
+json hit_json(const SearchHit& h) {
+  return {{"id", h.id},
+          {"slug", h.slug},
+          {"path", h.path},
+          {"title", h.title},
+          {"lang", h.lang},
+          {"category", h.category},
+          {"url", h.url},
+          {"section", {{"title", h.section_title}, {"anchor", h.section_anchor}}},
+          {"snippet", h.snippet},
+          {"score", h.score},
+          {"updated", h.updated}};
+}
+
+json article_json(const Article& a, const std::vector<ArticleSummary>& translations) {
+  json sections = json::array();
+  for (const auto& s : a.sections) {
+    if (s.level > 0) sections.push_back({{"title", s.title}, {"anchor", s.anchor}, {"level", s.level}});
+  }
+  json trans = json::array();
+  for (const auto& t : translations) trans.push_back({{"slug", t.slug}, {"lang", t.lang}, {"title", t.title}, {"url", article_url(t.slug)}});
+  return {{"id", a.id},
+          {"slug", a.meta.slug},
+          {"path", a.path},
+          {"title", a.meta.title},
+          {"lang", a.meta.lang},
+          {"category", a.meta.category},
+          {"tags", a.meta.tags},
+          {"summary", a.meta.summary},
+          {"audience", to_string(a.meta.audience)},
+          {"draft", a.meta.draft},
+          {"updated", a.meta.updated},
+          {"url", article_url(a.meta.slug)},
+          {"html", a.html},
+          {"sections", sections},
+          {"translations", trans}};
+}
+
+Response json_response(int status, const json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+Response error_json(const ApiError& e) {
+  return json_response(e.status, {{"error", {{"code", e.code}, {"message", e.message}}}});
+}
+
+}  // namespace
+
+// One request's handling: knows the visitor and borrows a Searcher lazily.
+class App::Handler {
+ public:
+  Handler(App& app, const Request& req) : app_(app), req_(req) {}
+
+  Response dispatch() {
+    const std::string& p = req_.path;
+    const bool is_get = req_.method == "GET" || req_.method == "HEAD";
+    if (p == "/healthz") return route("healthz", is_get, [&] { return healthz(); });
+    if (p == "/metrics") return route("metrics", is_get, [&] { return metrics(); });
+    if (p.rfind("/static/", 0) == 0) return route("static", is_get, [&] { return asset(p.substr(8)); });
+    if (p == "/api/v1/search") return route("api_search", is_get, [&] { return api_search(); });
+    if (p.rfind("/api/v1/articles/", 0) == 0) {
+      return route("api_article", is_get, [&] { return api_article(p.substr(17)); });
+    }
+    if (p == "/") return route("page_home", is_get, [&] { return page_home(); });
+    if (p == "/search") return route("page_search", is_get, [&] { return page_search(); });
+    if (p.rfind("/articles/", 0) == 0) return route("page_article", is_get, [&] { return page_article(p.substr(10)); });
+    return route("not_found", true, [&]() -> Response { throw_error(404, "not_found", "no such page: " + p); });
+  }
+
+ private:
+  bool is_api() const { return req_.path.rfind(kApiPrefix, 0) == 0; }
+
+  template <typename F>
+  Response route(const char* name, bool method_ok, F&& f) {
+    Response r;
+    try {
+      if (!method_ok) throw_error(405, "method_not_allowed", req_.method + " is not allowed here");
+      authenticate();
+      r = f();
+    } catch (const HttpError& e) {
+      r = error(e.error);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "kb-server: error: %s %s: %s\n", req_.method.c_str(), req_.path.c_str(), e.what());
+      r = error(ApiError{500, "internal", "internal error; the server log has details"});
+    }
+    r.route = name;
+    if (r.content_type.rfind("text/html", 0) == 0) r.headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    return r;
+  }
+
+  void authenticate() {
+    const std::string* auth = req_.header("authorization");
+    if (!auth) return;
+    const std::string prefix = "Bearer ";
+    if (auth->rfind(prefix, 0) != 0) throw_error(401, "unauthorized", "Authorization must be 'Bearer <token>'");
+    if (!app_.tokens_ || !app_.tokens_->verify(auth->substr(prefix.size()))) {
+      throw_error(401, "unauthorized", "the token is not valid (revoked or mistyped)");
+    }
+    visitor_.visibility = Visibility::kAgent;
+  }
+
+  Response error(const ApiError& e) {
+    if (is_api() || req_.path == "/healthz" || req_.path == "/metrics") return error_json(e);
+    json view = common_view("");
+    view["status"] = e.status;
+    view["title"] = e.status == 404 ? "Page not found" : e.status >= 500 ? "Something went wrong" : "Bad request";
+    view["page_title"] = view["title"];
+    view["message"] = e.message;
+    Response r = html(view, "error");
+    r.status = e.status;
+    return r;
+  }
+
+  SearchService::Lease& searcher() {
+    if (!lease_) {
+      auto l = app_.search_.acquire();
+      if (!l) throw_error(503, "unavailable", l.status().message());
+      lease_.emplace(std::move(l.value()));
+    }
+    return *lease_;
+  }
+
+  template <typename T>
+  T must(Result<T> r) {
+    if (!r) throw std::runtime_error(r.status().message());
+    return std::move(r.value());
+  }
+
+  // ---- Operations ---------------------------------------------------------------
+  Response healthz() {
+    auto rev = app_.search_.revision();
+    if (!rev) return json_response(503, {{"status", "no_index"}, {"message", "no index revision published yet"}});
+    return json_response(200, {{"status", "ok"}, {"revision", *rev}, {"articles", searcher()->document_count()}});
+  }
+
+  Response metrics() {
+    std::map<std::string, double> gauges;
+    if (app_.search_.revision()) gauges["kb_index_documents"] = static_cast<double>(searcher()->document_count());
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = app_.metrics_.render(gauges);
+    return r;
+  }
+
+  Response asset(const std::string& name) {
+    const StaticAsset* a = app_.templates_.asset(name);
+    if (!a) throw_error(404, "not_found", "no such file");
+    Response r;
+    r.content_type = a->content_type;
+    r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+    r.headers.emplace_back("ETag", a->etag);
+    if (const std::string* inm = req_.header("if-none-match"); inm && *inm == a->etag) {
+      r.status = 304;
+      return r;
+    }
+    r.body = a->body;
+    return r;
+  }
+
+  // ---- JSON API -------------------------------------------------------------------
+  Response api_search() {
+    const auto start = std::chrono::steady_clock::now();
+    SearchRequest s = take(parse_search_params(req_));
+    s.visibility = visitor_.visibility;
+    SearchResult result = must(searcher()->search(s));
+    json results = json::array();
+    for (const auto& h : result.hits) results.push_back(hit_json(h));
+    json facets = json::object();
+    for (const auto& [name, counts] : result.facets) facets[name] = counts;
+    const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return json_response(200, {{"query", s.query},
+                               {"corrected", result.corrected ? json(*result.corrected) : json(nullptr)},
+                               {"relaxed", result.relaxed},
+                               {"total", result.total},
+                               {"limit", s.limit},
+                               {"offset", s.offset},
+                               {"took_ms", std::round(took * 1000) / 1000},
+                               {"results", results},
+                               {"facets", facets}});
+  }
+
+  Article find_article(const std::string& slug) {
+    if (auto e = check_slug(slug)) throw HttpError{*e};
+    auto a = must(searcher()->article(slug, visitor_.visibility));
+    if (!a) throw_error(404, "not_found", "no article '" + slug + "'");
+    return std::move(*a);
+  }
+
+  Response api_article(const std::string& slug) {
+    Article a = find_article(slug);
+    return json_response(200, article_json(a, must(searcher()->translations(a, visitor_.visibility))));
+  }
+
+  // ---- Pages ------------------------------------------------------------------------
+  json common_view(const std::string& page_lang) {
+    std::string lang;
+    if (const std::string* l = req_.param("lang"); l && analysis::is_language_tag(*l)) lang = analysis::normalize_lang(*l);
+    std::string q;
+    if (const std::string* v = req_.param("q"); v && is_valid_utf8(*v) && v->size() <= kMaxQueryBytes) q = *v;
+    json languages = json::array();
+    if (lease_ || app_.search_.revision()) {
+      try {
+        for (const auto& code : searcher()->languages()) {
+          languages.push_back({{"code", code},
+                               {"name", language_name(code)},
+                               {"url", url_with(req_.path == "/search" ? "/search" : "/", {{"q", q}, {"lang", code}})},
+                               {"active", code == lang}});
+        }
+      } catch (const HttpError&) {
+        // No index yet: the page still renders, without a language switch.
+      }
+    }
+    return {{"site_name", app_.options_.site_name},
+            {"page_lang", page_lang.empty() ? (lang.empty() ? "en" : lang) : page_lang},
+            {"page_title", app_.options_.site_name},
+            {"q", q},
+            {"lang", lang},
+            {"languages", languages},
+            {"agent", visitor_.visibility == Visibility::kAgent}};
+  }
+
+  Response html(const json& view, const std::string& page) {
+    Response r;
+    r.content_type = kHtml;
+    r.body = app_.templates_.render(page, view);
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+  }
+
+  Response page_home() {
+    json view = common_view("");
+    const std::string lang = view["lang"];
+    auto all = must(searcher()->list(visitor_.visibility));
+    std::vector<ArticleSummary> shown;
+    for (auto& a : all) {
+      if (lang.empty() || a.lang == lang) shown.push_back(std::move(a));
+    }
+    json categories = json::array();
+    for (const auto& a : shown) {
+      const std::string name = a.category.empty() ? "General" : a.category;
+      if (categories.empty() || categories.back()["name"] != name) {
+        categories.push_back({{"name", name}, {"articles", json::array()}});
+      }
+      categories.back()["articles"].push_back({{"title", a.title}, {"url", article_url(a.slug)}, {"summary", a.summary}});
+    }
+    std::sort(shown.begin(), shown.end(), [](const auto& x, const auto& y) { return x.updated > y.updated; });
+    json recent = json::array();
+    for (size_t i = 0; i < shown.size() && i < kRecentArticles; ++i) {
+      recent.push_back({{"title", shown[i].title}, {"url", article_url(shown[i].slug)}, {"updated", shown[i].updated}});
+    }
+    view["categories"] = categories;
+    view["recent"] = recent;
+    view["has_articles"] = !shown.empty();
+    return html(view, "home");
+  }
+
+  Response page_search() {
+    json view = common_view("");
+    const auto start = std::chrono::steady_clock::now();
+    SearchRequest s = take(parse_search_params(req_));
+    s.visibility = visitor_.visibility;
+    s.limit = kResultsPerPage;
+    s.offset = take(parse_page_param(req_, kResultsPerPage));
+    SearchResult result = must(searcher()->search(s));
+    const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+    const std::vector<std::pair<std::string, std::string>> current = {
+        {"q", s.query}, {"lang", s.lang}, {"tag", s.tag}, {"category", s.category}};
+    auto with = [&](const std::string& key, const std::string& value) {
+      auto params = current;
+      for (auto& [k, v] : params) {
+        if (k == key) v = value;
+      }
+      return url_with("/search", params);
+    };
+    json results = json::array();
+    for (const auto& h : result.hits) {
+      results.push_back({{"title", h.title},
+                         {"url", h.url},
+                         {"snippet", h.snippet},
+                         {"category", h.category},
+                         {"lang", h.lang},
+                         {"section_title", h.section_title},
+                         {"updated", h.updated}});
+    }
+    json facets = json::array();
+    const std::vector<std::pair<std::string, std::string>> facet_names = {
+        {"lang", "Language"}, {"category", "Category"}, {"tag", "Tag"}};
+    json active = json::array();
+    for (const auto& [key, label] : facet_names) {
+      const std::string& selected = key == "lang" ? s.lang : key == "tag" ? s.tag : s.category;
+      json values = json::array();
+      for (const auto& [value, count] : result.facets[key]) {
+        values.push_back({{"label", key == "lang" ? language_name(value) : value},
+                          {"count", count},
+                          {"url", with(key, value == selected ? "" : value)},
+                          {"active", value == selected}});
+      }
+      if (!values.empty()) facets.push_back({{"name", label}, {"values", values}});
+      if (!selected.empty()) {
+        active.push_back({{"label", label + ": " + (key == "lang" ? language_name(selected) : selected)},
+                          {"remove_url", with(key, "")}});
+      }
+    }
+    const size_t pages = std::max<size_t>(1, (std::min(result.total, kMaxOffset + kResultsPerPage) + kResultsPerPage - 1) /
+                                                 kResultsPerPage);
+    const size_t page = s.offset / kResultsPerPage + 1;
+    auto page_url = [&](size_t n) {
+      auto params = current;
+      params.emplace_back("page", n > 1 ? std::to_string(n) : "");
+      return url_with("/search", params);
+    };
+    view["page_title"] = s.query.empty() ? "Search" : "Search: " + s.query;
+    view["total"] = result.total;
+    view["has_results"] = !result.hits.empty();
+    view["took_ms"] = fmt::format("{:.1f}", took);
+    view["relaxed"] = result.relaxed;
+    view["results"] = results;
+    view["facets"] = facets;
+    view["active_filters"] = active;
+    view["pagination"] = {{"has_prev", page > 1},
+                          {"prev_url", page_url(page - 1)},
+                          {"has_next", page < pages},
+                          {"next_url", page_url(page + 1)},
+                          {"page", page},
+                          {"pages", pages}};
+    if (result.hits.empty()) {
+      json popular = json::array();
+      auto all = must(searcher()->list(visitor_.visibility));
+      std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.updated > y.updated; });
+      for (size_t i = 0; i < all.size() && i < kRecentArticles; ++i) {
+        popular.push_back({{"title", all[i].title}, {"url", article_url(all[i].slug)}});
+      }
+      view["popular"] = popular;
+    }
+    return html(view, "search");
+  }
+
+  Response page_article(const std::string& slug) {
+    Article a = find_article(slug);
+    json view = common_view(a.meta.lang);
+    auto translations = must(searcher()->translations(a, visitor_.visibility));
+    json toc = json::array();
+    for (const auto& s : a.sections) {
+      if (s.level >= 2 && s.level <= 3) {
+        toc.push_back({{"title", s.title}, {"anchor", s.anchor}, {"level", s.level}, {"sub", s.level >= 3}});
+      }
+    }
+    json trans = json::array();
+    for (const auto& t : translations) {
+      trans.push_back({{"lang", t.lang}, {"lang_name", language_name(t.lang)}, {"title", t.title}, {"url", article_url(t.slug)}});
+    }
+    json tags = json::array();
+    for (const auto& t : a.meta.tags) tags.push_back({{"name", t}, {"url", url_with("/search", {{"tag", t}})}});
+    view["page_title"] = a.meta.title;
+    view["title"] = a.meta.title;
+    view["html"] = a.html;
+    view["updated"] = a.meta.updated;
+    view["category"] = a.meta.category;
+    view["category_url"] = url_with("/search", {{"category", a.meta.category}, {"lang", a.meta.lang}});
+    view["tags"] = tags;
+    view["lang"] = a.meta.lang;
+    view["toc"] = toc;
+    view["has_toc"] = !toc.empty();
+    view["translations"] = trans;
+    view["has_translations"] = !trans.empty();
+    view["is_draft"] = a.meta.draft;
+    view["is_internal"] = a.meta.audience == Audience::kInternal;
+    return html(view, "article");
+  }
+
+  App& app_;
+  const Request& req_;
+  Visitor visitor_;
+  std::optional<SearchService::Lease> lease_;
+};
+
+App::App(SearchService& search, TokenStore* tokens, const Templates& templates, Metrics& metrics, AppOptions options)
+    : search_(search), tokens_(tokens), templates_(templates), metrics_(metrics), options_(std::move(options)) {}
+
+Response App::handle(const Request& request) {
+  const auto start = std::chrono::steady_clock::now();
+  Handler handler(*this, request);
+  Response r = handler.dispatch();
+  metrics_.record(r.route, r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return r;
+}
+
+}  // namespace kb
