@@ -48,6 +48,8 @@ struct SearchHit {
   std::string section_anchor;
   std::string snippet;  // HTML: matches in <mark>, everything else escaped
   double score = 0;
+
+  bool operator==(const SearchHit& o) const { return id == o.id; }
 };
 
 using FacetCounts = std::map<std::string, size_t>;

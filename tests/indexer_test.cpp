@@ -1,0 +1,195 @@
+#include <catch2/catch.hpp>
+
+#include "core/catalog.h"
+#include "core/indexer.h"
+#include "core/revision.h"
+#include "core/searcher.h"
+#include "tests/test_util.h"
+
+using namespace kb;
+using test::article;
+using test::write_file;
+
+namespace {
+
+std::string good(const std::string& slug) { return article("title: Good " + slug + "\nslug: " + slug, "Fine text.\n"); }
+
+const FileDiagnostic* diagnostic_for(const IndexReport& r, const std::string& path) {
+  for (const auto& d : r.diagnostics) {
+    if (d.path == path && d.diagnostic.severity == Diagnostic::Severity::kError) return &d;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<Searcher> open_current(const fs::path& index) {
+  IndexLayout layout(index);
+  auto s = Searcher::open(layout.revision_dir(*layout.current()));
+  REQUIRE(s.is_ok());
+  return std::move(s.value());
+}
+
+}  // namespace
+
+TEST_CASE("indexer: one bad file never stops the others") {
+  struct Row {
+    const char* path;
+    std::string content;
+    int line;
+    const char* message_part;
+  };
+  std::string nested = "---\ntitle: t\nx: " + std::string(3000, '{') + "\n---\n";
+  const std::vector<Row> rows = {
+      {"broken-yaml.md", "---\ntitle: x\ntags: [a\n---\nbody\n", 4, "invalid YAML"},
+      {"bad-utf8.md", "---\ntitle: ok\n---\nline\n\xC3\x28 broken\n", 5, "invalid UTF-8"},
+      {"binary.md", std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), 3, "NUL bytes"},
+      {"empty.md", "", 1, "empty"},
+      {"whitespace.md", "  \n\n\t\n", 1, "empty"},
+      {"no-title.md", "---\nslug: no-title\n---\nJust text.\n", 1, "missing title"},
+      {"dup-slug.md", good("taken"), 1, "duplicate slug 'taken'"},
+      {"huge.md", "---\ntitle: big\n---\n" + std::string(10 * 1024 * 1024, 'a'), 0, "limited to"},
+      {"nested.md", nested, 0, "YAML"},
+      {"bad-lang.md", "---\ntitle: t\nlang: klingon!\n---\n", 0, "language tag"},
+  };
+  test::TempDir dir;
+  const auto content = dir / "content";
+  write_file(content / "a-taken.md", good("taken"));  // sorts first: owns the slug
+  write_file(content / "ok.md", good("ok"));
+  for (const auto& r : rows) write_file(content / r.path, r.content);
+
+  IndexReport report = test::index_folder(content, dir / "index");
+  CHECK(report.added == 2);
+  CHECK(report.failed == rows.size());
+  CHECK(report.has_errors());
+  for (const auto& r : rows) {
+    INFO(r.path);
+    const FileDiagnostic* d = diagnostic_for(report, r.path);
+    REQUIRE(d);
+    CHECK_THAT(d->diagnostic.message, Catch::Contains(r.message_part));
+    if (r.line > 0) CHECK(d->diagnostic.line == r.line);
+    CHECK_THAT(format_diagnostic(*d), Catch::StartsWith(std::string(r.path) + ":"));
+  }
+  auto searcher = open_current(dir / "index");
+  CHECK(searcher->document_count() == 2);
+}
+
+TEST_CASE("indexer: incremental runs skip, update and remove") {
+  test::TempDir dir;
+  const auto content = dir / "content";
+  const auto index = dir / "index";
+  write_file(content / "a.md", good("a"));
+  write_file(content / "b.md", good("b"));
+  write_file(content / "c.md", good("c"));
+
+  auto r1 = test::index_folder(content, index);
+  CHECK(r1.added == 3);
+  REQUIRE(r1.published);
+
+  auto r2 = test::index_folder(content, index);
+  CHECK(r2.unchanged == 3);
+  CHECK_FALSE(r2.published);  // nothing changed: no new revision
+
+  write_file(content / "a.md", article("title: Changed a\nslug: a", "New text.\n"));
+  fs::remove(content / "c.md");
+  write_file(content / "d.md", good("d"));
+  auto r3 = test::index_folder(content, index);
+  CHECK(r3.updated == 1);
+  CHECK(r3.removed == 1);
+  CHECK(r3.added == 1);
+  CHECK(r3.unchanged == 1);
+  REQUIRE(r3.published);
+  CHECK(*r3.published != *r1.published);
+
+  auto s = open_current(index);
+  CHECK(s->document_count() == 3);
+  auto a = s->article("a", Visibility::kPublic);
+  REQUIRE(a.is_ok());
+  REQUIRE(a->has_value());
+  CHECK((*a)->meta.title == "Changed a");
+  CHECK_FALSE(s->article("c", Visibility::kPublic)->has_value());
+}
+
+TEST_CASE("indexer: a file that becomes invalid keeps its published version") {
+  test::TempDir dir;
+  const auto content = dir / "content";
+  write_file(content / "a.md", good("a"));
+  test::index_folder(content, dir / "index");
+  write_file(content / "a.md", "---\ntitle: [broken\n---\n");
+  auto r = test::index_folder(content, dir / "index");
+  CHECK(r.failed == 1);
+  auto s = open_current(dir / "index");
+  CHECK(s->article("a", Visibility::kPublic)->has_value());
+}
+
+TEST_CASE("indexer: publishing is atomic; readers of the old revision keep working") {
+  test::TempDir dir;
+  const auto content = dir / "content";
+  const auto index = dir / "index";
+  write_file(content / "a.md", good("a"));
+  test::index_folder(content, index);
+  auto old_reader = open_current(index);
+
+  // A crashed run leaves an unpublished revision folder behind: it is ignored.
+  IndexLayout layout(index);
+  fs::create_directories(layout.revision_dir("r99999999") / "xapian");
+  write_file(layout.revision_dir("r99999999") / "catalog.db", "garbage");
+  CHECK(*layout.current() != "r99999999");
+  CHECK(open_current(index)->document_count() == 1);
+  fs::remove_all(layout.revision_dir("r99999999"));
+
+  write_file(content / "b.md", good("b"));
+  auto r = test::index_folder(content, index);
+  REQUIRE(r.published);
+  CHECK(open_current(index)->document_count() == 2);
+  // The reader opened before publishing still sees its own, complete revision.
+  CHECK(old_reader->document_count() == 1);
+  auto hits = old_reader->search(SearchRequest{"good", "", "", "", 10, 0, Visibility::kPublic});
+  REQUIRE(hits.is_ok());
+  CHECK(hits->total == 1);
+}
+
+TEST_CASE("indexer: language from front matter, else folder, else default; slug from path") {
+  test::TempDir dir;
+  const auto content = dir / "content";
+  write_file(content / "fi/laskutus/laskut.md", article("title: Laskut", "x"));
+  write_file(content / "pt-BR/faturas.md", article("title: Faturas", "x"));
+  write_file(content / "api/keys.md", article("title: Keys", "x"));
+  write_file(content / "vi/explicit.md", article("title: Explicit\nlang: pl", "x"));
+  test::index_folder(content, dir / "index");
+  auto s = open_current(dir / "index");
+  struct Row {
+    const char* slug;
+    const char* lang;
+  };
+  for (const Row& r : {Row{"fi/laskutus/laskut", "fi"}, Row{"pt-BR/faturas", "pt-br"}, Row{"api/keys", "en"},
+                       Row{"vi/explicit", "pl"}}) {
+    INFO(r.slug);
+    auto a = s->article(r.slug, Visibility::kPublic);
+    REQUIRE(a.is_ok());
+    REQUIRE(a->has_value());
+    CHECK((*a)->meta.lang == r.lang);
+  }
+}
+
+TEST_CASE("indexer: a second indexer on the same index is refused") {
+  test::TempDir dir;
+  IndexLayout layout(dir / "index");
+  auto lock = IndexLock::acquire(layout);
+  REQUIRE(lock.is_ok());
+  write_file(dir / "content/a.md", good("a"));
+  IndexOptions o;
+  o.content_dir = dir / "content";
+  o.index_dir = dir / "index";
+  auto r = run_indexer(o);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK_THAT(r.status().message(), Catch::Contains("another kb-index"));
+}
+
+TEST_CASE("indexer: a missing content folder is a clear error") {
+  test::TempDir dir;
+  IndexOptions o;
+  o.content_dir = dir / "nope";
+  o.index_dir = dir / "index";
+  auto r = run_indexer(o);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK_THAT(r.status().message(), Catch::Contains("does not exist"));
+}

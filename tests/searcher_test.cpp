@@ -1,0 +1,187 @@
+#include <catch2/catch.hpp>
+
+#include "core/revision.h"
+#include "core/searcher.h"
+#include "tests/test_util.h"
+
+using namespace kb;
+
+namespace {
+
+struct Fixture {
+  Fixture() {
+    test::write_fixture(dir / "content");
+    test::index_folder(dir / "content", dir / "index");
+    IndexLayout layout(dir / "index");
+    auto s = Searcher::open(layout.revision_dir(*layout.current()));
+    REQUIRE(s.is_ok());
+    searcher = std::move(s.value());
+  }
+  SearchResult search(SearchRequest r) {
+    auto res = searcher->search(r);
+    INFO(res.status().message());
+    REQUIRE(res.is_ok());
+    return std::move(res.value());
+  }
+  SearchResult search(const std::string& q, Visibility v = Visibility::kPublic) {
+    SearchRequest r;
+    r.query = q;
+    r.visibility = v;
+    return search(r);
+  }
+  test::TempDir dir;
+  std::unique_ptr<Searcher> searcher;
+};
+
+std::vector<std::string> slugs(const SearchResult& r) {
+  std::vector<std::string> out;
+  for (const auto& h : r.hits) out.push_back(h.slug);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("search: a title match ranks above a body match") {
+  Fixture f;
+  auto r = f.search("ledger");
+  REQUIRE(r.hits.size() == 2);
+  CHECK(r.hits[0].slug == "ledger-basics");
+  CHECK(r.hits[1].slug == "reports");
+  CHECK(r.hits[0].score > r.hits[1].score);
+}
+
+TEST_CASE("search: each hit names its best section, with anchor and highlighted snippet") {
+  Fixture f;
+  struct Row {
+    const char* query;
+    const char* slug;
+    const char* anchor;
+    const char* marked;
+  };
+  const Row rows[] = {
+      {"general ledger csv", "reports", "exporting", "<mark>ledger</mark>"},
+      {"business days", "refunds", "timeline", "<mark>business</mark>"},
+      {"emailed every month", "reports", "scheduling", "<mark>emailed</mark>"},
+      {"kortilla", "laskutus", "maksutavat", "<mark>kortilla</mark>"},
+      {"korygującą", "faktury", "korekta", "<mark>korygującą</mark>"},
+      {"vai trò", "quan-ly", "phân-quyền", "<mark>vai</mark>"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.query);
+    auto res = f.search(r.query);
+    REQUIRE_FALSE(res.hits.empty());
+    const auto& h = res.hits[0];
+    CHECK(h.slug == r.slug);
+    CHECK(h.section_anchor == r.anchor);
+    CHECK(h.url == "/articles/" + std::string(r.slug) + "#" + r.anchor);
+    CHECK_THAT(h.snippet, Catch::Contains(r.marked));
+  }
+}
+
+TEST_CASE("search: stemming finds inflected English forms") {
+  Fixture f;
+  CHECK(slugs(f.search("refunded")) == std::vector<std::string>{"refunds"});
+}
+
+TEST_CASE("search: filters by language, tag and category, with facet counts") {
+  Fixture f;
+  SearchRequest r;
+  r.query = "";
+  r.category = "Accounting";
+  auto res = f.search(r);
+  CHECK(res.total == 2);
+  CHECK(res.facets["category"]["Accounting"] == 2);
+
+  r = SearchRequest{};
+  r.lang = "fi";
+  res = f.search(r);
+  CHECK(slugs(res) == std::vector<std::string>{"laskutus"});
+
+  r = SearchRequest{};
+  r.tag = "billing";
+  res = f.search(r);
+  CHECK(slugs(res) == std::vector<std::string>{"refunds"});  // the internal and draft billing articles stay hidden
+
+  auto all = f.search("ledger");
+  CHECK(all.facets["lang"]["en"] == 2);
+  CHECK(all.facets["tag"]["ledger"] == 1);
+  CHECK(all.facets["tag"]["reports"] == 1);
+}
+
+TEST_CASE("search: pagination walks the results without overlap") {
+  Fixture f;
+  SearchRequest r;
+  r.lang = "en";
+  r.limit = 2;
+  auto p1 = f.search(r);
+  r.offset = 2;
+  auto p2 = f.search(r);
+  CHECK(p1.total == 3);
+  CHECK(p1.hits.size() == 2);
+  CHECK(p2.hits.size() == 1);
+  CHECK(std::find(p1.hits.begin(), p1.hits.end(), p2.hits[0]) == p1.hits.end());
+}
+
+TEST_CASE("search: internal articles and drafts only for agents") {
+  Fixture f;
+  for (const char* q : {"zanzibar", "quixotic", "goodwill", "aurora"}) {
+    INFO(q);
+    CHECK(f.search(q).total == 0);
+    CHECK(f.search(q, Visibility::kAgent).total == 1);
+  }
+  auto billing = f.search("billing");
+  CHECK(billing.facets["tag"].count("secret-tag") == 0);
+  CHECK(billing.facets["tag"].count("draft-tag") == 0);
+}
+
+TEST_CASE("search: words in no single article fall back to matching any word") {
+  Fixture f;
+  auto r = f.search("ledger kortilla");
+  CHECK(r.relaxed);
+  CHECK(r.total == 3);
+}
+
+TEST_CASE("search: hostile queries never throw") {
+  Fixture f;
+  for (const char* q : {"\"unbalanced", "AND OR NOT", "((((", "*", "title:x", "請求書 123 請求", "a\tb\nc",
+                        "🙂🙂", "NEAR/3", "-"}) {
+    INFO(q);
+    SearchRequest r;
+    r.query = q;
+    CHECK(f.searcher->search(r).is_ok());
+  }
+}
+
+TEST_CASE("snippets escape HTML from the article text") {
+  test::TempDir dir;
+  test::write_file(dir / "content/x.md",
+                   test::article("title: Escapes", "Use the `<script>alert(1)</script>` tag & \"quotes\" carefully.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  IndexLayout layout(dir / "index");
+  auto s = Searcher::open(layout.revision_dir(*layout.current()));
+  REQUIRE(s.is_ok());
+  SearchRequest r;
+  r.query = "alert quotes";
+  auto res = (*s)->search(r);
+  REQUIRE(res.is_ok());
+  REQUIRE(res->hits.size() == 1);
+  const std::string& snip = res->hits[0].snippet;
+  CHECK_THAT(snip, !Catch::Contains("<script>"));
+  CHECK_THAT(snip, Catch::Contains("&lt;script&gt;"));
+  CHECK_THAT(snip, Catch::Contains("<mark>alert</mark>"));
+  CHECK_THAT(snip, Catch::Contains("&amp;"));
+}
+
+TEST_CASE("open_fulltext opens a stub file listing shards") {
+  test::TempDir dir;
+  for (const char* shard : {"one", "two"}) {
+    Xapian::WritableDatabase db((dir / shard).string(), Xapian::DB_CREATE);
+    Xapian::Document doc;
+    doc.add_term(std::string("shard") + shard);
+    db.add_document(doc);
+    db.commit();
+  }
+  test::write_file(dir / "all.stub", "glass one\nglass two\n");
+  Xapian::Database db = open_fulltext((dir / "all.stub").string());
+  CHECK(db.get_doccount() == 2);
+}

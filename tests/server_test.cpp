@@ -1,0 +1,199 @@
+// Integration: the fixture indexed into a temp dir, the real server on a free
+// loopback port, queried with a real HTTP client.
+#include <catch2/catch.hpp>
+
+#include "tests/test_util.h"
+
+using namespace kb;
+using nlohmann::json;
+
+namespace {
+
+struct Live {
+  Live() {
+    test::write_fixture(dir / "content");
+    test::index_folder(dir / "content", dir / "index");
+    server = std::make_unique<test::TestServer>(dir / "index");
+  }
+  test::TempDir dir;
+  std::unique_ptr<test::TestServer> server;
+};
+
+}  // namespace
+
+TEST_CASE("server: search answers with the documented shape") {
+  Live l;
+  auto [status, j] = l.server->get_json("/api/v1/search?q=refund%20timeline");
+  REQUIRE(status == 200);
+  for (const char* key : {"query", "corrected", "total", "took_ms", "results", "facets"}) {
+    INFO(key);
+    CHECK(j.contains(key));
+  }
+  REQUIRE(j["results"].size() >= 1);
+  const json& hit = j["results"][0];
+  for (const char* key : {"id", "slug", "path", "title", "lang", "url", "section", "snippet", "score", "updated"}) {
+    INFO(key);
+    CHECK(hit.contains(key));
+  }
+  CHECK(hit["slug"] == "refunds");
+  CHECK(hit["path"] == "en/billing/refunds.md");
+  CHECK(hit["url"] == "/articles/refunds#timeline");
+  CHECK(hit["section"]["anchor"] == "timeline");
+  CHECK(hit["section"]["title"] == "Refund timeline");
+  CHECK_THAT(hit["snippet"].get<std::string>(), Catch::Contains("<mark>"));
+  CHECK(j["facets"]["lang"]["en"] == 1);
+}
+
+TEST_CASE("server: ranking, filters and pagination over HTTP") {
+  Live l;
+  auto [s1, ranked] = l.server->get_json("/api/v1/search?q=ledger");
+  REQUIRE(s1 == 200);
+  REQUIRE(ranked["results"].size() == 2);
+  CHECK(ranked["results"][0]["slug"] == "ledger-basics");
+
+  struct Row {
+    const char* target;
+    size_t total;
+    const char* first_slug;
+  };
+  const Row rows[] = {
+      {"/api/v1/search?lang=fi", 1, "laskutus"},
+      {"/api/v1/search?lang=vi&q=ng%C6%B0%E1%BB%9Di%20d%C3%B9ng", 1, "quan-ly"},
+      {"/api/v1/search?category=Accounting&q=reports", 1, "reports"},
+      {"/api/v1/search?tag=basics", 1, "ledger-basics"},
+      {"/api/v1/search?q=faktura", 1, "faktury"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.target);
+    auto [status, j] = l.server->get_json(r.target);
+    REQUIRE(status == 200);
+    CHECK(j["total"] == r.total);
+    REQUIRE_FALSE(j["results"].empty());
+    CHECK(j["results"][0]["slug"] == r.first_slug);
+  }
+
+  std::set<std::string> seen;
+  for (int offset = 0; offset < 4; offset += 2) {
+    auto [status, j] = l.server->get_json("/api/v1/search?lang=en&limit=2&offset=" + std::to_string(offset));
+    REQUIRE(status == 200);
+    for (const auto& h : j["results"]) CHECK(seen.insert(h["slug"].get<std::string>()).second);
+  }
+  CHECK(seen.size() == 3);
+}
+
+TEST_CASE("server: internal articles and drafts never leak to the public") {
+  Live l;
+  const std::string secret_words[] = {"zanzibar", "quixotic", "goodwill", "aurora"};
+  for (const auto& w : secret_words) {
+    INFO(w);
+    auto [status, j] = l.server->get_json("/api/v1/search?q=" + w);
+    REQUIRE(status == 200);
+    CHECK(j["total"] == 0);
+    CHECK(j["results"].empty());
+    auto [page_status, page] = l.server->get("/search?q=" + w);
+    CHECK(page_status == 200);
+    CHECK_THAT(page, !Catch::Contains("Goodwill credit policy"));
+    CHECK_THAT(page, !Catch::Contains("Aurora pricing"));
+  }
+  // Filters and facets: the hidden articles' tags and counts do not show.
+  auto [s, billing] = l.server->get_json("/api/v1/search?tag=billing");
+  CHECK(billing["total"] == 1);
+  CHECK_FALSE(billing["facets"]["tag"].contains("secret-tag"));
+  CHECK_FALSE(billing["facets"]["tag"].contains("draft-tag"));
+  CHECK(l.server->get_json("/api/v1/search?tag=secret-tag").second["total"] == 0);
+  CHECK(l.server->get_json("/api/v1/search?category=Billing").second["facets"]["category"]["Billing"] == 1);
+  // Article pages and API.
+  for (const char* slug : {"goodwill", "aurora"}) {
+    INFO(slug);
+    CHECK(l.server->get(std::string("/api/v1/articles/") + slug).first == 404);
+    CHECK(l.server->get(std::string("/articles/") + slug).first == 404);
+  }
+  // Listings.
+  auto [home_status, home] = l.server->get("/");
+  CHECK(home_status == 200);
+  CHECK_THAT(home, !Catch::Contains("Goodwill"));
+  CHECK_THAT(home, !Catch::Contains("Aurora"));
+
+  // With a valid agent token, all of it is there.
+  auto token = l.server->tokens().create("agent");
+  REQUIRE(token.is_ok());
+  for (const auto& w : secret_words) {
+    INFO(w);
+    CHECK(l.server->get_json("/api/v1/search?q=" + w, *token).second["total"] == 1);
+  }
+  CHECK(l.server->get("/api/v1/articles/goodwill", *token).first == 200);
+  CHECK(l.server->get("/articles/aurora", *token).first == 200);
+  CHECK_THAT(l.server->get("/", *token).second, Catch::Contains("Goodwill"));
+  // A revoked token is refused outright.
+  REQUIRE(l.server->tokens().revoke("agent").is_ok());
+  CHECK(l.server->get("/api/v1/articles/goodwill", *token).first == 401);
+}
+
+TEST_CASE("server: bad requests get 4xx JSON errors and the server keeps running") {
+  Live l;
+  struct Row {
+    std::string target;
+    int status;
+  };
+  const Row rows[] = {
+      {"/api/v1/search", 400},
+      {"/api/v1/search?q=caf%C3", 400},
+      {"/api/v1/search?q=%FF%FE", 400},
+      {"/api/v1/search?q=" + std::string(600, 'a'), 400},
+      {"/api/v1/search?q=x&limit=abc", 400},
+      {"/api/v1/search?q=x&offset=5000", 400},
+      {"/api/v1/search?q=x&lang=%3Cscript%3E", 400},
+      {"/api/v1/search?q=" + std::string(9000, 'a'), 414},
+      {"/api/v1/articles/%C3%28", 404},
+      {"/api/v1/articles/" + std::string(300, 'x'), 404},
+  };
+  for (const auto& r : rows) {
+    INFO(r.target.substr(0, 80));
+    auto [status, body] = l.server->get(r.target);
+    CHECK(status == r.status);
+    json j = json::parse(body, nullptr, false);
+    REQUIRE(j.is_object());
+    CHECK(j["error"].contains("message"));
+  }
+  auto c = l.server->client();
+  auto big = c.Post("/api/v1/search", std::string(100 * 1024, 'x'), "text/plain");
+  REQUIRE(big);
+  CHECK(big->status == 413);
+  auto post = c.Post("/api/v1/search", "q=x", "application/x-www-form-urlencoded");
+  REQUIRE(post);
+  CHECK(post->status == 405);
+  CHECK(l.server->get("/healthz").first == 200);
+}
+
+TEST_CASE("server: a newly published revision is served without a restart") {
+  Live l;
+  CHECK(l.server->get_json("/api/v1/search?q=marzipan").second["total"] == 0);
+  test::write_file(l.dir / "content/en/new.md", test::article("title: Marzipan export", "New article.\n"));
+  test::index_folder(l.dir / "content", l.dir / "index");
+  CHECK(l.server->get_json("/api/v1/search?q=marzipan").second["total"] == 1);
+  fs::remove(l.dir / "content/en/new.md");
+  test::index_folder(l.dir / "content", l.dir / "index");
+  CHECK(l.server->get_json("/api/v1/search?q=marzipan").second["total"] == 0);
+}
+
+TEST_CASE("server: no index yet is 503 with a message, not a crash") {
+  test::TempDir dir;
+  test::TestServer server(dir / "empty-index");
+  auto [status, j] = server.get_json("/api/v1/search?q=x");
+  CHECK(status == 503);
+  CHECK_THAT(j["error"]["message"].get<std::string>(), Catch::Contains("kb-index"));
+  CHECK(server.get("/healthz").first == 503);
+}
+
+TEST_CASE("server: the help page works without JavaScript") {
+  Live l;
+  auto [status, page] = l.server->get("/search?q=refund");
+  REQUIRE(status == 200);
+  // mstch escapes '/' as &#x2F; in attributes; browsers decode it.
+  CHECK_THAT(page, Catch::Contains("articles&#x2F;refunds#timeline\">Request a refund</a>"));
+  CHECK_THAT(page, Catch::Contains("<mark>"));
+  auto [astatus, article] = l.server->get("/articles/refunds");
+  REQUIRE(astatus == 200);
+  CHECK_THAT(article, Catch::Contains("id=\"timeline\""));
+  CHECK_THAT(article, Catch::Contains("href=\"/articles/reports#exporting\""));  // .md link resolved
+}

@@ -1,0 +1,116 @@
+#include "tests/test_util.h"
+
+#include <fstream>
+#include <random>
+
+#include <catch2/catch.hpp>
+
+namespace kb::test {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("kb-test-" + std::to_string(rd()) + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void write_file(const fs::path& file, std::string_view text) {
+  fs::create_directories(file.parent_path());
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+std::string article(std::string_view front, std::string_view body) {
+  return "---\n" + std::string(front) + "\n---\n" + std::string(body);
+}
+
+void write_fixture(const fs::path& dir) {
+  // Ranking: "ledger" is in the title of one article and in the body of another.
+  write_file(dir / "en/ledger-basics.md",
+             article("title: Ledger basics\nslug: ledger-basics\ncategory: Accounting\ntags: [ledger, basics]\n"
+                     "updated: 2026-03-01",
+                     "How the books are kept.\n\n## Opening balances\n\nEnter opening balances once.\n"));
+  write_file(dir / "en/reports.md",
+             article("title: Monthly reports\nslug: reports\ncategory: Accounting\ntags: [reports]\nupdated: 2026-04-01",
+                     "Reports summarise your accounts.\n\n## Exporting\n\nExport the general ledger to CSV from the "
+                     "Reports page.\n\n## Scheduling\n\nReports can be emailed every month.\n"));
+  write_file(dir / "en/billing/refunds.md",
+             article("title: Request a refund\nslug: refunds\ncategory: Billing\ntags: [billing, refunds]\n"
+                     "summary: How refunds work.\nupdated: 2026-05-01",
+                     "Refunds go back to the original card.\n\n## Refund timeline {#timeline}\n\nRefunds take five "
+                     "to ten business days.\n\nSee [reports](../reports.md#exporting).\n"));
+  write_file(dir / "fi/laskutus.md",
+             article("title: Laskutuksen perusteet\nslug: laskutus\ncategory: Laskutus\ntags: [laskutus]",
+                     "Laskut lähetetään kuukausittain.\n\n## Maksutavat\n\nVoit maksaa kortilla tai laskulla.\n"));
+  write_file(dir / "pl/faktury.md",
+             article("title: Wystawianie faktury\nslug: faktury\ncategory: Faktury",
+                     "Każda faktura ma numer.\n\n## Korekta\n\nFakturę korygującą wystawisz z menu.\n"));
+  write_file(dir / "vi/quan-ly.md",
+             article("title: Quản lý người dùng\nslug: quan-ly\ncategory: Quản trị",
+                     "Bạn có thể quản lý người dùng trong phần cài đặt.\n\n## Phân quyền\n\nMỗi người dùng có một vai "
+                     "trò.\n"));
+  // Never visible to the public: each has a word no public article has.
+  write_file(dir / "en/internal/goodwill.md",
+             article("title: Goodwill credit policy\nslug: goodwill\ncategory: Billing\ntags: [billing, secret-tag]\n"
+                     "audience: internal",
+                     "Agents may grant a zanzibar credit of up to 20 EUR.\n\n## Zanzibar approvals\n\nAsk a lead.\n"));
+  write_file(dir / "en/billing/aurora.md",
+             article("title: Aurora pricing preview\nslug: aurora\ncategory: Billing\ntags: [billing, draft-tag]\n"
+                     "draft: true",
+                     "The quixotic plan launches next year.\n"));
+}
+
+IndexReport index_folder(const fs::path& content, const fs::path& index) {
+  IndexOptions options;
+  options.content_dir = content;
+  options.index_dir = index;
+  auto report = run_indexer(options);
+  INFO(report.status().message());
+  REQUIRE(report.is_ok());
+  return std::move(report.value());
+}
+
+fs::path templates_dir() { return fs::path(KB_SOURCE_DIR) / "templates"; }
+
+TestServer::TestServer(const fs::path& index_dir) : layout_(index_dir), search_(layout_) {
+  auto t = Templates::load(templates_dir());
+  INFO(t.status().message());
+  REQUIRE(t.is_ok());
+  templates_ = std::make_unique<Templates>(std::move(t.value()));
+  fs::create_directories(index_dir);
+  tokens_ = std::make_unique<TokenStore>(layout_.auth_db());
+  app_ = std::make_unique<App>(search_, tokens_.get(), *templates_, metrics_, AppOptions{"Test Help"});
+  server_ = std::make_unique<HttpServer>(*app_, HttpServerOptions{"127.0.0.1", 0, 4, false});
+  auto port = server_->bind();
+  REQUIRE(port.is_ok());
+  port_ = *port;
+  thread_ = std::thread([this] { server_->serve(); });
+  server_->wait_until_ready();
+}
+
+TestServer::~TestServer() {
+  server_->stop();
+  thread_.join();
+}
+
+httplib::Client TestServer::client() const { return httplib::Client("127.0.0.1", port_); }
+
+std::pair<int, std::string> TestServer::get(const std::string& target, const std::string& token) const {
+  auto c = client();
+  httplib::Headers headers;
+  if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+  auto res = c.Get(target, headers);
+  REQUIRE(res);
+  return {res->status, res->body};
+}
+
+std::pair<int, nlohmann::json> TestServer::get_json(const std::string& target, const std::string& token) const {
+  auto [status, body] = get(target, token);
+  return {status, nlohmann::json::parse(body, nullptr, false)};
+}
+
+}  // namespace kb::test

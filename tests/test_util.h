@@ -1,0 +1,78 @@
+// Shared test helpers: temporary folders, fixture articles, and a real
+// kb-server started in-process on port 0 and stopped by RAII.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "core/indexer.h"
+#include "core/revision.h"
+#include "core/tokens.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/render.h"
+#include "server/routes.h"
+#include "server/search_service.h"
+
+namespace kb::test {
+
+namespace fs = std::filesystem;
+
+// A fresh folder under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  fs::path path_;
+};
+
+void write_file(const fs::path& file, std::string_view text);
+
+// An article file with front matter built from `front` (YAML lines) and a body.
+std::string article(std::string_view front, std::string_view body);
+
+// Writes the standard fixture help center (see test_util.cpp) into `dir`.
+void write_fixture(const fs::path& dir);
+
+// Runs the indexer; fails the test when the run itself fails.
+IndexReport index_folder(const fs::path& content, const fs::path& index);
+
+fs::path templates_dir();
+
+// The real HTTP server, in-process, on a free loopback port.
+class TestServer {
+ public:
+  explicit TestServer(const fs::path& index_dir);
+  ~TestServer();
+  int port() const { return port_; }
+  httplib::Client client() const;
+  TokenStore& tokens() { return *tokens_; }
+  // GET returning (status, parsed JSON body or null).
+  std::pair<int, nlohmann::json> get_json(const std::string& target, const std::string& token = "") const;
+  std::pair<int, std::string> get(const std::string& target, const std::string& token = "") const;
+
+ private:
+  IndexLayout layout_;
+  std::unique_ptr<Templates> templates_;
+  std::unique_ptr<TokenStore> tokens_;
+  SearchService search_;
+  Metrics metrics_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace kb::test

@@ -1,0 +1,60 @@
+#include <catch2/catch.hpp>
+
+#include "core/text.h"
+
+using namespace kb;
+
+TEST_CASE("slugify makes anchors from heading text in any script") {
+  struct Row {
+    const char* in;
+    const char* out;
+  };
+  const Row rows[] = {
+      {"Before you start", "before-you-start"},
+      {"  Step 1: Connect   the bank!  ", "step-1-connect-the-bank"},
+      {"Päällikkö ja käyttäjät", "päällikkö-ja-käyttäjät"},
+      {"Złomowanie środka trwałego", "złomowanie-środka-trwałego"},
+      {"Quản lý người dùng", "quản-lý-người-dùng"},
+      {"API_keys & tokens", "api-keys-tokens"},
+      {"請求書の作成", "請求書の作成"},
+      {"!!!", "section"},
+      {"", "section"},
+  };
+  for (const auto& r : rows) {
+    INFO("input: " << r.in);
+    CHECK(slugify(r.in) == r.out);
+  }
+}
+
+TEST_CASE("is_valid_utf8 rejects malformed sequences") {
+  struct Row {
+    std::string in;
+    bool valid;
+  };
+  const Row rows[] = {
+      {"plain ascii", true},          {"päällikkö", true},          {"quản lý", true},
+      {"\xC3\x28", false},            {"\xE2\x82", false},          {"\xED\xA0\x80", false},  // surrogate
+      {"\xC0\xAF", false},            {"\xF4\x90\x80\x80", false},  // > U+10FFFF
+      {std::string("a\0b", 3), true},
+  };
+  for (const auto& r : rows) {
+    INFO("row " << &r - rows);
+    CHECK(is_valid_utf8(r.in) == r.valid);
+  }
+}
+
+TEST_CASE("html_escape escapes the five special characters") {
+  CHECK(html_escape(R"(<a href="x">'&'</a>)") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+}
+
+TEST_CASE("utf8_truncate never splits a character") {
+  CHECK(utf8_truncate("päällikkö", 2) == "p");
+  CHECK(utf8_truncate("päällikkö", 3) == "pä");
+  CHECK(utf8_truncate("abc", 10) == "abc");
+}
+
+TEST_CASE("line_of_offset counts lines from 1") {
+  CHECK(line_of_offset("a\nb\nc", 0) == 1);
+  CHECK(line_of_offset("a\nb\nc", 2) == 2);
+  CHECK(line_of_offset("a\nb\nc", 4) == 3);
+}
