@@ -12,7 +12,7 @@ using nlohmann::json;
 
 constexpr const char* kArticleColumns =
     "id, path, slug, title, lang, category, tags, summary, audience, draft, updated, verified, expires, "
-    "aliases, translation_of, extra, html, sections, content_hash";
+    "aliases, translation_of, extra, html, (SELECT data FROM sections WHERE article_id = articles.id), content_hash";
 
 json sections_to_json(const std::vector<Section>& sections) {
   json arr = json::array();
@@ -93,7 +93,10 @@ constexpr const char* kSummaryColumns =
 
 }  // namespace
 
-Catalog::Catalog(const std::string& path, SqliteDb::Mode mode) : db_(path, mode) {}
+Catalog::Catalog(const std::string& path, SqliteDb::Mode mode) : db_(path, mode) {
+  // Readers map the file instead of copying pages through read(2).
+  if (mode == SqliteDb::Mode::kReadOnly) db_.exec("PRAGMA mmap_size = 1073741824");
+}
 
 void Catalog::create_schema() {
   db_.exec(R"sql(
@@ -102,6 +105,7 @@ void Catalog::create_schema() {
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       path TEXT NOT NULL UNIQUE,
       slug TEXT NOT NULL UNIQUE,
+      content_hash TEXT NOT NULL,
       title TEXT NOT NULL,
       lang TEXT NOT NULL,
       category TEXT NOT NULL DEFAULT '',
@@ -115,9 +119,14 @@ void Catalog::create_schema() {
       aliases TEXT NOT NULL DEFAULT '[]',
       translation_of TEXT NOT NULL DEFAULT '',
       extra TEXT NOT NULL DEFAULT '{}',
-      html TEXT NOT NULL,
-      sections TEXT NOT NULL,
-      content_hash TEXT NOT NULL
+      -- Large columns last: SQLite walks a row's overflow pages to reach the
+      -- columns after them.
+      html TEXT NOT NULL
+    );
+    -- Section text (JSON) apart from the article row, read for every result.
+    CREATE TABLE IF NOT EXISTS sections (
+      article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+      data TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS articles_translation ON articles(translation_of);
   )sql");
@@ -142,22 +151,32 @@ void Catalog::put(Article& a) {
   const Metadata& m = a.meta;
   auto st = db_.prepare(
       "INSERT INTO articles (path, slug, title, lang, category, tags, summary, audience, draft, updated, verified, "
-      "expires, aliases, translation_of, extra, html, sections, content_hash) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+      "expires, aliases, translation_of, extra, html, content_hash) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18) "
       "ON CONFLICT(path) DO UPDATE SET slug = ?2, title = ?3, lang = ?4, category = ?5, tags = ?6, summary = ?7, "
       "audience = ?8, draft = ?9, updated = ?10, verified = ?11, expires = ?12, aliases = ?13, "
-      "translation_of = ?14, extra = ?15, html = ?16, sections = ?17, content_hash = ?18 "
+      "translation_of = ?14, extra = ?15, html = ?16, content_hash = ?18 "
       "RETURNING id");
   st.bind(1, a.path).bind(2, m.slug).bind(3, m.title).bind(4, m.lang).bind(5, m.category);
   st.bind(6, json(m.tags).dump()).bind(7, m.summary).bind(8, to_string(m.audience));
   st.bind(9, int64_t{m.draft ? 1 : 0}).bind(10, m.updated).bind(11, m.verified).bind(12, m.expires);
   st.bind(13, json(m.aliases).dump()).bind(14, m.translation_of).bind(15, m.extra.dump());
-  st.bind(16, a.html).bind(17, sections_to_json(a.sections).dump()).bind(18, a.content_hash);
+  st.bind(16, a.html).bind(18, a.content_hash);
   if (!st.step()) throw SqliteError("upsert returned no id for " + a.path);
   a.id = st.integer(0);
+  st.reset();
+  db_.prepare(
+         "INSERT INTO sections (article_id, data) VALUES (?1, ?2) "
+         "ON CONFLICT(article_id) DO UPDATE SET data = ?2")
+      .bind(1, a.id)
+      .bind(2, sections_to_json(a.sections).dump())
+      .run();
 }
 
-void Catalog::remove(int64_t id) { db_.prepare("DELETE FROM articles WHERE id = ?1").bind(1, id).run(); }
+void Catalog::remove(int64_t id) {
+  db_.prepare("DELETE FROM sections WHERE article_id = ?1").bind(1, id).run();
+  db_.prepare("DELETE FROM articles WHERE id = ?1").bind(1, id).run();
+}
 
 std::optional<Article> Catalog::find_by_slug(const std::string& slug, Visibility visibility) {
   auto st = db_.prepare(fmt::format("SELECT {} FROM articles WHERE slug = ?1 AND ({})", kArticleColumns,
@@ -176,7 +195,7 @@ std::optional<Article> Catalog::find_by_id(int64_t id) {
 
 std::map<int64_t, std::vector<Section>> Catalog::sections_of(const std::vector<int64_t>& ids) {
   std::map<int64_t, std::vector<Section>> out;
-  auto st = db_.prepare("SELECT sections FROM articles WHERE id = ?1");
+  auto st = db_.prepare("SELECT data FROM sections WHERE article_id = ?1");
   for (int64_t id : ids) {
     st.bind(1, id);
     if (st.step()) out[id] = sections_from_json(st.text(0));

@@ -14,6 +14,7 @@
 
 #include <xapian.h>
 
+#include "core/analysis.h"
 #include "core/article.h"
 #include "core/catalog.h"
 #include "core/status.h"
@@ -82,7 +83,7 @@ class Searcher {
  private:
   Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog);
   SearchResult run(const SearchRequest& request);
-  void fill_sections(const Xapian::MSet& mset, SearchResult& result);
+  void fill_sections(const Xapian::MSet& mset, const std::vector<analysis::QueryWord>& words, SearchResult& result);
 
   Xapian::Database db_;
   std::unique_ptr<Catalog> catalog_;
