@@ -49,6 +49,8 @@ port=$((20000 + RANDOM % 20000))
 server_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
 echo "queries: $queries ($(wc -l < "$queries") queries)"
+echo -n "search in process (Searcher, no HTTP): "
+"$build/kb-bench-search" --index "$work/index" --queries "$queries" --rounds 3
 echo -n "search, 1 connection, sequential: "
 "$build/kb-bench-search" --url "http://127.0.0.1:$port" --queries "$queries" --rounds 3 --token "$token"
 if command -v wrk >/dev/null; then

@@ -80,6 +80,25 @@ std::string url_with(const std::string& path, const std::vector<std::pair<std::s
   return url;
 }
 
+// The first language of an Accept-Language header ("fi-FI,fi;q=0.9,en;q=0.8")
+// that the index has, by exact tag or primary subtag; "" when none.
+std::string preferred_language(const std::string* header, const std::vector<std::string>& available) {
+  if (!header || header->size() > 512) return {};
+  size_t start = 0;
+  while (start < header->size()) {
+    size_t end = header->find(',', start);
+    if (end == std::string::npos) end = header->size();
+    std::string tag = collapse_whitespace(header->substr(start, end - start));
+    tag = analysis::normalize_lang(tag.substr(0, tag.find(';')));
+    const std::string primary = tag.substr(0, tag.find('-'));
+    for (const auto& code : available) {
+      if (code == tag || code == primary) return code;
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
 json hit_json(const SearchHit& h) {
   return {{"id", h.id},
           {"slug", h.slug},
@@ -281,12 +300,15 @@ class App::Handler {
   json common_view(const std::string& page_lang) {
     std::string lang;
     if (const std::string* l = req_.param("lang"); l && analysis::is_language_tag(*l)) lang = analysis::normalize_lang(*l);
+    std::string preferred = lang;  // the visitor's language, for the page when nothing else says
     std::string q;
     if (const std::string* v = req_.param("q"); v && is_valid_utf8(*v) && v->size() <= kMaxQueryBytes) q = *v;
     json languages = json::array();
     if (lease_ || app_.search_.revision()) {
       try {
-        for (const auto& code : searcher()->languages()) {
+        const auto& available = searcher()->languages();
+        if (preferred.empty()) preferred = preferred_language(req_.header("accept-language"), available);
+        for (const auto& code : available) {
           languages.push_back({{"code", code},
                                {"name", language_name(code)},
                                {"url", url_with(req_.path == "/search" ? "/search" : "/", {{"q", q}, {"lang", code}})},
@@ -297,7 +319,8 @@ class App::Handler {
       }
     }
     return {{"site_name", app_.options_.site_name},
-            {"page_lang", page_lang.empty() ? (lang.empty() ? "en" : lang) : page_lang},
+            {"page_lang", !page_lang.empty() ? page_lang : !preferred.empty() ? preferred : "en"},
+            {"preferred_lang", preferred},
             {"page_title", app_.options_.site_name},
             {"q", q},
             {"lang", lang},
@@ -315,7 +338,9 @@ class App::Handler {
 
   Response page_home() {
     json view = common_view("");
-    const std::string lang = view["lang"];
+    // The home page shows one language: the chosen one, else the browser's.
+    const std::string lang = view["preferred_lang"];
+    for (auto& l : view["languages"]) l["active"] = l["code"] == lang;
     auto all = must(searcher()->list(visitor_.visibility));
     std::vector<ArticleSummary> shown;
     for (auto& a : all) {

@@ -114,3 +114,30 @@ TEST_CASE("routes: metrics count requests by route and status") {
   CHECK_THAT(m, Catch::Contains("kb_http_requests_total{route=\"api_search\",status=\"400\"} 1"));
   CHECK_THAT(m, Catch::Contains("kb_index_documents 8"));
 }
+
+TEST_CASE("routes: the home page shows the browser's language, or the chosen one") {
+  AppFixture f;
+  struct Row {
+    const char* accept_language;
+    const char* lang_param;
+    const char* shown;
+    const char* hidden;
+  };
+  const Row rows[] = {
+      {"fi-FI,fi;q=0.9,en;q=0.8", "", "Laskutuksen perusteet", "Ledger basics"},
+      {"de-DE,pl;q=0.5", "", "Wystawianie faktury", "Ledger basics"},
+      {"en-US", "vi", "Quản lý người dùng", "Ledger basics"},
+      {"", "", "Ledger basics", "Wystawianie faktury"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.accept_language << " / " << r.lang_param);
+    std::multimap<std::string, std::string> params;
+    if (*r.lang_param) params.emplace("lang", r.lang_param);
+    std::map<std::string, std::string> headers;
+    if (*r.accept_language) headers.emplace("accept-language", r.accept_language);
+    Response res = f.get("/", params, headers);
+    REQUIRE(res.status == 200);
+    CHECK_THAT(res.body, Catch::Contains(r.shown));
+    if (*r.accept_language || *r.lang_param) CHECK_THAT(res.body, !Catch::Contains(r.hidden));
+  }
+}
