@@ -366,6 +366,18 @@ class App::Handler {
   }
 
   Response page_search() {
+    auto has = [&](const char* name) {
+      const std::string* v = req_.param(name);
+      return v && !collapse_whitespace(*v).empty();
+    };
+    if (!has("q") && !has("lang") && !has("tag") && !has("category")) {
+      // An empty search box submitted: back to the home page, not an error.
+      Response r;
+      r.status = 303;
+      r.content_type = kHtml;
+      r.headers.emplace_back("Location", "/");
+      return r;
+    }
     json view = common_view("");
     const auto start = std::chrono::steady_clock::now();
     SearchRequest s = take(parse_search_params(req_));

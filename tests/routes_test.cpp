@@ -55,6 +55,7 @@ TEST_CASE("routes: statuses and content types") {
       {"/", {}, 200, "text/html"},
       {"/search", {{"q", "refund"}}, 200, "text/html"},
       {"/search", {{"q", "refund"}, {"page", "abc"}}, 400, "text/html"},
+      {"/search", {{"q", "  "}}, 303, "text/html"},
       {"/articles/refunds", {}, 200, "text/html"},
       {"/articles/goodwill", {}, 404, "text/html"},
       {"/static/style.css", {}, 200, "text/css"},

@@ -1,0 +1,163 @@
+// The two executables as a user runs them: exit codes, messages, signals.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <fstream>
+#include <sstream>
+#include <cstdio>
+#include <regex>
+
+#include <catch2/catch.hpp>
+
+#include "tests/test_util.h"
+
+using namespace kb;
+
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+std::string read_all(int fd) {
+  std::string s;
+  std::array<char, 4096> buf;
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) s.append(buf.data(), static_cast<size_t>(n));
+  return s;
+}
+
+// Runs a program to completion with stdout and stderr captured.
+Run run(const std::vector<std::string>& args) {
+  test::TempDir tmp;
+  const std::string out_path = (tmp / "out").string(), err_path = (tmp / "err").string();
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    FILE* out = std::freopen(out_path.c_str(), "w", stdout);
+    FILE* err = std::freopen(err_path.c_str(), "w", stderr);
+    if (!out || !err) _exit(127);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream o(out_path), e(err_path);
+  std::stringstream os, es;
+  os << o.rdbuf();
+  es << e.rdbuf();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, os.str(), es.str()};
+}
+
+}  // namespace
+
+TEST_CASE("kb-index: exit status and report") {
+  test::TempDir dir;
+  test::write_file(dir / "content/ok.md", test::article("title: Fine", "Text.\n"));
+  auto r = run({KB_INDEX_BIN, "--content", (dir / "content").string(), "--index", (dir / "index").string()});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("1 added, 0 updated, 0 removed, 0 unchanged, 0 failed"));
+
+  test::write_file(dir / "content/bad.md", "---\ntitle: x\ntags: [a\n---\n");
+  r = run({KB_INDEX_BIN, "--content", (dir / "content").string(), "--index", (dir / "index").string()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("bad.md:4: error: invalid YAML"));
+  CHECK_THAT(r.err, Catch::Contains("1 unchanged, 1 failed"));
+
+  r = run({KB_INDEX_BIN, "--content", (dir / "missing").string(), "--index", (dir / "index").string()});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("does not exist"));
+
+  r = run({KB_INDEX_BIN, "--bogus"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("unknown argument '--bogus'"));
+
+  r = run({KB_INDEX_BIN, "--help"});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("kb-index token create"));
+}
+
+TEST_CASE("kb-index: tokens from the command line") {
+  test::TempDir dir;
+  const std::string index = (dir / "index").string();
+  auto created = run({KB_INDEX_BIN, "token", "create", "alice", "--index", index});
+  REQUIRE(created.exit_code == 0);
+  const std::string token = created.out.substr(0, created.out.find('\n'));
+  CHECK(token.rfind("kb_", 0) == 0);
+  CHECK(TokenStore(IndexLayout(index).auth_db()).verify(token));
+  CHECK_THAT(run({KB_INDEX_BIN, "token", "list", "--index", index}).out, Catch::StartsWith("alice\t"));
+  CHECK(run({KB_INDEX_BIN, "token", "revoke", "alice", "--index", index}).exit_code == 0);
+  CHECK(run({KB_INDEX_BIN, "token", "revoke", "alice", "--index", index}).exit_code == 2);
+}
+
+TEST_CASE("kb-server: bad configuration is refused with a message naming the setting") {
+  test::TempDir dir;
+  struct Row {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  const Row rows[] = {
+      {{KB_SERVER_BIN}, "--index DIR is required"},
+      {{KB_SERVER_BIN, "--index", dir.path().string(), "--port", "99999"}, "--port must be a number from 0 to 65535"},
+      {{KB_SERVER_BIN, "--index", dir.path().string(), "--templates", "/nonexistent"}, "no such templates folder"},
+      {{KB_SERVER_BIN, "--index", dir.path().string(), "--frobnicate", "1"}, "unknown option '--frobnicate'"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.message);
+    auto res = run(r.args);
+    CHECK(res.exit_code == 2);
+    CHECK_THAT(res.err, Catch::Contains(r.message));
+  }
+}
+
+TEST_CASE("kb-server: serves, logs one line per request, stops cleanly on SIGTERM") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index");
+  int err_pipe[2];
+  REQUIRE(pipe(err_pipe) == 0);
+  const std::string templates = test::templates_dir().string();
+  const std::string index = (dir / "index").string();
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(err_pipe[1], STDERR_FILENO);
+    close(err_pipe[0]);
+    execl(KB_SERVER_BIN, KB_SERVER_BIN, "--index", index.c_str(), "--templates", templates.c_str(), "--port", "0",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(err_pipe[1]);
+  // Blocking reads until the server says where it listens.
+  std::string log;
+  std::smatch m;
+  const std::regex serving(R"(on http://127\.0\.0\.1:(\d+)/)");
+  std::array<char, 256> buf;
+  while (!std::regex_search(log, m, serving)) {
+    ssize_t n = ::read(err_pipe[0], buf.data(), buf.size());
+    REQUIRE(n > 0);
+    log.append(buf.data(), static_cast<size_t>(n));
+  }
+  const int port = std::stoi(m[1]);
+  httplib::Client c("127.0.0.1", port);
+  auto res = c.Get("/api/v1/search?q=ledger");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  log += read_all(err_pipe[0]);
+  close(err_pipe[0]);
+  CHECK_THAT(log, Catch::Contains("\"GET /api/v1/search?q=ledger\" 200"));
+  CHECK_THAT(log, Catch::Contains("stopping"));
+}
