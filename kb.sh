@@ -3,6 +3,8 @@
 #   ./kb.sh serve   build, index the bundled help center (content/), serve it on
 #                   http://127.0.0.1:8080 (KB_PORT, KB_HOST to change)
 #   ./kb.sh test    build and run the whole test suite
+# KB_BUILD_DIR, KB_BUILD_TYPE and KB_SANITIZE=ON (AddressSanitizer + UBSan)
+# choose the build.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,7 +13,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 build() {
   scripts/install-deps.sh
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${KB_BUILD_TYPE:-RelWithDebInfo}" \
+    -DKB_SANITIZE="${KB_SANITIZE:-OFF}" >/dev/null
   cmake --build "$build_dir" -j "$jobs"
 }
 
