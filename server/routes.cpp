@@ -436,6 +436,7 @@ class App::Handler {
     };
     view["page_title"] = s.query.empty() ? "Search" : "Search: " + s.query;
     view["total"] = result.total;
+    view["total_label"] = fmt::format("{} {}", result.total, result.total == 1 ? "result" : "results");
     view["has_results"] = !result.hits.empty();
     view["took_ms"] = fmt::format("{:.1f}", took);
     view["relaxed"] = result.relaxed;
@@ -483,7 +484,7 @@ class App::Handler {
     view["category"] = a.meta.category;
     view["category_url"] = url_with("/search", {{"category", a.meta.category}, {"lang", a.meta.lang}});
     view["tags"] = tags;
-    view["lang"] = a.meta.lang;
+    view["article_lang"] = a.meta.lang;
     view["toc"] = toc;
     view["has_toc"] = !toc.empty();
     view["translations"] = trans;

@@ -192,8 +192,11 @@ TEST_CASE("server: the help page works without JavaScript") {
   // mstch escapes '/' as &#x2F; in attributes; browsers decode it.
   CHECK_THAT(page, Catch::Contains("articles&#x2F;refunds#timeline\">Request a refund</a>"));
   CHECK_THAT(page, Catch::Contains("<mark>"));
+  CHECK_THAT(page, Catch::Contains("1 result "));
   auto [astatus, article] = l.server->get("/articles/refunds");
   REQUIRE(astatus == 200);
   CHECK_THAT(article, Catch::Contains("id=\"timeline\""));
   CHECK_THAT(article, Catch::Contains("href=\"/articles/reports#exporting\""));  // .md link resolved
+  // Searching from an article page searches every language, not only the article's.
+  CHECK_THAT(article, !Catch::Contains("name=\"lang\""));
 }
