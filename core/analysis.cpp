@@ -1,23 +1,61 @@
 #include "core/analysis.h"
 
+#include <unicode/uloc.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
 
+#include "core/lexicon.h"
 #include "core/schema.h"
-
-#include <unicode/uloc.h>
 
 namespace kb::analysis {
 namespace {
 
 // Flags shared by indexing and querying: CJK text becomes unigrams and bigrams.
 constexpr unsigned kTermGeneratorFlags = Xapian::TermGenerator::FLAG_CJK_NGRAM;
+constexpr unsigned kMaxWordBytes = 64;
+// How much a match through a derived term counts, against the exact word (1.0).
+constexpr double kWeightStem = 1.0;
+constexpr double kWeightPart = 0.5;
+// A folded match when the user typed no diacritics: as good as exact.
+constexpr double kWeightFoldedForPlainQuery = 1.0;
+// A folded match when the user typed diacritics: "quản" should not rank
+// "quán" (another word in Vietnamese) with the exact matches.
+constexpr double kWeightFoldedForAccentedQuery = 0.3;
 
-std::string primary_subtag(std::string_view lang) {
-  std::string n = normalize_lang(lang);
-  return n.substr(0, n.find('-'));
+bool is_ascii(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// Unprefixed (word) terms start with a lowercase letter, digit or non-ASCII.
+bool is_word_term(const std::string& t) { return !t.empty() && !(t[0] >= 'A' && t[0] <= 'Z'); }
+
+void add_unique(std::vector<std::string>& v, std::string s) {
+  if (s.size() > schema::kMaxTermBytes) return;
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
+}
+
+// Words with their positions, tokenised as the index does it.
+std::vector<std::string> tokenise(std::string_view text) {
+  Xapian::Document scratch;
+  Xapian::TermGenerator tg;
+  tg.set_flags(kTermGeneratorFlags);
+  tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
+  tg.set_max_word_length(kMaxWordBytes);
+  tg.set_document(scratch);
+  tg.index_text(Xapian::Utf8Iterator(text.data(), text.size()));
+  std::multimap<Xapian::termpos, std::string> by_position;
+  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
+    for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) by_position.emplace(*p, *t);
+  }
+  std::vector<std::string> words;
+  std::set<std::string> seen;
+  for (auto& [pos, word] : by_position) {
+    if (seen.insert(word).second) words.push_back(word);
+  }
+  return words;
 }
 
 }  // namespace
@@ -28,6 +66,11 @@ std::string normalize_lang(std::string_view tag) {
     c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return out;
+}
+
+std::string primary_subtag(std::string_view lang) {
+  std::string n = normalize_lang(lang);
+  return n.substr(0, n.find('-'));
 }
 
 bool is_language_tag(std::string_view s) {
@@ -44,7 +87,8 @@ bool is_language_tag(std::string_view s) {
   if (!kKnown.count(std::string_view(norm).substr(0, dash))) return false;
   while (dash != std::string::npos) {
     size_t next = norm.find('-', dash + 1);
-    std::string_view part = std::string_view(norm).substr(dash + 1, next == std::string::npos ? std::string::npos : next - dash - 1);
+    std::string_view part =
+        std::string_view(norm).substr(dash + 1, next == std::string::npos ? std::string::npos : next - dash - 1);
     if (part.size() < 2 || part.size() > 8) return false;
     if (!std::all_of(part.begin(), part.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
       return false;
@@ -63,17 +107,49 @@ Xapian::Stem stemmer_for(std::string_view lang) {
   }
 }
 
-DocumentAnalyzer::DocumentAnalyzer(std::string_view lang) {
-  tg_.set_stemmer(stemmer_for(lang));
-  tg_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+std::optional<std::string> detect_language(std::string_view text) { return Lexicon::shared().detect(text); }
+
+DerivedTerms derive_terms(std::string_view lang, const std::string& word) {
+  DerivedTerms out;
+  Lexicon& lex = Lexicon::shared();
+  const std::string primary = primary_subtag(lang);
+  const bool letter_first = !word.empty() && !std::isdigit(static_cast<unsigned char>(word[0]));
+  if (letter_first && word.size() <= kMaxWordBytes) {
+    Lexicon::Forms forms = lex.forms(primary, word);
+    for (auto& b : forms.bases) add_unique(out.stems, std::string(schema::kPrefixStem) + b);
+    for (auto& p : forms.parts) {
+      if (std::find(forms.bases.begin(), forms.bases.end(), p) == forms.bases.end()) {
+        add_unique(out.parts, std::string(schema::kPrefixPart) + p);
+        // Folded too, so "paallikko" typed on a phone finds "asiakaspalvelupäällikkö".
+        if (!is_ascii(p)) add_unique(out.parts, std::string(schema::kPrefixPart) + lex.fold(p));
+      }
+    }
+    // Words the morphology does not know (names, English fragments, typos) and
+    // languages without one: Snowball, where Xapian has a stemmer.
+    if (forms.bases.empty()) {
+      Xapian::Stem stem = stemmer_for(lang);
+      if (!stem.is_none()) add_unique(out.stems, std::string(schema::kPrefixStem) + stem(word));
+    }
+  }
+  if (!is_ascii(word)) {
+    std::string folded = lex.fold(word);
+    if (!folded.empty() && folded != word) out.folded = std::string(schema::kPrefixFolded) + folded;
+    if (out.folded.size() > schema::kMaxTermBytes) out.folded.clear();
+  }
+  return out;
+}
+
+DocumentAnalyzer::DocumentAnalyzer(std::string_view lang) : lang_(normalize_lang(lang)) {
+  tg_.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
   tg_.set_flags(kTermGeneratorFlags);
-  tg_.set_max_word_length(64);
+  tg_.set_max_word_length(kMaxWordBytes);
   prefixed_.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
   prefixed_.set_flags(kTermGeneratorFlags);
-  prefixed_.set_max_word_length(64);
+  prefixed_.set_max_word_length(kMaxWordBytes);
 }
 
 void DocumentAnalyzer::set_document(Xapian::Document& doc) {
+  doc_ = &doc;
   tg_.set_document(doc);
   prefixed_.set_document(doc);
 }
@@ -88,39 +164,56 @@ void DocumentAnalyzer::index_prefixed(std::string_view text, std::string_view pr
 
 void DocumentAnalyzer::next_field() { tg_.increase_termpos(100); }
 
-std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs) {
-  // Tokenise with the same TermGenerator settings as indexing, into a scratch
-  // document, then read the words back in position order.
-  Xapian::Document scratch;
-  Xapian::TermGenerator tg;
-  tg.set_flags(kTermGeneratorFlags);
-  tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
-  tg.set_max_word_length(64);
-  tg.set_document(scratch);
-  tg.index_text(Xapian::Utf8Iterator(query.data(), query.size()));
-
-  std::multimap<Xapian::termpos, std::string> by_position;
-  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
-    for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) by_position.emplace(*p, *t);
+void DocumentAnalyzer::finish() {
+  if (!doc_) return;
+  std::vector<std::pair<std::string, Xapian::termcount>> words;
+  for (auto t = doc_->termlist_begin(); t != doc_->termlist_end(); ++t) {
+    const std::string term = *t;
+    if (is_word_term(term)) words.emplace_back(term, t.get_wdf());
   }
-  std::vector<Xapian::Stem> stemmers;
-  std::set<std::string> seen_primary;
-  for (const auto& lang : langs) {
-    if (!seen_primary.insert(primary_subtag(lang)).second) continue;
-    Xapian::Stem s = stemmer_for(lang);
-    if (!s.is_none()) stemmers.push_back(s);
+  for (const auto& [word, wdf] : words) {
+    const DerivedTerms d = derive_terms(lang_, word);
+    for (const auto& s : d.stems) doc_->add_term(s, wdf);
+    for (const auto& p : d.parts) doc_->add_term(p, wdf);
+    if (!d.folded.empty()) doc_->add_term(d.folded, wdf);
+  }
+}
+
+std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs) {
+  std::vector<std::string> primaries;
+  for (const auto& l : langs) {
+    std::string p = primary_subtag(l);
+    if (std::find(primaries.begin(), primaries.end(), p) == primaries.end()) primaries.push_back(p);
   }
   std::vector<QueryWord> words;
-  std::set<std::string> seen_words;
-  for (const auto& [pos, word] : by_position) {
-    if (!seen_words.insert(word).second) continue;
-    QueryWord w{word, {word}};
-    for (auto& stem : stemmers) {
-      std::string z = "Z" + stem(word);
-      if (z.size() > 1 && z.size() <= schema::kMaxTermBytes &&
-          std::find(w.terms.begin(), w.terms.end(), z) == w.terms.end()) {
-        w.terms.push_back(std::move(z));
+  for (auto& word : tokenise(query)) {
+    QueryWord w;
+    w.text = word;
+    w.has_diacritics = !is_ascii(word) && Lexicon::shared().fold(word) != word;
+    std::vector<std::string> seen = {word};
+    w.terms.push_back({word, 1.0});
+    auto add = [&](const std::string& term, double weight) {
+      if (term.empty() || std::find(seen.begin(), seen.end(), term) != seen.end()) return;
+      seen.push_back(term);
+      w.terms.push_back({term, weight});
+    };
+    for (const auto& p : primaries) {
+      // The word's base forms, and the same as a part of longer compounds
+      // ("kulu" finds "kuluraportti", below articles about "kulu" itself).
+      // The query word's own compound parts are not added: a query for
+      // "asiakaspalvelupäällikkö" is not a query for "asiakas".
+      const bool compounds = Lexicon::shared().has_morphology(p);
+      if (compounds) add(std::string(schema::kPrefixPart) + word, kWeightPart);
+      for (const auto& s : derive_terms(p, word).stems) {
+        add(s, kWeightStem);
+        if (compounds) add(std::string(schema::kPrefixPart) + s.substr(1), kWeightPart);
       }
+    }
+    // The folded form: for a plain word, itself ("quan" finds "quản").
+    const std::string folded = w.has_diacritics ? Lexicon::shared().fold(word) : word;
+    if (is_ascii(folded)) {
+      add(std::string(schema::kPrefixFolded) + folded,
+          w.has_diacritics ? kWeightFoldedForAccentedQuery : kWeightFoldedForPlainQuery);
     }
     words.push_back(std::move(w));
   }
@@ -131,7 +224,12 @@ Xapian::Query build_query(const std::vector<QueryWord>& words, Xapian::Query::op
   std::vector<Xapian::Query> parts;
   parts.reserve(words.size());
   for (const auto& w : words) {
-    parts.emplace_back(Xapian::Query::OP_OR, w.terms.begin(), w.terms.end());
+    std::vector<Xapian::Query> alternatives;
+    for (const auto& t : w.terms) {
+      Xapian::Query q(t.term);
+      alternatives.push_back(t.weight == 1.0 ? q : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, t.weight));
+    }
+    parts.emplace_back(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
   }
   if (parts.empty()) return Xapian::Query();
   return Xapian::Query(op, parts.begin(), parts.end());

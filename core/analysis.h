@@ -1,11 +1,12 @@
 // Language analysis: the one place that decides how text becomes terms, used
 // by indexing and by querying alike (if the two disagree, search silently
-// misses). Today: Xapian's tokenizer with CJK n-grams and the Snowball stemmer
-// of the article's language. Morphology, compounds and diacritic folding
-// (issue 3) belong here, behind the same two entry points:
-// DocumentAnalyzer for indexing and analyse_query() for querying.
+// misses). Words come from Xapian's tokenizer (CJK as n-grams); each word then
+// gets derived terms from its language (schema.h: Z stems and base forms, P
+// compound parts, F diacritic-folded forms), computed once per distinct word
+// through the shared Lexicon.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,15 +18,29 @@ namespace kb::analysis {
 // Lowercases a BCP 47 tag and uses '-' as the separator: "pt_BR" -> "pt-br".
 std::string normalize_lang(std::string_view tag);
 
-// True for strings shaped like a BCP 47 language tag that names a language:
-// "en", "fi", "pt-BR", "zh-Hant". Used to read languages from folder names.
+// True for strings shaped like a BCP 47 language tag whose primary subtag is
+// an ISO 639 code: "en", "fi", "pt-BR", "zh-Hant".
 bool is_language_tag(std::string_view s);
+
+// "pt-br" -> "pt".
+std::string primary_subtag(std::string_view lang);
 
 // The Snowball stemmer for a language tag (by its primary subtag), or a
 // stemmer that does nothing when Xapian has none (Polish, Vietnamese, CJK...).
 Xapian::Stem stemmer_for(std::string_view lang);
 
-// Indexes the text fields of one document for one language. Not thread-safe;
+// The dominant language of an article's text, when it can be told.
+std::optional<std::string> detect_language(std::string_view text);
+
+// The derived terms of one lowercase word in one language (prefixes included).
+struct DerivedTerms {
+  std::vector<std::string> stems;  // "Z..."
+  std::vector<std::string> parts;  // "P..."
+  std::string folded;              // "F...", empty when folding changes nothing
+};
+DerivedTerms derive_terms(std::string_view lang, const std::string& word);
+
+// Indexes the text fields of one document in its language. Not thread-safe;
 // use one per thread.
 class DocumentAnalyzer {
  public:
@@ -34,27 +49,39 @@ class DocumentAnalyzer {
   // Starts a new document; fields are appended to it.
   void set_document(Xapian::Document& doc);
   // Adds `text`: each word adds `wdf_inc` to its within-document frequency.
-  // With a prefix, only unstemmed prefixed terms are added (no positions).
   void index(std::string_view text, Xapian::termcount wdf_inc);
+  // Adds the words of `text` under `prefix`, without positions or derived terms.
   void index_prefixed(std::string_view text, std::string_view prefix);
   // Keeps phrases from matching across field boundaries.
   void next_field();
+  // Adds the derived terms of every word indexed so far. Call once, last.
+  void finish();
 
  private:
+  std::string lang_;
+  Xapian::Document* doc_ = nullptr;
   Xapian::TermGenerator tg_;
   Xapian::TermGenerator prefixed_;
 };
 
+// One query term and how much a match on it counts.
+struct WeightedTerm {
+  std::string term;
+  double weight = 1.0;
+};
+
 // One word of a query and the index terms that may match it.
 struct QueryWord {
-  std::string text;                // as tokenised (lowercase)
-  std::vector<std::string> terms;  // the word itself, then stemmed ("Z") forms
+  std::string text;  // as tokenised (lowercase)
+  bool has_diacritics = false;
+  std::vector<WeightedTerm> terms;  // the word itself first
 };
 
 // Splits a query into words exactly as DocumentAnalyzer tokenises text, and
 // gives each the terms it may match for the given languages (an article is
-// stemmed in its own language, so a query for several languages carries the
-// stems of each). Never throws on user input.
+// analysed in its own language, so a query for several languages carries the
+// terms of each). A word typed with diacritics still matches its folded form,
+// but below the exact form. Never throws on user input.
 std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs);
 
 // ANDs (or ORs) the words; each word matches any of its terms.

@@ -92,13 +92,31 @@ Result<ArticleHead> read_article_head(const std::string& path, std::string bytes
     });
     if (it != folders.rend()) m.lang = *it;
   }
-  if (m.lang.empty()) m.lang = default_lang;
+  head.default_lang = default_lang;
+  if (m.lang.empty()) return head;  // detected from the text once it is rendered
   if (!analysis::is_language_tag(m.lang)) {
     return Status::error(fmt::format("'lang' must be a language tag like en, fi or pt-BR, not '{}'", m.lang));
   }
   m.lang = analysis::normalize_lang(m.lang);
   return head;
 }
+
+namespace {
+
+// Enough text for a confident guess; more only costs time.
+constexpr size_t kDetectionSampleBytes = 8 * 1024;
+
+std::string detect_article_language(const Article& a, const std::string& fallback) {
+  std::string sample = a.meta.title + ".\n" + a.meta.summary + "\n";
+  for (const auto& s : a.sections) {
+    if (sample.size() >= kDetectionSampleBytes) break;
+    sample += s.title + ".\n" + s.text + "\n";
+  }
+  auto lang = analysis::detect_language(utf8_truncate(sample, kDetectionSampleBytes));
+  return lang && analysis::is_language_tag(*lang) ? analysis::normalize_lang(*lang) : fallback;
+}
+
+}  // namespace
 
 Result<Article> build_article(const ArticleHead& head,
                               const std::function<std::string(const std::string&)>& resolve_article_link) {
@@ -117,6 +135,7 @@ Result<Article> build_article(const ArticleHead& head,
   }
   a.html = std::move(r.html);
   a.sections = std::move(r.sections);
+  if (a.meta.lang.empty()) a.meta.lang = detect_article_language(a, head.default_lang);
   return a;
 }
 

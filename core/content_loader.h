@@ -29,13 +29,14 @@ Result<std::string> read_article_file(const std::filesystem::path& file);
 Status check_article_bytes(std::string_view bytes);
 
 // Front matter plus the content-model defaults that do not need the body:
-// slug from the path, language from front matter, else a language-tag folder,
-// else `default_lang`.
+// slug from the path, language from front matter, else a language-tag folder
+// (else build_article detects it from the text, else `default_lang`).
 struct ArticleHead {
   std::string path;
   std::string bytes;  // the whole file; `front.body` views it
   FrontMatter front;
   std::string hash;   // set by the caller, who hashed the bytes already
+  std::string default_lang;  // when neither front matter, folder nor text tell
 };
 
 Result<ArticleHead> read_article_head(const std::string& path, std::string bytes, const std::string& default_lang);

@@ -35,6 +35,7 @@ Xapian::Document make_document(const Article& a) {
     analyzer.index(s.title, kWdfHeading);
     analyzer.index(s.text, kWdfBody);
   }
+  analyzer.finish();
 
   add_boolean(doc, kPrefixId, std::to_string(a.id));
   add_boolean(doc, kPrefixLang, m.lang);

@@ -10,7 +10,7 @@
 namespace kb::schema {
 
 // Bumped whenever terms, values or document data change meaning.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -40,6 +40,17 @@ inline constexpr Xapian::termcount kWdfTitle = 6;
 inline constexpr Xapian::termcount kWdfHeading = 3;
 inline constexpr Xapian::termcount kWdfSummary = 2;
 inline constexpr Xapian::termcount kWdfBody = 1;
+// Derived terms, added for every indexed word by core/analysis (no positions,
+// the word's wdf):
+//   "Z" + base form or stem: Voikko base forms for Finnish, Hunspell stems for
+//       Polish, Snowball stems for the other languages that have one.
+//   "P" + compound part: the parts of Finnish compounds ("kulu", "raportti"
+//       for "kuluraportin"); queries weigh them below whole words.
+//   "F" + folded form: Latin words with diacritics folded to ASCII ("quan" for
+//       "quản", "obslugi" for "obsługi"); only for words that change.
+inline constexpr std::string_view kPrefixStem = "Z";
+inline constexpr std::string_view kPrefixPart = "P";
+inline constexpr std::string_view kPrefixFolded = "F";
 // Title words are also indexed with this prefix, for title-only queries and
 // suggestions.
 inline constexpr std::string_view kPrefixTitle = "S";

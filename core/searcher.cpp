@@ -10,6 +10,7 @@
 
 #include "core/analysis.h"
 #include "core/content_loader.h"
+#include "core/highlight.h"
 #include "core/revision.h"
 #include "core/schema.h"
 #include "core/text.h"
@@ -60,81 +61,16 @@ Xapian::Query filter_query(const SearchRequest& r) {
   return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
 }
 
-constexpr unsigned kSnippetFlags =
-    Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE | Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH;
-// A heading that names the query is worth more than the same words in text.
-constexpr double kHeadingMatchWeight = 2.0;
-
-// A query word as it may appear in lowercased text: the word and its stems.
-// Stems are usually prefixes of the inflected forms ("refund" in "refunds").
-struct Needle {
-  std::vector<std::string> forms;
-  double weight = 1.0;  // rarer words say more about where the answer is
-};
-
-std::vector<Needle> make_needles(const std::vector<analysis::QueryWord>& words, const Xapian::Database& db) {
-  std::vector<Needle> out;
+// How much each query word says about where the answer is: rarer words more.
+std::vector<double> word_weights(const std::vector<analysis::QueryWord>& words, const Xapian::Database& db) {
+  std::vector<double> out;
   const double n = std::max(1.0, static_cast<double>(db.get_doccount()));
   for (const auto& w : words) {
-    Needle needle;
-    for (const auto& t : w.terms) {
-      std::string form = t.rfind('Z', 0) == 0 ? t.substr(1) : t;
-      if (!form.empty() && std::find(needle.forms.begin(), needle.forms.end(), form) == needle.forms.end()) {
-        needle.forms.push_back(std::move(form));
-      }
-    }
-    const double tf = std::max(1.0, static_cast<double>(db.get_termfreq(w.text)));
-    needle.weight = 1.0 + std::log(n / tf);
-    out.push_back(std::move(needle));
+    double tf = 1.0;
+    for (const auto& t : w.terms) tf = std::max(tf, static_cast<double>(db.get_termfreq(t.term)));
+    out.push_back(1.0 + std::log(n / tf));
   }
   return out;
-}
-
-// Lowercase for matching: ASCII bytes directly, anything else through Xapian's
-// Unicode tables (most help-center text is mostly ASCII, even in Finnish).
-std::string lower_for_match(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      out += static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-      ++i;
-      continue;
-    }
-    size_t j = i + 1;
-    while (j < s.size() && (static_cast<unsigned char>(s[j]) & 0xC0) == 0x80) ++j;
-    out += Xapian::Unicode::tolower(s.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
-bool is_word_byte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
-
-// True when some form starts a word in `lower`.
-bool contains_word_start(const std::string& lower, const Needle& needle) {
-  for (const auto& f : needle.forms) {
-    for (size_t pos = lower.find(f); pos != std::string::npos; pos = lower.find(f, pos + 1)) {
-      if (pos == 0 || !is_word_byte(static_cast<unsigned char>(lower[pos - 1]))) return true;
-    }
-  }
-  return false;
-}
-
-// How well a section answers the query: the weights of the distinct query
-// words it contains, heading matches counting kHeadingMatchWeight times. Cheap
-// on purpose (no tokenising); the snippet is then made once, for the winner.
-double section_score(const Section& s, const std::vector<Needle>& needles) {
-  const std::string title = lower_for_match(s.title);
-  const std::string text = lower_for_match(s.text);
-  double score = 0;
-  for (const auto& n : needles) {
-    if (contains_word_start(title, n)) score += kHeadingMatchWeight * n.weight;
-    if (contains_word_start(text, n)) score += n.weight;
-  }
-  return score;
 }
 
 }  // namespace
@@ -219,22 +155,21 @@ SearchResult Searcher::run(const SearchRequest& r) {
     h.score = words.empty() ? 0.0 : it.get_weight();
     result.hits.push_back(std::move(h));
   }
-  fill_sections(mset, words, result);
+  fill_sections(words, result);
   return result;
 }
 
-void Searcher::fill_sections(const Xapian::MSet& mset, const std::vector<analysis::QueryWord>& words,
-                             SearchResult& result) {
+void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, SearchResult& result) {
   std::vector<int64_t> ids;
   for (const auto& h : result.hits) ids.push_back(h.id);
   auto sections = catalog_->sections_of(ids);
-  const std::vector<Needle> needles = make_needles(words, db_);
+  const Highlighter highlighter(words, word_weights(words, db_));
   for (auto& h : result.hits) {
     const auto& secs = sections[h.id];
     const Section* best = nullptr;
     double best_score = 0;
     for (const auto& s : secs) {
-      const double score = section_score(s, needles);
+      const double score = highlighter.score(s, h.lang);
       if (score > best_score) {
         best_score = score;
         best = &s;
@@ -245,8 +180,7 @@ void Searcher::fill_sections(const Xapian::MSet& mset, const std::vector<analysi
       h.section_title = best->title;
       h.section_anchor = best->anchor;
       if (!best->anchor.empty()) h.url += "#" + best->anchor;
-      snippet = mset.snippet(best->text, kSnippetBytes, analysis::stemmer_for(h.lang), kSnippetFlags, "<mark>",
-                             "</mark>", "…");
+      snippet = highlighter.snippet(best->text, h.lang, kSnippetBytes);
     }
     if (snippet.empty() && !secs.empty()) {
       // No words to highlight (browsing, or matched in the title): the opening text.

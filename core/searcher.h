@@ -83,7 +83,7 @@ class Searcher {
  private:
   Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog);
   SearchResult run(const SearchRequest& request);
-  void fill_sections(const Xapian::MSet& mset, const std::vector<analysis::QueryWord>& words, SearchResult& result);
+  void fill_sections(const std::vector<analysis::QueryWord>& words, SearchResult& result);
 
   Xapian::Database db_;
   std::unique_ptr<Catalog> catalog_;

@@ -8,6 +8,7 @@ packages=(
   libxapian-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
   libcpp-httplib-dev libssl-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libmstch-dev libboost-dev libicu-dev catch2
+  libvoikko-dev voikko-fi libhunspell-dev hunspell-pl libcld2-dev
 )
 
 missing=()

@@ -147,12 +147,16 @@ TEST_CASE("indexer: publishing is atomic; readers of the old revision keep worki
   CHECK(hits->total == 1);
 }
 
-TEST_CASE("indexer: language from front matter, else folder, else default; slug from path") {
+TEST_CASE("indexer: language from front matter, else folder, else detected, else default; slug from path") {
   test::TempDir dir;
   const auto content = dir / "content";
   write_file(content / "fi/laskutus/laskut.md", article("title: Laskut", "x"));
   write_file(content / "pt-BR/faturas.md", article("title: Faturas", "x"));
   write_file(content / "api/keys.md", article("title: Keys", "x"));
+  write_file(content / "notes/kulut.md",
+             article("title: Kulujen kirjaaminen",
+                     "Kuluraportin lähettäminen hyväksyttäväksi onnistuu mobiilisovelluksella tai selaimessa. "
+                     "Valitse ensin kulut, jotka haluat liittää raporttiin.\n"));
   write_file(content / "vi/explicit.md", article("title: Explicit\nlang: pl", "x"));
   test::index_folder(content, dir / "index");
   auto s = open_current(dir / "index");
@@ -160,7 +164,7 @@ TEST_CASE("indexer: language from front matter, else folder, else default; slug 
     const char* slug;
     const char* lang;
   };
-  for (const Row& r : {Row{"fi/laskutus/laskut", "fi"}, Row{"pt-BR/faturas", "pt-br"}, Row{"api/keys", "en"},
+  for (const Row& r : {Row{"fi/laskutus/laskut", "fi"}, Row{"pt-BR/faturas", "pt-br"}, Row{"api/keys", "en"}, Row{"notes/kulut", "fi"},
                        Row{"vi/explicit", "pl"}}) {
     INFO(r.slug);
     auto a = s->article(r.slug, Visibility::kPublic);

@@ -1,0 +1,172 @@
+#include "core/highlight.h"
+
+#include <algorithm>
+#include <set>
+
+#include <xapian.h>
+
+#include "core/lexicon.h"
+#include "core/schema.h"
+#include "core/text.h"
+
+namespace kb {
+namespace {
+
+constexpr double kHeadingWeight = 2.0;
+// Morphology is only consulted for tokens sharing this many leading bytes with
+// a query form, or containing one (compound parts): most tokens are skipped.
+constexpr size_t kProbeBytes = 4;
+
+bool is_cjk(unsigned cp) {
+  return (cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+         (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x20000 && cp <= 0x2FFFF);
+}
+
+std::string lower(std::string_view s) { return Xapian::Unicode::tolower(std::string(s)); }
+
+}  // namespace
+
+Highlighter::Highlighter(const std::vector<analysis::QueryWord>& words, std::vector<double> weights)
+    : weights_(std::move(weights)) {
+  weights_.resize(words.size(), 1.0);
+  for (size_t i = 0; i < words.size(); ++i) {
+    for (const auto& t : words[i].terms) {
+      terms_.emplace(t.term, static_cast<int>(i));
+      const bool derived = !t.term.empty() && t.term[0] >= 'A' && t.term[0] <= 'Z';
+      std::string form = derived ? t.term.substr(1) : t.term;
+      if (!form.empty()) probes_.push_back(form.substr(0, std::min(form.size(), kProbeBytes * 2)));
+    }
+  }
+}
+
+int Highlighter::match(std::string_view token, const std::string& lang) const {
+  const std::string word = lower(token);
+  if (auto it = terms_.find(word); it != terms_.end()) return it->second;
+  auto& lex = analysis::Lexicon::shared();
+  if (std::any_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    const std::string folded = std::string(schema::kPrefixFolded) + lex.fold_text(word);
+    if (auto it = terms_.find(folded); it != terms_.end()) return it->second;
+  }
+  // Morphology, only for plausible candidates.
+  const bool candidate = std::any_of(probes_.begin(), probes_.end(), [&](const std::string& p) {
+    const std::string head = p.substr(0, std::min(p.size(), kProbeBytes));
+    return word.compare(0, head.size(), head) == 0 || word.find(p) != std::string::npos;
+  });
+  if (!candidate) return -1;
+  const analysis::DerivedTerms d = analysis::derive_terms(lang, word);
+  for (const auto& s : d.stems) {
+    if (auto it = terms_.find(s); it != terms_.end()) return it->second;
+  }
+  for (const auto& p : d.parts) {
+    if (auto it = terms_.find(p); it != terms_.end()) return it->second;
+  }
+  return -1;
+}
+
+std::vector<Highlighter::Token> Highlighter::tokens(std::string_view text, const std::string& lang) const {
+  std::vector<Token> out;
+  Xapian::Utf8Iterator it(text.data(), text.size()), end;
+  const char* base = text.data();
+  size_t word_begin = std::string::npos;
+  auto close = [&](size_t at) {
+    if (word_begin == std::string::npos) return;
+    out.push_back({word_begin, at, match(text.substr(word_begin, at - word_begin), lang)});
+    word_begin = std::string::npos;
+  };
+  while (it != end) {
+    const size_t pos = static_cast<size_t>(it.raw() - base);
+    const unsigned cp = *it;
+    ++it;
+    const size_t next = it == end ? text.size() : static_cast<size_t>(it.raw() - base);
+    if (is_cjk(cp)) {
+      close(pos);
+      out.push_back({pos, next, match(text.substr(pos, next - pos), lang)});
+    } else if (Xapian::Unicode::is_wordchar(cp)) {
+      if (word_begin == std::string::npos) word_begin = pos;
+    } else {
+      close(pos);
+    }
+  }
+  close(text.size());
+  return out;
+}
+
+double Highlighter::score(const Section& section, const std::string& lang) const {
+  std::set<int> in_heading, in_text;
+  for (const auto& t : tokens(section.title, lang)) {
+    if (t.word >= 0) in_heading.insert(t.word);
+  }
+  for (const auto& t : tokens(section.text, lang)) {
+    if (t.word >= 0) in_text.insert(t.word);
+  }
+  double s = 0;
+  for (int w : in_heading) s += kHeadingWeight * weights_[static_cast<size_t>(w)];
+  for (int w : in_text) s += weights_[static_cast<size_t>(w)];
+  return s;
+}
+
+std::string Highlighter::snippet(std::string_view text, const std::string& lang, size_t max_bytes) const {
+  const std::vector<Token> toks = tokens(text, lang);
+  // The window of at most max_bytes with the most distinct matched words,
+  // then the most matches; ties keep the earliest.
+  size_t best_first = 0, best_last = 0;
+  size_t best_distinct = 0, best_count = 0;
+  bool found = false;
+  for (size_t i = 0; i < toks.size(); ++i) {
+    if (toks[i].word < 0) continue;
+    std::set<int> distinct;
+    size_t count = 0, last = i;
+    for (size_t j = i; j < toks.size() && toks[j].end - toks[i].begin <= max_bytes; ++j) {
+      if (toks[j].word >= 0) {
+        distinct.insert(toks[j].word);
+        ++count;
+        last = j;
+      }
+    }
+    if (!found || distinct.size() > best_distinct || (distinct.size() == best_distinct && count > best_count)) {
+      found = true;
+      best_first = i;
+      best_last = last;
+      best_distinct = distinct.size();
+      best_count = count;
+    }
+  }
+  if (!found) return {};
+  // Grow the window around the matches to max_bytes: some context before
+  // (back to a sentence start when close), the rest after.
+  size_t begin = toks[best_first].begin;
+  size_t end = toks[best_last].end;
+  const size_t spare = max_bytes > end - begin ? max_bytes - (end - begin) : 0;
+  size_t lead = std::min(begin, spare / 3);
+  size_t start = begin - lead;
+  for (size_t k = begin; k > start; --k) {
+    if (text[k - 1] == '.' || text[k - 1] == '\n') {
+      start = k;
+      break;
+    }
+  }
+  while (start > 0 && start < text.size() && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) ++start;
+  size_t stop = std::min(text.size(), end + (spare - (begin - start)));
+  stop = start + utf8_truncate(text.substr(start), stop - start).size();
+  // Do not cut a word in half at either end.
+  for (const auto& t : toks) {
+    if (t.begin < start && t.end > start) start = t.end;
+    if (t.begin < stop && t.end > stop) stop = t.begin;
+  }
+  std::string out;
+  if (start > 0) out += "…";
+  size_t pos = start;
+  for (const auto& t : toks) {
+    if (t.end <= start || t.begin >= stop || t.word < 0) continue;
+    out += html_escape(text.substr(pos, t.begin - pos));
+    out += "<mark>";
+    out += html_escape(text.substr(t.begin, t.end - t.begin));
+    out += "</mark>";
+    pos = t.end;
+  }
+  out += html_escape(text.substr(pos, stop - pos));
+  if (stop < text.size()) out += "…";
+  return collapse_whitespace(out);
+}
+
+}  // namespace kb

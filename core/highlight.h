@@ -1,0 +1,45 @@
+// Finding query words in article text the way the index found them: exact
+// words, base forms and compound parts (through the article's language),
+// diacritic-folded forms, and CJK characters. Picks each hit's best section
+// and cuts the snippet around the matches, so a hit found through
+// "kuluraportin" -> "kuluraportti" or "quan ly" -> "quản lý" is highlighted in
+// the original text.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/analysis.h"
+#include "core/article.h"
+
+namespace kb {
+
+class Highlighter {
+ public:
+  // `weights[i]` is how much query word i says about relevance (e.g. idf).
+  Highlighter(const std::vector<analysis::QueryWord>& words, std::vector<double> weights);
+
+  // How well a section answers the query: the weights of the distinct query
+  // words in it, a heading match counting double.
+  double score(const Section& section, const std::string& lang) const;
+
+  // HTML: about `max_bytes` of `text` around the densest matches, matches in
+  // <mark>, everything escaped; "" when nothing matches.
+  std::string snippet(std::string_view text, const std::string& lang, size_t max_bytes) const;
+
+ private:
+  struct Token {
+    size_t begin, end;  // byte span in the text
+    int word;           // matched query word, or -1
+  };
+  std::vector<Token> tokens(std::string_view text, const std::string& lang) const;
+  int match(std::string_view token, const std::string& lang) const;
+
+  std::unordered_map<std::string, int> terms_;  // query term (with prefix) -> word index
+  std::vector<std::string> probes_;             // lowercase stems and words, to pre-filter tokens
+  std::vector<double> weights_;
+};
+
+}  // namespace kb

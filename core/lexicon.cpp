@@ -1,0 +1,252 @@
+#include "core/lexicon.h"
+
+#include <iconv.h>
+
+#include <cld2/internal/lang_script.h>
+#include <cld2/public/compact_lang_det.h>
+#include <hunspell/hunspell.hxx>
+#include <libvoikko/voikko.h>
+#include <unicode/locid.h>
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace kb::analysis {
+namespace {
+
+constexpr const char* kPolishAff = "/usr/share/hunspell/pl_PL.aff";
+constexpr const char* kPolishDic = "/usr/share/hunspell/pl_PL.dic";
+// Words longer than this are not analysed (URLs, hashes, junk).
+constexpr size_t kMaxMorphologyBytes = 64;
+// Caches stop growing here; a corpus has far fewer distinct words.
+constexpr size_t kMaxCacheEntries = 2'000'000;
+// Share of the text the top language needs when CLD2 is not sure.
+constexpr int kMinDominantPercent = 60;
+
+// Converts between UTF-8 and a legacy dictionary encoding (Hunspell's Polish
+// dictionary is ISO-8859-2). Returns "" when the text cannot be represented.
+std::string convert(const char* to, const char* from, const std::string& in) {
+  iconv_t cd = iconv_open(to, from);
+  if (cd == reinterpret_cast<iconv_t>(-1)) return {};
+  std::string out(in.size() * 4 + 4, '\0');
+  char* ip = const_cast<char*>(in.data());
+  size_t il = in.size();
+  char* op = out.data();
+  size_t ol = out.size();
+  const size_t rc = iconv(cd, &ip, &il, &op, &ol);
+  iconv_close(cd);
+  if (rc == static_cast<size_t>(-1)) return {};
+  out.resize(out.size() - ol);
+  return out;
+}
+
+std::string lower_utf8(const std::string& s) {
+  std::string out;
+  icu::UnicodeString::fromUTF8(s).toLower(icu::Locale::getRoot()).toUTF8String(out);
+  return out;
+}
+
+void add_unique(std::vector<std::string>& v, std::string s) {
+  if (!s.empty() && std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
+}
+
+// Compound parts from Voikko's WORDBASES, e.g.
+// "+asiakas(asiakas)+palvel(palvella)+u(+u)+päällikkö(päällikkö)" ->
+// asiakas, palvelu, päällikkö. A part whose base starts with '+' is a
+// derivational suffix and belongs to the part before it.
+std::vector<std::string> compound_parts(const std::string& wordbases) {
+  struct Piece {
+    std::string surface, base;
+  };
+  std::vector<Piece> pieces;
+  size_t i = 0;
+  while (i < wordbases.size()) {
+    if (wordbases[i] != '+') return {};
+    size_t open = wordbases.find('(', i);
+    size_t close = open == std::string::npos ? open : wordbases.find(')', open);
+    if (close == std::string::npos) return {};
+    pieces.push_back({wordbases.substr(i + 1, open - i - 1), wordbases.substr(open + 1, close - open - 1)});
+    i = close + 1;
+  }
+  std::vector<std::string> parts;
+  for (size_t k = 0; k < pieces.size(); ++k) {
+    if (!pieces[k].base.empty() && pieces[k].base[0] == '+') continue;  // consumed below
+    std::string part = pieces[k].base;
+    if (k + 1 < pieces.size() && !pieces[k + 1].base.empty() && pieces[k + 1].base[0] == '+') {
+      part = pieces[k].surface;
+      for (size_t d = k + 1; d < pieces.size() && !pieces[d].base.empty() && pieces[d].base[0] == '+'; ++d) {
+        part += pieces[d].surface;
+      }
+    }
+    std::string lowered = lower_utf8(part);
+    lowered.erase(std::remove(lowered.begin(), lowered.end(), '='), lowered.end());
+    add_unique(parts, std::move(lowered));
+  }
+  return parts;
+}
+
+}  // namespace
+
+struct Lexicon::Impl {
+  std::mutex voikko_mu;
+  VoikkoHandle* voikko = nullptr;
+
+  std::mutex hunspell_mu;
+  std::unique_ptr<Hunspell> hunspell;
+  std::string hunspell_encoding;
+
+  std::mutex fold_mu;
+  std::unique_ptr<icu::Transliterator> latin_ascii;
+  std::unordered_map<std::string, std::string> fold_cache;
+
+  std::mutex forms_mu;
+  std::unordered_map<std::string, Forms> forms_cache;  // key: primary + '\0' + word
+
+  Impl() {
+    const char* error = nullptr;
+    voikko = voikkoInit(&error, "fi", nullptr);  // null when voikko-fi is missing: no Finnish morphology
+    hunspell = std::make_unique<Hunspell>(kPolishAff, kPolishDic);
+    hunspell_encoding = hunspell->get_dict_encoding();
+    if (hunspell_encoding == "ISO8859-2") hunspell_encoding = "ISO-8859-2";
+    UErrorCode status = U_ZERO_ERROR;
+    latin_ascii.reset(icu::Transliterator::createInstance("Latin-ASCII", UTRANS_FORWARD, status));
+    if (U_FAILURE(status)) latin_ascii.reset();
+  }
+  ~Impl() {
+    if (voikko) voikkoTerminate(voikko);
+  }
+
+  Forms finnish(const std::string& word) {
+    Forms f;
+    std::lock_guard lock(voikko_mu);
+    if (!voikko) return f;
+    voikko_mor_analysis** analyses = voikkoAnalyzeWordCstr(voikko, word.c_str());
+    for (size_t i = 0; analyses && analyses[i]; ++i) {
+      char* base = voikko_mor_analysis_value_cstr(analyses[i], "BASEFORM");
+      char* bases = voikko_mor_analysis_value_cstr(analyses[i], "WORDBASES");
+      if (base) add_unique(f.bases, lower_utf8(base));
+      if (bases) {
+        auto parts = compound_parts(bases);
+        if (parts.size() > 1) {
+          for (auto& p : parts) add_unique(f.parts, std::move(p));
+        }
+      }
+      voikko_free_mor_analysis_value_cstr(base);
+      voikko_free_mor_analysis_value_cstr(bases);
+    }
+    if (analyses) voikko_free_mor_analysis(analyses);
+    return f;
+  }
+
+  Forms polish(const std::string& word) {
+    Forms f;
+    const std::string encoded = convert(hunspell_encoding.c_str(), "UTF-8", word);
+    if (encoded.empty()) return f;
+    std::vector<std::string> stems;
+    {
+      std::lock_guard lock(hunspell_mu);
+      if (!hunspell) return f;
+      stems = hunspell->stem(encoded);
+    }
+    for (const auto& s : stems) add_unique(f.bases, lower_utf8(convert("UTF-8", hunspell_encoding.c_str(), s)));
+    return f;
+  }
+};
+
+Lexicon& Lexicon::shared() {
+  static Lexicon instance;  // immutable dictionaries + internally locked caches
+  return instance;
+}
+
+Lexicon::Lexicon() : impl_(new Impl()) {}
+Lexicon::~Lexicon() { delete impl_; }
+
+bool Lexicon::has_morphology(std::string_view primary) const { return primary == "fi" || primary == "pl"; }
+
+Lexicon::Forms Lexicon::forms(std::string_view primary, const std::string& word) {
+  if (!has_morphology(primary) || word.empty() || word.size() > kMaxMorphologyBytes) return {};
+  std::string key(primary);
+  key += '\0';
+  key += word;
+  {
+    std::lock_guard lock(impl_->forms_mu);
+    auto it = impl_->forms_cache.find(key);
+    if (it != impl_->forms_cache.end()) return it->second;
+  }
+  Forms f = primary == "fi" ? impl_->finnish(word) : impl_->polish(word);
+  std::lock_guard lock(impl_->forms_mu);
+  if (impl_->forms_cache.size() < kMaxCacheEntries) impl_->forms_cache.emplace(std::move(key), f);
+  return f;
+}
+
+std::string Lexicon::fold(const std::string& word) {
+  const bool ascii = std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return word;
+  std::lock_guard lock(impl_->fold_mu);
+  auto it = impl_->fold_cache.find(word);
+  if (it != impl_->fold_cache.end()) return it->second;
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(word);
+  if (impl_->latin_ascii) impl_->latin_ascii->transliterate(u);
+  std::string out;
+  u.toLower(icu::Locale::getRoot()).toUTF8String(out);
+  if (impl_->fold_cache.size() < kMaxCacheEntries) impl_->fold_cache.emplace(word, out);
+  return out;
+}
+
+std::string Lexicon::fold_text(std::string_view text) {
+  // Per-thread cache of folded characters: the hot path takes no lock.
+  thread_local std::unordered_map<uint32_t, std::string> cache;
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < text.size() && j - i < 4 && (static_cast<unsigned char>(text[j]) & 0xC0) == 0x80) ++j;
+    const std::string_view ch = text.substr(i, j - i);
+    uint32_t key = 0;
+    for (char b : ch) key = (key << 8) | static_cast<unsigned char>(b);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(ch.data(), static_cast<int32_t>(ch.size())));
+      {
+        std::lock_guard lock(impl_->fold_mu);
+        if (impl_->latin_ascii) impl_->latin_ascii->transliterate(u);
+      }
+      std::string folded;
+      u.toLower(icu::Locale::getRoot()).toUTF8String(folded);
+      it = cache.emplace(key, std::move(folded)).first;
+    }
+    out += it->second;
+    i = j;
+  }
+  return out;
+}
+
+std::optional<std::string> Lexicon::detect(std::string_view text) {
+  bool reliable = false;
+  CLD2::Language lang3[3];
+  int percent3[3];
+  int text_bytes = 0;
+  const CLD2::Language lang = CLD2::DetectLanguageSummary(text.data(), static_cast<int>(text.size()), true, lang3,
+                                                          percent3, &text_bytes, &reliable);
+  if (lang == CLD2::UNKNOWN_LANGUAGE || lang == CLD2::TG_UNKNOWN_LANGUAGE) return std::nullopt;
+  // Mixed text (English fragments in a Finnish article) is fine as long as
+  // one language clearly dominates.
+  if (!reliable && percent3[0] < kMinDominantPercent) return std::nullopt;
+  std::string code = CLD2::LanguageCode(lang);
+  std::transform(code.begin(), code.end(), code.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
+  if (code.empty() || code == "un") return std::nullopt;
+  return code;
+}
+
+}  // namespace kb::analysis

@@ -1,0 +1,55 @@
+// Language resources behind core/analysis: Finnish morphology (Voikko),
+// Polish stems (Hunspell with the Polish dictionary), Latin diacritic folding
+// (ICU Latin-ASCII transliteration) and language detection (CLD2).
+//
+// The dictionaries are read-only system data that take time to load (Hunspell
+// Polish: 0.2 s), so one Lexicon is shared by the whole process, loaded on
+// first use; results are cached per word, since analysing each distinct word
+// once is what keeps morphology affordable at index time. Thread-safe: each
+// backend is guarded by its own mutex (Voikko and Hunspell handles are not
+// reentrant).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kb::analysis {
+
+class Lexicon {
+ public:
+  // The process-wide instance.
+  static Lexicon& shared();
+
+  // Base forms of a lowercase word in `primary` ("fi", "pl"); empty when the
+  // language has no morphology here or the word is unknown to it.
+  struct Forms {
+    std::vector<std::string> bases;  // lemmas: "kuluraportin" -> "kuluraportti"
+    std::vector<std::string> parts;  // compound parts: "kuluraportti" -> "kulu", "raportti"
+  };
+  Forms forms(std::string_view primary, const std::string& word);
+  bool has_morphology(std::string_view primary) const;
+
+  // Latin letters without diacritics, lowercase: "quản" -> "quan", "złom" -> "zlom",
+  // "straße" -> "strasse", "ø" -> "o". Other scripts pass through unchanged.
+  std::string fold(const std::string& word);
+
+  // fold() for running text, character by character (cached per character):
+  // fast enough to fold whole sections when matching highlights.
+  std::string fold_text(std::string_view text);
+
+  // The language of a text (ISO 639-1, or "zh-hant"), when CLD2 is confident.
+  std::optional<std::string> detect(std::string_view text);
+
+  Lexicon(const Lexicon&) = delete;
+  Lexicon& operator=(const Lexicon&) = delete;
+
+ private:
+  Lexicon();
+  ~Lexicon();
+  struct Impl;
+  Impl* impl_;
+};
+
+}  // namespace kb::analysis
