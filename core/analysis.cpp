@@ -25,6 +25,9 @@ constexpr double kWeightFoldedForPlainQuery = 1.0;
 // "quán" (another word in Vietnamese) with the exact matches.
 constexpr double kWeightFoldedForAccentedQuery = 0.3;
 
+bool uses_adjacency(std::string_view lang);
+std::string adjacency_term(const std::string& a, const std::string& b);
+
 bool is_ascii(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
@@ -56,6 +59,12 @@ std::vector<std::string> tokenise(std::string_view text) {
     if (seen.insert(word).second) words.push_back(word);
   }
   return words;
+}
+
+bool uses_adjacency(std::string_view lang) { return primary_subtag(lang) == "vi"; }
+
+std::string adjacency_term(const std::string& a, const std::string& b) {
+  return std::string(schema::kPrefixAdjacent) + a + "_" + b;
 }
 
 }  // namespace
@@ -177,6 +186,22 @@ void DocumentAnalyzer::finish() {
     for (const auto& p : d.parts) doc_->add_term(p, wdf);
     if (!d.folded.empty()) doc_->add_term(d.folded, wdf);
   }
+  if (uses_adjacency(lang_)) {
+    // Word pairs at consecutive positions (fields are 100 positions apart).
+    std::map<Xapian::termpos, std::string> at;
+    for (auto t = doc_->termlist_begin(); t != doc_->termlist_end(); ++t) {
+      const std::string term = *t;
+      if (!is_word_term(term)) continue;
+      const std::string folded = Lexicon::shared().fold(term);
+      for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) at.emplace(*p, folded);
+    }
+    for (auto it = at.begin(); it != at.end(); ++it) {
+      auto next = std::next(it);
+      if (next == at.end() || next->first != it->first + 1) continue;
+      const std::string term = adjacency_term(it->second, next->second);
+      if (term.size() <= schema::kMaxTermBytes) doc_->add_term(term, 1);
+    }
+  }
 }
 
 std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs) {
@@ -220,19 +245,31 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
   return words;
 }
 
+Xapian::Query word_query(const QueryWord& w) {
+  std::vector<Xapian::Query> alternatives;
+  for (const auto& t : w.terms) {
+    Xapian::Query q(t.term);
+    alternatives.push_back(t.weight == 1.0 ? q : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, t.weight));
+  }
+  return Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+}
+
 Xapian::Query build_query(const std::vector<QueryWord>& words, Xapian::Query::op op) {
   std::vector<Xapian::Query> parts;
   parts.reserve(words.size());
-  for (const auto& w : words) {
-    std::vector<Xapian::Query> alternatives;
-    for (const auto& t : w.terms) {
-      Xapian::Query q(t.term);
-      alternatives.push_back(t.weight == 1.0 ? q : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, t.weight));
-    }
-    parts.emplace_back(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
-  }
+  for (const auto& w : words) parts.push_back(word_query(w));
   if (parts.empty()) return Xapian::Query();
   return Xapian::Query(op, parts.begin(), parts.end());
+}
+
+std::vector<std::string> adjacency_terms(const std::vector<QueryWord>& words, const std::vector<std::string>& langs) {
+  std::vector<std::string> out;
+  if (!std::any_of(langs.begin(), langs.end(), [](const std::string& l) { return uses_adjacency(l); })) return out;
+  auto& lex = Lexicon::shared();
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    add_unique(out, adjacency_term(lex.fold(words[i].text), lex.fold(words[i + 1].text)));
+  }
+  return out;
 }
 
 }  // namespace kb::analysis

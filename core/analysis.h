@@ -84,7 +84,17 @@ struct QueryWord {
 // but below the exact form. Never throws on user input.
 std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs);
 
-// ANDs (or ORs) the words; each word matches any of its terms.
+// A word matches any of its terms, each scaled by its weight.
+Xapian::Query word_query(const QueryWord& word);
+
+// ANDs (or ORs) the words.
 Xapian::Query build_query(const std::vector<QueryWord>& words, Xapian::Query::op op);
+
+// Terms for adjacent word pairs ("B" + folded word + "_" + folded word), for
+// languages whose words are runs of syllables (Vietnamese: "quản lý" is one
+// word written as two): the index has them for such articles, and a query in
+// such a language uses them to favour articles with its words side by side.
+// `words` are a query's words in order.
+std::vector<std::string> adjacency_terms(const std::vector<QueryWord>& words, const std::vector<std::string>& langs);
 
 }  // namespace kb::analysis

@@ -10,12 +10,34 @@
 namespace kb {
 namespace {
 
+constexpr size_t kMinSpellingBytes = 3;
+constexpr size_t kMaxSpellingBytes = 40;
+
 void add_boolean(Xapian::Document& doc, std::string_view prefix, std::string_view value) {
   if (value.empty()) return;
   std::string term(prefix);
   term += value;
   if (term.size() > schema::kMaxTermBytes) term.resize(schema::kMaxTermBytes);
   doc.add_boolean_term(term);
+}
+
+bool has_term(const Xapian::Document& doc, std::string_view term) {
+  auto it = doc.termlist_begin();
+  it.skip_to(std::string(term));
+  return it != doc.termlist_end() && *it == term;
+}
+
+// Words worth suggesting: letters first, a sensible length, not CJK n-grams.
+std::vector<std::string> spelling_words(const Xapian::Document& doc) {
+  std::vector<std::string> out;
+  for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
+    const std::string t = *it;
+    if (t.size() < kMinSpellingBytes || t.size() > kMaxSpellingBytes) continue;
+    const auto c = static_cast<unsigned char>(t[0]);
+    if (!((c >= 'a' && c <= 'z') || (c >= 0xC3 && c <= 0xC9))) continue;  // Latin, with or without diacritics
+    out.push_back(t);
+  }
+  return out;
 }
 
 }  // namespace
@@ -83,10 +105,29 @@ Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::filesystem::pa
 
 IndexWriter::~IndexWriter() = default;
 
+void IndexWriter::update_spelling(const std::string& id_term, const Xapian::Document* replacement) {
+  // Spelling data counts, per word, the public articles that contain it, so a
+  // suggestion can never reveal a word that only internal articles or drafts
+  // have. The old version's words are taken back before the new one's count.
+  auto old = db_->postlist_begin(id_term);
+  if (old != db_->postlist_end(id_term)) {
+    const Xapian::Document doc = db_->get_document(*old);
+    if (has_term(doc, schema::kTermPublic)) {
+      for (const auto& w : spelling_words(doc)) db_->remove_spelling(w, 1);
+    }
+  }
+  if (replacement && has_term(*replacement, schema::kTermPublic)) {
+    for (const auto& w : spelling_words(*replacement)) db_->add_spelling(w, 1);
+  }
+}
+
 Status IndexWriter::put(Article& article) {
   try {
     catalog_->put(article);
-    db_->replace_document(std::string(schema::kPrefixId) + std::to_string(article.id), make_document(article));
+    const std::string id_term = std::string(schema::kPrefixId) + std::to_string(article.id);
+    const Xapian::Document doc = make_document(article);
+    update_spelling(id_term, &doc);
+    db_->replace_document(id_term, doc);
     return Status::ok();
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("indexing {}: {}", article.path, e.get_description()));
@@ -98,7 +139,9 @@ Status IndexWriter::put(Article& article) {
 Status IndexWriter::remove(int64_t id) {
   try {
     catalog_->remove(id);
-    db_->delete_document(std::string(schema::kPrefixId) + std::to_string(id));
+    const std::string id_term = std::string(schema::kPrefixId) + std::to_string(id);
+    update_spelling(id_term, nullptr);
+    db_->delete_document(id_term);
     return Status::ok();
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("removing article {}: {}", id, e.get_description()));

@@ -34,6 +34,7 @@ class IndexWriter {
 
  private:
   IndexWriter() = default;
+  void update_spelling(const std::string& id_term, const Xapian::Document* replacement);
   std::unique_ptr<Xapian::WritableDatabase> db_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Transaction> txn_;

@@ -10,7 +10,7 @@
 namespace kb::schema {
 
 // Bumped whenever terms, values or document data change meaning.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -51,6 +51,9 @@ inline constexpr Xapian::termcount kWdfBody = 1;
 inline constexpr std::string_view kPrefixStem = "Z";
 inline constexpr std::string_view kPrefixPart = "P";
 inline constexpr std::string_view kPrefixFolded = "F";
+//   "B" + folded word + "_" + folded next word: adjacent pairs, for Vietnamese
+//       only, where a word is written as several syllables.
+inline constexpr std::string_view kPrefixAdjacent = "B";
 // Title words are also indexed with this prefix, for title-only queries and
 // suggestions.
 inline constexpr std::string_view kPrefixTitle = "S";

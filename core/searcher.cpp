@@ -61,6 +61,14 @@ Xapian::Query filter_query(const SearchRequest& r) {
   return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
 }
 
+// A query word in more than this share of articles is optional.
+constexpr double kCommonWordShare = 0.15;
+// ...and in more than this many: in a small help center every word is rare.
+constexpr double kCommonWordMinArticles = 10;
+// Words shorter than this are not corrected (too many near neighbours).
+constexpr size_t kMinCorrectableBytes = 4;
+constexpr unsigned kMaxSpellingEdits = 2;
+
 // How much each query word says about where the answer is: rarer words more.
 std::vector<double> word_weights(const std::vector<analysis::QueryWord>& words, const Xapian::Database& db) {
   std::vector<double> out;
@@ -108,8 +116,12 @@ SearchResult Searcher::run(const SearchRequest& r) {
   const size_t limit = std::clamp<size_t>(r.limit, 1, kMaxLimit);
   const size_t offset = std::min(r.offset, kMaxOffset);
   const std::vector<std::string> langs = r.lang.empty() ? languages_ : std::vector<std::string>{r.lang};
-  const auto words = analysis::analyse_query(r.query, langs);
   const Xapian::Query filter = filter_query(r);
+  auto words = analysis::analyse_query(r.query, langs);
+  if (auto corrected = correct_spelling(words, filter)) {
+    result.corrected = *corrected;
+    words = analysis::analyse_query(*corrected, langs);
+  }
 
   Xapian::Enquire enquire(db_);
   auto spy = std::make_unique<FacetSpy>();
@@ -129,15 +141,30 @@ SearchResult Searcher::run(const SearchRequest& r) {
     mset = run_query(Xapian::Query::MatchAll);
   } else {
     enquire.set_weighting_scheme(Xapian::BM25Weight());
-    mset = run_query(analysis::build_query(words, Xapian::Query::OP_AND));
+    const QueryPlan plan = plan_query(words, langs);
+    mset = run_query(plan.strict);
     if (mset.get_matches_estimated() == 0 && words.size() > 1) {
       // No article has every word: rank by how many (and how rare) they match.
-      mset = run_query(analysis::build_query(words, Xapian::Query::OP_OR));
+      mset = run_query(plan.relaxed);
       result.relaxed = true;
     }
   }
   result.total = mset.get_matches_estimated();
   result.facets = spy->take();
+  if (result.total == 0 && !r.lang.empty() && !words.empty()) {
+    // Nothing in the asked language: say which other languages have answers.
+    SearchRequest any_lang = r;
+    any_lang.lang.clear();
+    Xapian::Enquire other(db_);
+    const QueryPlan plan = plan_query(words, langs);
+    const Xapian::Query& q = result.relaxed ? plan.relaxed : plan.strict;
+    const Xapian::Query f = filter_query(any_lang);
+    other.set_query(f.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, f));
+    FacetSpy langs_spy;
+    other.add_matchspy(&langs_spy);
+    other.get_mset(0, 0, db_.get_doccount());
+    result.other_languages = langs_spy.take()["lang"];
+  }
 
   for (auto it = mset.begin(); it != mset.end(); ++it) {
     const Xapian::Document doc = it.get_document();
@@ -190,6 +217,64 @@ void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, Sear
     }
     h.snippet = std::move(snippet);
   }
+}
+
+Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>& words,
+                                         const std::vector<std::string>& langs) const {
+  // Words found in a large share of articles ("how", "miten", "jak", "của")
+  // cannot be required without losing answers, and say little about which
+  // article answers: they only add to the score. Every other word is required.
+  const double common =
+      std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(db_.get_doccount()));
+  std::vector<Xapian::Query> required, optional, all;
+  for (const auto& w : words) {
+    Xapian::doccount tf = 0;
+    for (const auto& t : w.terms) tf = std::max(tf, db_.get_termfreq(t.term));
+    Xapian::Query q = analysis::word_query(w);
+    (static_cast<double>(tf) > common ? optional : required).push_back(q);
+    all.push_back(q);
+  }
+  if (required.empty()) {
+    required.swap(optional);
+  }
+  for (const auto& t : analysis::adjacency_terms(words, langs)) {
+    optional.emplace_back(t);
+    all.emplace_back(t);
+  }
+  QueryPlan plan;
+  plan.strict = Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
+  if (!optional.empty()) {
+    plan.strict = Xapian::Query(Xapian::Query::OP_AND_MAYBE, plan.strict,
+                                Xapian::Query(Xapian::Query::OP_OR, optional.begin(), optional.end()));
+  }
+  plan.relaxed = Xapian::Query(Xapian::Query::OP_OR, all.begin(), all.end());
+  return plan;
+}
+
+std::optional<std::string> Searcher::correct_spelling(const std::vector<analysis::QueryWord>& words,
+                                                       const Xapian::Query& filter) {
+  // A word that matches nothing the caller may see, in any form, is replaced
+  // by the closest word of the public spelling data, if there is one.
+  bool changed = false;
+  std::vector<std::string> out;
+  for (const auto& w : words) {
+    std::vector<Xapian::Query> alternatives;
+    for (const auto& t : w.terms) alternatives.emplace_back(t.term);
+    Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+    Xapian::Enquire e(db_);
+    e.set_query(filter.empty() ? any : Xapian::Query(Xapian::Query::OP_FILTER, any, filter));
+    const bool found = e.get_mset(0, 0, 1).get_matches_lower_bound() > 0;
+    std::string suggestion;
+    if (!found && w.text.size() >= kMinCorrectableBytes) {
+      suggestion = db_.get_spelling_suggestion(w.text, kMaxSpellingEdits);
+    }
+    changed = changed || !suggestion.empty();
+    out.push_back(suggestion.empty() ? w.text : suggestion);
+  }
+  if (!changed) return std::nullopt;
+  std::string corrected;
+  for (const auto& w : out) corrected += (corrected.empty() ? "" : " ") + w;
+  return corrected;
 }
 
 Result<std::optional<Article>> Searcher::article(const std::string& slug, Visibility visibility) {

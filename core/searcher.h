@@ -56,11 +56,13 @@ struct SearchHit {
 using FacetCounts = std::map<std::string, size_t>;
 
 struct SearchResult {
-  std::optional<std::string> corrected;
+  std::optional<std::string> corrected;  // the query actually run, when a typo was corrected
   size_t total = 0;  // exact number of visible matches
   bool relaxed = false;  // no article had every word; matching any word instead
   std::vector<SearchHit> hits;
   std::map<std::string, FacetCounts> facets;  // "lang", "tag", "category"
+  // When a language filter found nothing: matches per other language.
+  FacetCounts other_languages;
 };
 
 class Searcher {
@@ -82,7 +84,14 @@ class Searcher {
 
  private:
   Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog);
+  struct QueryPlan {
+    Xapian::Query strict;   // rare words required, common ones and word pairs boost
+    Xapian::Query relaxed;  // any word
+  };
+  QueryPlan plan_query(const std::vector<analysis::QueryWord>& words, const std::vector<std::string>& langs) const;
   SearchResult run(const SearchRequest& request);
+  std::optional<std::string> correct_spelling(const std::vector<analysis::QueryWord>& words,
+                                              const Xapian::Query& filter);
   void fill_sections(const std::vector<analysis::QueryWord>& words, SearchResult& result);
 
   Xapian::Database db_;

@@ -282,7 +282,8 @@ class App::Handler {
                                {"offset", s.offset},
                                {"took_ms", std::round(took * 1000) / 1000},
                                {"results", results},
-                               {"facets", facets}});
+                               {"facets", facets},
+                               {"other_languages", result.other_languages}});
   }
 
   Article find_article(const std::string& slug) {

@@ -185,3 +185,50 @@ TEST_CASE("open_fulltext opens a stub file listing shards") {
   Xapian::Database db = open_fulltext((dir / "all.stub").string());
   CHECK(db.get_doccount() == 2);
 }
+
+TEST_CASE("search: a misspelled word is corrected from public text only") {
+  Fixture f;
+  struct Row {
+    const char* query;
+    const char* corrected;  // "" when no correction applies
+    const char* first_slug;
+  };
+  const Row rows[] = {
+      {"refnds", "refunds", "refunds"},
+      {"ledgr basics", "ledger basics", "ledger-basics"},
+      {"korygjącą", "korygującą", "faktury"},
+      {"korygujaca", "", "faktury"},  // found by folding, nothing to correct
+      {"refunds", "", "refunds"},
+      // Words only internal articles have are never suggested to anyone.
+      {"zanzibr", "", ""},
+  };
+  for (const auto& r : rows) {
+    INFO(r.query);
+    for (Visibility v : {Visibility::kPublic, Visibility::kAgent}) {
+      auto res = f.search(r.query, v);
+      CHECK(res.corrected.value_or("") == r.corrected);
+      if (*r.first_slug) {
+        REQUIRE_FALSE(res.hits.empty());
+        CHECK(res.hits[0].slug == r.first_slug);
+      } else if (v == Visibility::kPublic) {
+        CHECK(res.total == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("search: a language filter with no hits names the languages that have some") {
+  Fixture f;
+  SearchRequest r;
+  r.query = "ledger";
+  r.lang = "fi";
+  auto res = f.search(r);
+  CHECK(res.total == 0);
+  CHECK(res.other_languages == FacetCounts{{"en", 2}});
+  r.lang = "en";
+  CHECK(f.search(r).other_languages.empty());
+  // Hidden articles are not counted for the public.
+  r.query = "zanzibar";
+  r.lang = "fi";
+  CHECK(f.search(r).other_languages.empty());
+}

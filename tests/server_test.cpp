@@ -200,3 +200,15 @@ TEST_CASE("server: the help page works without JavaScript") {
   // Searching from an article page searches every language, not only the article's.
   CHECK_THAT(article, !Catch::Contains("name=\"lang\""));
 }
+
+TEST_CASE("server: corrections and other languages are in the JSON") {
+  Live l;
+  auto [s1, typo] = l.server->get_json("/api/v1/search?q=refnds");
+  REQUIRE(s1 == 200);
+  CHECK(typo["corrected"] == "refunds");
+  CHECK(typo["results"][0]["slug"] == "refunds");
+  auto [s2, other] = l.server->get_json("/api/v1/search?q=ledger&lang=vi");
+  REQUIRE(s2 == 200);
+  CHECK(other["total"] == 0);
+  CHECK(other["other_languages"]["en"] == 2);
+}
