@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <tuple>
 #include <set>
 
 #include "core/lexicon.h"
@@ -175,16 +176,24 @@ void DocumentAnalyzer::next_field() { tg_.increase_termpos(100); }
 
 void DocumentAnalyzer::finish() {
   if (!doc_) return;
-  std::vector<std::pair<std::string, Xapian::termcount>> words;
+  // Words, and title words (schema::kPrefixTitle + word): both get derived
+  // terms, the title's under the title prefix ("SZfaktura").
+  std::vector<std::tuple<std::string, std::string, Xapian::termcount>> words;  // prefix, word, wdf
+  const std::string title(schema::kPrefixTitle);
   for (auto t = doc_->termlist_begin(); t != doc_->termlist_end(); ++t) {
     const std::string term = *t;
-    if (is_word_term(term)) words.emplace_back(term, t.get_wdf());
+    if (is_word_term(term)) {
+      words.emplace_back(std::string(), term, t.get_wdf());
+    } else if (term.size() > title.size() && term.compare(0, title.size(), title) == 0 &&
+               is_word_term(term.substr(title.size()))) {
+      words.emplace_back(title, term.substr(title.size()), t.get_wdf());
+    }
   }
-  for (const auto& [word, wdf] : words) {
+  for (const auto& [prefix, word, wdf] : words) {
     const DerivedTerms d = derive_terms(lang_, word);
-    for (const auto& s : d.stems) doc_->add_term(s, wdf);
-    for (const auto& p : d.parts) doc_->add_term(p, wdf);
-    if (!d.folded.empty()) doc_->add_term(d.folded, wdf);
+    for (const auto& s : d.stems) doc_->add_term(prefix + s, wdf);
+    for (const auto& p : d.parts) doc_->add_term(prefix + p, wdf);
+    if (!d.folded.empty()) doc_->add_term(prefix + d.folded, wdf);
   }
   if (uses_adjacency(lang_)) {
     // Word pairs at consecutive positions (fields are 100 positions apart).
@@ -245,10 +254,10 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
   return words;
 }
 
-Xapian::Query word_query(const QueryWord& w) {
+Xapian::Query word_query(const QueryWord& w, std::string_view prefix) {
   std::vector<Xapian::Query> alternatives;
   for (const auto& t : w.terms) {
-    Xapian::Query q(t.term);
+    Xapian::Query q(std::string(prefix) + t.term);
     alternatives.push_back(t.weight == 1.0 ? q : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, t.weight));
   }
   return Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());

@@ -50,7 +50,8 @@ class DocumentAnalyzer {
   void set_document(Xapian::Document& doc);
   // Adds `text`: each word adds `wdf_inc` to its within-document frequency.
   void index(std::string_view text, Xapian::termcount wdf_inc);
-  // Adds the words of `text` under `prefix`, without positions or derived terms.
+  // Adds the words of `text` under `prefix`, without positions; finish() adds
+  // their derived terms under the same prefix.
   void index_prefixed(std::string_view text, std::string_view prefix);
   // Keeps phrases from matching across field boundaries.
   void next_field();
@@ -84,8 +85,9 @@ struct QueryWord {
 // but below the exact form. Never throws on user input.
 std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs);
 
-// A word matches any of its terms, each scaled by its weight.
-Xapian::Query word_query(const QueryWord& word);
+// A word matches any of its terms, each scaled by its weight; with a prefix,
+// the same terms of one field (schema::kPrefixTitle: title words).
+Xapian::Query word_query(const QueryWord& word, std::string_view prefix = {});
 
 // ANDs (or ORs) the words.
 Xapian::Query build_query(const std::vector<QueryWord>& words, Xapian::Query::op op);

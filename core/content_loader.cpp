@@ -66,13 +66,13 @@ Status check_article_bytes(std::string_view bytes) {
   return Status::ok();
 }
 
-Result<ArticleHead> read_article_head(const std::string& path, std::string bytes, const std::string& default_lang) {
+Result<ArticleHead> read_article_head(const std::string& path, std::string bytes, const ContentOptions& options) {
   Status s = check_article_bytes(bytes);
   if (!s) return s;
   ArticleHead head;
   head.path = path;
   head.bytes = std::move(bytes);
-  auto fm = parse_front_matter(head.bytes);
+  auto fm = parse_front_matter(head.bytes, options.front_matter);
   if (!fm) return fm.status();
   head.front = std::move(fm.value());
   Metadata& m = head.front.meta;
@@ -92,7 +92,7 @@ Result<ArticleHead> read_article_head(const std::string& path, std::string bytes
     });
     if (it != folders.rend()) m.lang = *it;
   }
-  head.default_lang = default_lang;
+  head.default_lang = options.default_lang;
   if (m.lang.empty()) return head;  // detected from the text once it is rendered
   if (!analysis::is_language_tag(m.lang)) {
     return Status::error(fmt::format("'lang' must be a language tag like en, fi or pt-BR, not '{}'", m.lang));

@@ -39,7 +39,12 @@ struct ArticleHead {
   std::string default_lang;  // when neither front matter, folder nor text tell
 };
 
-Result<ArticleHead> read_article_head(const std::string& path, std::string bytes, const std::string& default_lang);
+struct ContentOptions {
+  std::string default_lang = "en";
+  FrontMatterOptions front_matter;
+};
+
+Result<ArticleHead> read_article_head(const std::string& path, std::string bytes, const ContentOptions& options);
 
 // Renders the body and completes the article (title from the first heading
 // when the front matter has none; an error when neither has one).

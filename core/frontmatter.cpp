@@ -22,7 +22,7 @@ int file_line(const YAML::Mark& mark) { return mark.line >= 0 ? mark.line + 2 : 
 
 class Reader {
  public:
-  explicit Reader(FrontMatter& fm) : fm_(fm) {}
+  Reader(FrontMatter& fm, const FrontMatterOptions& options) : fm_(fm), options_(options) {}
 
   Status read(const YAML::Node& root) {
     if (!root.IsMap()) {
@@ -132,6 +132,8 @@ class Reader {
       fm_.meta.audience = Audience::kPublic;
     } else if (s == "internal") {
       fm_.meta.audience = Audience::kInternal;
+    } else if (options_.unknown_audience) {
+      fm_.meta.audience = *options_.unknown_audience;
     } else {
       // Fail closed: a value we do not understand must never make an article public.
       fm_.meta.audience = Audience::kInternal;
@@ -167,6 +169,7 @@ class Reader {
   }
 
   FrontMatter& fm_;
+  const FrontMatterOptions& options_;
 };
 
 // Returns the length of the line starting at `pos` including its '\n'.
@@ -196,7 +199,7 @@ bool is_iso_date(std::string_view s) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-Result<FrontMatter> parse_front_matter(std::string_view text) {
+Result<FrontMatter> parse_front_matter(std::string_view text, const FrontMatterOptions& options) {
   FrontMatter fm;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
   size_t first_end = line_end(text, 0);
@@ -235,7 +238,7 @@ Result<FrontMatter> parse_front_matter(std::string_view text) {
     return Status::error(fmt::format("invalid YAML in front matter: {}", e.msg), file_line(e.mark));
   }
   try {
-    Reader reader(fm);
+    Reader reader(fm, options);
     Status s = reader.read(root);
     if (!s) return s;
   } catch (const YAML::Exception& e) {

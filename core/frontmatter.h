@@ -1,6 +1,7 @@
 // YAML front matter → Metadata, with line numbers for every error.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,10 +27,17 @@ struct FrontMatter {
   std::vector<Diagnostic> warnings;
 };
 
+struct FrontMatterOptions {
+  // What an `audience` other than public/internal means. Unset: internal,
+  // with a warning (fail closed). Set (kb-index --unknown-audience): that,
+  // silently, for content written for another system's schema.
+  std::optional<Audience> unknown_audience;
+};
+
 // Splits `file_text` into front matter and body and reads the known keys
 // (DESIGN.md content model). Wrong types and malformed YAML are errors;
 // unknown keys are kept in `meta.extra`. `file_text` must outlive the result.
-Result<FrontMatter> parse_front_matter(std::string_view file_text);
+Result<FrontMatter> parse_front_matter(std::string_view file_text, const FrontMatterOptions& options = {});
 
 // True for YYYY-MM-DD with a plausible month and day.
 bool is_iso_date(std::string_view s);

@@ -59,7 +59,7 @@ class Run {
         ++report_.unchanged;
         continue;
       }
-      auto head = read_article_head(path, std::move(bytes.value()), options_.default_lang);
+      auto head = read_article_head(path, std::move(bytes.value()), options_.content);
       if (!head) {
         fail(path, head.status());
         continue;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/content_loader.h"
 #include "core/frontmatter.h"
 #include "core/status.h"
 
@@ -20,8 +21,8 @@ namespace kb {
 struct IndexOptions {
   std::filesystem::path content_dir;
   std::filesystem::path index_dir;
-  // Language of articles that name none and sit in no language-tag folder.
-  std::string default_lang = "en";
+  // Language defaults and how to read foreign front matter.
+  ContentOptions content;
   // Older revisions kept on disk for readers that still have them open.
   size_t keep_revisions = 3;
   // Called as articles are written: (done, total). May be empty.

@@ -10,7 +10,7 @@
 namespace kb::schema {
 
 // Bumped whenever terms, values or document data change meaning.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -54,8 +54,9 @@ inline constexpr std::string_view kPrefixFolded = "F";
 //   "B" + folded word + "_" + folded next word: adjacent pairs, for Vietnamese
 //       only, where a word is written as several syllables.
 inline constexpr std::string_view kPrefixAdjacent = "B";
-// Title words are also indexed with this prefix, for title-only queries and
-// suggestions.
+// Title words, and their derived terms ("SZfaktura", "SFquan"), are also
+// indexed with this prefix: a query gets a separate boost for words matched
+// in the title, which BM25 over the whole text undervalues in long articles.
 inline constexpr std::string_view kPrefixTitle = "S";
 
 // --- Value slots ---------------------------------------------------------------

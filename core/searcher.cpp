@@ -61,6 +61,8 @@ Xapian::Query filter_query(const SearchRequest& r) {
   return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
 }
 
+// Weight of query words found in the title, on top of their weight anywhere.
+constexpr double kTitleBoost = 1.0;
 // A query word in more than this share of articles is optional.
 constexpr double kCommonWordShare = 0.15;
 // ...and in more than this many: in a small help center every word is rare.
@@ -226,17 +228,21 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
   // article answers: they only add to the score. Every other word is required.
   const double common =
       std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(db_.get_doccount()));
-  std::vector<Xapian::Query> required, optional, all;
+  std::vector<Xapian::Query> required, optional, all, in_title;
   for (const auto& w : words) {
     Xapian::doccount tf = 0;
     for (const auto& t : w.terms) tf = std::max(tf, db_.get_termfreq(t.term));
     Xapian::Query q = analysis::word_query(w);
     (static_cast<double>(tf) > common ? optional : required).push_back(q);
     all.push_back(q);
+    in_title.push_back(analysis::word_query(w, schema::kPrefixTitle));
   }
-  if (required.empty()) {
-    required.swap(optional);
-  }
+  if (required.empty()) required.swap(optional);
+  // Words in the title: an answer's title usually names what was asked.
+  Xapian::Query title_boost(Xapian::Query::OP_SCALE_WEIGHT,
+                            Xapian::Query(Xapian::Query::OP_OR, in_title.begin(), in_title.end()), kTitleBoost);
+  optional.push_back(title_boost);
+  all.push_back(title_boost);
   for (const auto& t : analysis::adjacency_terms(words, langs)) {
     optional.emplace_back(t);
     all.emplace_back(t);

@@ -16,7 +16,8 @@
 namespace {
 
 constexpr const char* kUsage = R"(Usage:
-  kb-index --content DIR --index DIR [--default-lang TAG] [--quiet]
+  kb-index --content DIR --index DIR [--default-lang TAG]
+           [--unknown-audience internal|public] [--quiet]
   kb-index token create NAME --index DIR
   kb-index token revoke NAME --index DIR
   kb-index token list --index DIR
@@ -30,8 +31,14 @@ skipped; its previously published version keeps serving.
 Options:
   --content DIR        folder of Markdown articles with YAML front matter
   --index DIR          index folder (created when missing)
-  --default-lang TAG   language of articles that name none and are in no
-                       language folder (default: en)
+  --default-lang TAG   language of articles whose front matter names none,
+                       that sit in no language folder and whose text is too
+                       short to tell (default: en)
+  --unknown-audience internal|public
+                       what an 'audience' other than public or internal
+                       means, for content written for another system (e.g.
+                       'audience: Application User'). Without this option it
+                       means internal, with a warning per file.
   --quiet              no progress bar and no summary, only problems
   -h, --help           this text
 
@@ -50,6 +57,7 @@ struct Args {
   std::string content;
   std::string index;
   std::string default_lang = "en";
+  std::string unknown_audience;
   bool quiet = false;
 };
 
@@ -110,7 +118,9 @@ int run_index(const Args& a) {
   kb::IndexOptions options;
   options.content_dir = a.content;
   options.index_dir = a.index;
-  options.default_lang = a.default_lang;
+  options.content.default_lang = a.default_lang;
+  if (a.unknown_audience == "public") options.content.front_matter.unknown_audience = kb::Audience::kPublic;
+  if (a.unknown_audience == "internal") options.content.front_matter.unknown_audience = kb::Audience::kInternal;
   options.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
   auto report = kb::run_indexer(options);
   if (!report) {
@@ -149,6 +159,10 @@ int main(int argc, char** argv) {
       if (!value(a.index)) return usage_error("--index needs a folder");
     } else if (arg == "--default-lang") {
       if (!value(a.default_lang)) return usage_error("--default-lang needs a language tag");
+    } else if (arg == "--unknown-audience") {
+      if (!value(a.unknown_audience) || (a.unknown_audience != "public" && a.unknown_audience != "internal")) {
+        return usage_error("--unknown-audience must be 'internal' or 'public'");
+      }
     } else if (arg == "--quiet") {
       a.quiet = true;
     } else if (i == 0 && arg == "token") {

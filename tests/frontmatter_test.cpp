@@ -94,3 +94,23 @@ TEST_CASE("is_iso_date") {
   CHECK_FALSE(is_iso_date("2026-1-1"));
   CHECK_FALSE(is_iso_date("31.01.2026"));
 }
+
+TEST_CASE("front matter: --unknown-audience decides foreign audience values, without warnings") {
+  struct Row {
+    std::optional<Audience> option;
+    Audience expected;
+    size_t warnings;
+  };
+  for (const Row& r : {Row{std::nullopt, Audience::kInternal, 1}, Row{Audience::kPublic, Audience::kPublic, 0},
+                       Row{Audience::kInternal, Audience::kInternal, 0}}) {
+    FrontMatterOptions o;
+    o.unknown_audience = r.option;
+    auto fm = parse_front_matter("---\ntitle: t\naudience: Application User\n---\n", o);
+    REQUIRE(fm.is_ok());
+    CHECK(fm->meta.audience == r.expected);
+    CHECK(fm->warnings.size() == r.warnings);
+    // The two values of our own schema are never reinterpreted.
+    auto internal = parse_front_matter("---\ntitle: t\naudience: internal\n---\n", o);
+    CHECK(internal->meta.audience == Audience::kInternal);
+  }
+}
