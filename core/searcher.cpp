@@ -65,6 +65,9 @@ Xapian::Query filter_query(const SearchRequest& r) {
 constexpr double kTitleBoost = 1.0;
 // A query word in more than this share of articles is optional.
 constexpr double kCommonWordShare = 0.15;
+// Rare words a match may lack: one from this many on, two from the next.
+constexpr size_t kOneMissingFrom = 3;
+constexpr size_t kTwoMissingFrom = 6;
 // ...and in more than this many: in a small help center every word is rare.
 constexpr double kCommonWordMinArticles = 10;
 // Words shorter than this are not corrected (too many near neighbours).
@@ -223,37 +226,50 @@ void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, Sear
 
 Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>& words,
                                          const std::vector<std::string>& langs) const {
-  // Words found in a large share of articles ("how", "miten", "jak", "của")
-  // cannot be required without losing answers, and say little about which
-  // article answers: they only add to the score. Every other word is required.
+  // Ranking: every word, the title boost and word pairs, summed by BM25.
+  // Matching: the rare words, all of them for short queries, all but one or
+  // two for longer ones (a question often has a word its answer does not
+  // use). Words in a large share of articles ("how", "miten", "jak", "của")
+  // only rank: requiring them loses answers and they say little.
   const double common =
       std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(db_.get_doccount()));
-  std::vector<Xapian::Query> required, optional, all, in_title;
+  std::vector<Xapian::Query> rare, ranking, in_title;
   for (const auto& w : words) {
     Xapian::doccount tf = 0;
     for (const auto& t : w.terms) tf = std::max(tf, db_.get_termfreq(t.term));
     Xapian::Query q = analysis::word_query(w);
-    (static_cast<double>(tf) > common ? optional : required).push_back(q);
-    all.push_back(q);
+    if (static_cast<double>(tf) <= common) rare.push_back(q);
+    ranking.push_back(q);
     in_title.push_back(analysis::word_query(w, schema::kPrefixTitle));
   }
-  if (required.empty()) required.swap(optional);
+  if (rare.empty()) rare = ranking;
   // Words in the title: an answer's title usually names what was asked.
-  Xapian::Query title_boost(Xapian::Query::OP_SCALE_WEIGHT,
-                            Xapian::Query(Xapian::Query::OP_OR, in_title.begin(), in_title.end()), kTitleBoost);
-  optional.push_back(title_boost);
-  all.push_back(title_boost);
-  for (const auto& t : analysis::adjacency_terms(words, langs)) {
-    optional.emplace_back(t);
-    all.emplace_back(t);
+  ranking.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
+                       Xapian::Query(Xapian::Query::OP_OR, in_title.begin(), in_title.end()), kTitleBoost);
+  for (const auto& t : analysis::adjacency_terms(words, langs)) ranking.emplace_back(t);
+
+  const size_t n = rare.size();
+  const size_t may_miss = n >= kTwoMissingFrom ? 2 : n >= kOneMissingFrom ? 1 : 0;
+  std::vector<Xapian::Query> enough;  // each: one way to have n - may_miss of the rare words
+  if (may_miss == 0) {
+    enough.emplace_back(Xapian::Query::OP_AND, rare.begin(), rare.end());
+  } else {
+    // Leave out each word (or pair of words) in turn.
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = may_miss == 2 ? i + 1 : n; j <= n; ++j) {
+        std::vector<Xapian::Query> subset;
+        for (size_t k = 0; k < n; ++k) {
+          if (k != i && k != j) subset.push_back(rare[k]);
+        }
+        enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
+        if (may_miss == 1) break;
+      }
+    }
   }
   QueryPlan plan;
-  plan.strict = Xapian::Query(Xapian::Query::OP_AND, required.begin(), required.end());
-  if (!optional.empty()) {
-    plan.strict = Xapian::Query(Xapian::Query::OP_AND_MAYBE, plan.strict,
-                                Xapian::Query(Xapian::Query::OP_OR, optional.begin(), optional.end()));
-  }
-  plan.relaxed = Xapian::Query(Xapian::Query::OP_OR, all.begin(), all.end());
+  plan.relaxed = Xapian::Query(Xapian::Query::OP_OR, ranking.begin(), ranking.end());
+  plan.strict = Xapian::Query(Xapian::Query::OP_FILTER, plan.relaxed,
+                              Xapian::Query(Xapian::Query::OP_OR, enough.begin(), enough.end()));
   return plan;
 }
 
