@@ -156,13 +156,20 @@ std::string Highlighter::snippet(std::string_view text, const std::string& lang,
   std::string out;
   if (start > 0) out += "…";
   size_t pos = start;
+  static constexpr std::string_view kClose = "</mark>";
+  bool just_marked = false;
   for (const auto& t : toks) {
     if (t.end <= start || t.begin >= stop || t.word < 0) continue;
-    out += html_escape(text.substr(pos, t.begin - pos));
-    out += "<mark>";
+    if (just_marked && t.begin == pos) {
+      out.resize(out.size() - kClose.size());  // adjacent CJK characters: one mark
+    } else {
+      out += html_escape(text.substr(pos, t.begin - pos));
+      out += "<mark>";
+    }
     out += html_escape(text.substr(t.begin, t.end - t.begin));
-    out += "</mark>";
+    out += kClose;
     pos = t.end;
+    just_marked = true;
   }
   out += html_escape(text.substr(pos, stop - pos));
   if (stop < text.size()) out += "…";

@@ -65,9 +65,10 @@ Xapian::Query filter_query(const SearchRequest& r) {
 constexpr double kTitleBoost = 1.0;
 // A query word in more than this share of articles is optional.
 constexpr double kCommonWordShare = 0.15;
-// Rare words a match may lack: one from this many on, two from the next.
+// Rare words a match may lack: none below kOneMissingFrom, else one; queries
+// of more than kOneMissingUpTo words match any word and rely on ranking.
 constexpr size_t kOneMissingFrom = 3;
-constexpr size_t kTwoMissingFrom = 6;
+constexpr size_t kOneMissingUpTo = 5;
 // ...and in more than this many: in a small help center every word is rare.
 constexpr double kCommonWordMinArticles = 10;
 // Words shorter than this are not corrected (too many near neighbours).
@@ -227,9 +228,9 @@ void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, Sear
 Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>& words,
                                          const std::vector<std::string>& langs) const {
   // Ranking: every word, the title boost and word pairs, summed by BM25.
-  // Matching: the rare words, all of them for short queries, all but one or
-  // two for longer ones (a question often has a word its answer does not
-  // use). Words in a large share of articles ("how", "miten", "jak", "của")
+  // Matching: the rare words, all of them when there are one or two, else all
+  // but one (a question often has a word its answer does not use); queries
+  // of six words or more match any word. Words in a large share of articles ("how", "miten", "jak", "của")
   // only rank: requiring them loses answers and they say little.
   const double common =
       std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(db_.get_doccount()));
@@ -249,27 +250,25 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
   for (const auto& t : analysis::adjacency_terms(words, langs)) ranking.emplace_back(t);
 
   const size_t n = rare.size();
-  const size_t may_miss = n >= kTwoMissingFrom ? 2 : n >= kOneMissingFrom ? 1 : 0;
-  std::vector<Xapian::Query> enough;  // each: one way to have n - may_miss of the rare words
-  if (may_miss == 0) {
+  std::vector<Xapian::Query> enough;  // each: one way to have enough of the rare words
+  if (words.size() > kOneMissingUpTo) {
+    // Long queries (pasted questions, error messages) are ranked, not filtered.
+  } else if (n < kOneMissingFrom) {
     enough.emplace_back(Xapian::Query::OP_AND, rare.begin(), rare.end());
   } else {
-    // Leave out each word (or pair of words) in turn.
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t j = may_miss == 2 ? i + 1 : n; j <= n; ++j) {
-        std::vector<Xapian::Query> subset;
-        for (size_t k = 0; k < n; ++k) {
-          if (k != i && k != j) subset.push_back(rare[k]);
-        }
-        enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
-        if (may_miss == 1) break;
+    for (size_t skip = 0; skip < n; ++skip) {  // leave out each word in turn
+      std::vector<Xapian::Query> subset;
+      for (size_t k = 0; k < n; ++k) {
+        if (k != skip) subset.push_back(rare[k]);
       }
+      enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
     }
   }
   QueryPlan plan;
   plan.relaxed = Xapian::Query(Xapian::Query::OP_OR, ranking.begin(), ranking.end());
-  plan.strict = Xapian::Query(Xapian::Query::OP_FILTER, plan.relaxed,
-                              Xapian::Query(Xapian::Query::OP_OR, enough.begin(), enough.end()));
+  plan.strict = enough.empty() ? plan.relaxed
+                               : Xapian::Query(Xapian::Query::OP_FILTER, plan.relaxed,
+                                               Xapian::Query(Xapian::Query::OP_OR, enough.begin(), enough.end()));
   return plan;
 }
 
