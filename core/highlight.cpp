@@ -16,6 +16,9 @@ constexpr double kHeadingWeight = 2.0;
 // Morphology is only consulted for tokens sharing this many leading bytes with
 // a query form, or containing one (compound parts): most tokens are skipped.
 constexpr size_t kProbeBytes = 4;
+// A section is only tokenised when its folded text contains the first bytes
+// of some folded query form (stems and inflected forms share their start).
+constexpr size_t kFoldedProbeBytes = 3;
 
 bool is_cjk(unsigned cp) {
   return (cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
@@ -35,6 +38,12 @@ Highlighter::Highlighter(const std::vector<analysis::QueryWord>& words, std::vec
       const bool derived = !t.term.empty() && t.term[0] >= 'A' && t.term[0] <= 'Z';
       std::string form = derived ? t.term.substr(1) : t.term;
       if (!form.empty()) probes_.push_back(form.substr(0, std::min(form.size(), kProbeBytes * 2)));
+      const std::string folded = analysis::Lexicon::shared().fold_text(form);
+      std::string_view head = utf8_truncate(folded, kFoldedProbeBytes);
+      if (head.empty()) head = folded;  // one wide character (CJK)
+      if (!head.empty() && std::find(folded_probes_.begin(), folded_probes_.end(), head) == folded_probes_.end()) {
+        folded_probes_.emplace_back(head);
+      }
     }
   }
 }
@@ -91,7 +100,16 @@ std::vector<Highlighter::Token> Highlighter::tokens(std::string_view text, const
   return out;
 }
 
+bool Highlighter::may_match(std::string_view text) const {
+  const std::string folded = analysis::Lexicon::shared().fold_text(text);
+  return std::any_of(folded_probes_.begin(), folded_probes_.end(),
+                     [&](const std::string& p) { return folded.find(p) != std::string::npos; });
+}
+
 double Highlighter::score(const Section& section, const std::string& lang) const {
+  // Most sections of a hit hold none of the query's words: a substring test
+  // on folded text rules them out before any tokenising.
+  if (!may_match(section.title) && !may_match(section.text)) return 0;
   std::set<int> in_heading, in_text;
   for (const auto& t : tokens(section.title, lang)) {
     if (t.word >= 0) in_heading.insert(t.word);

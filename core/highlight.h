@@ -36,9 +36,11 @@ class Highlighter {
   };
   std::vector<Token> tokens(std::string_view text, const std::string& lang) const;
   int match(std::string_view token, const std::string& lang) const;
+  bool may_match(std::string_view text) const;
 
   std::unordered_map<std::string, int> terms_;  // query term (with prefix) -> word index
   std::vector<std::string> probes_;             // lowercase stems and words, to pre-filter tokens
+  std::vector<std::string> folded_probes_;      // folded first bytes of every form, to pre-filter sections
   std::vector<double> weights_;
 };
 
