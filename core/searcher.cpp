@@ -124,7 +124,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
   const std::vector<std::string> langs = r.lang.empty() ? languages_ : std::vector<std::string>{r.lang};
   const Xapian::Query filter = filter_query(r);
   auto words = analysis::analyse_query(r.query, langs);
-  if (auto corrected = correct_spelling(words, filter)) {
+  if (auto corrected = r.correct_spelling ? correct_spelling(words, filter) : std::nullopt) {
     result.corrected = *corrected;
     words = analysis::analyse_query(*corrected, langs);
   }

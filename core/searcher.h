@@ -34,6 +34,7 @@ struct SearchRequest {
   size_t limit = 10;
   size_t offset = 0;
   Visibility visibility = Visibility::kPublic;
+  bool correct_spelling = true;  // false: run the words as typed ("search instead for")
 };
 
 struct SearchHit {

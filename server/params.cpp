@@ -59,6 +59,7 @@ std::variant<SearchRequest, ApiError> parse_search_params(const Request& r) {
   if (s.query.empty() && s.lang.empty() && s.tag.empty() && s.category.empty()) {
     return ApiError{400, "missing_parameter", "parameter 'q' is required (or filter by lang, tag or category)"};
   }
+  if (const std::string* v = r.param("correct"); v && *v == "0") s.correct_spelling = false;
   auto limit = int_param(r, "limit", static_cast<long long>(kDefaultLimit));
   if (auto* e = std::get_if<ApiError>(&limit)) return *e;
   s.limit = static_cast<size_t>(std::clamp<long long>(std::get<long long>(limit), 1, kMaxLimit));

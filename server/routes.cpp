@@ -450,6 +450,18 @@ class App::Handler {
                           {"next_url", page_url(page + 1)},
                           {"page", page},
                           {"pages", pages}};
+    if (result.corrected) {
+      view["corrected"] = *result.corrected;
+      auto params = current;
+      params.emplace_back("correct", "0");
+      view["original_url"] = url_with("/search", params);
+    }
+    json other = json::array();
+    for (const auto& [code, count] : result.other_languages) {
+      other.push_back({{"code", code}, {"name", language_name(code)}, {"count", count}, {"url", with("lang", code)}});
+    }
+    view["other_languages"] = other;
+    view["has_other_languages"] = !other.empty();
     if (result.hits.empty()) {
       json popular = json::array();
       auto all = must(searcher()->list(visitor_.visibility));

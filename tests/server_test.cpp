@@ -212,3 +212,18 @@ TEST_CASE("server: corrections and other languages are in the JSON") {
   CHECK(other["total"] == 0);
   CHECK(other["other_languages"]["en"] == 2);
 }
+
+TEST_CASE("server: the results page offers the corrected query and other languages") {
+  Live l;
+  auto [s1, page] = l.server->get("/search?q=refnds");
+  REQUIRE(s1 == 200);
+  CHECK_THAT(page, Catch::Contains("Showing results for <strong>refunds</strong>"));
+  CHECK_THAT(page, Catch::Contains("correct=0"));
+  auto [s2, exact] = l.server->get_json("/api/v1/search?q=refnds&correct=0");
+  CHECK(exact["corrected"].is_null());
+  CHECK(exact["total"] == 0);
+  auto [s3, other] = l.server->get("/search?q=ledger&lang=fi");
+  REQUIRE(s3 == 200);
+  CHECK_THAT(other, Catch::Contains("Found in other languages"));
+  CHECK_THAT(other, Catch::Contains("English (2)"));
+}
