@@ -130,9 +130,18 @@ struct Lexicon::Impl {
       char* bases = voikko_mor_analysis_value_cstr(analyses[i], "WORDBASES");
       if (base) add_unique(f.bases, lower_utf8(base));
       if (bases) {
-        auto parts = compound_parts(bases);
+        const auto parts = compound_parts(bases);
         if (parts.size() > 1) {
-          for (auto& p : parts) add_unique(f.parts, std::move(p));
+          for (const auto& p : parts) add_unique(f.parts, p);
+          // Shorter compounds inside the word too: "omaisuuserä" in
+          // "käyttöomaisuuserä" (käyttö + omaisuus + erä).
+          for (size_t len = 2; len < parts.size(); ++len) {
+            for (size_t first = 0; first + len <= parts.size(); ++first) {
+              std::string joined;
+              for (size_t k = first; k < first + len; ++k) joined += parts[k];
+              add_unique(f.parts, std::move(joined));
+            }
+          }
         }
       }
       voikko_free_mor_analysis_value_cstr(base);
