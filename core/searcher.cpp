@@ -1,7 +1,6 @@
 #include "core/searcher.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -63,14 +62,14 @@ Xapian::Query filter_query(const SearchRequest& r) {
 
 // Weight of query words found in the title, on top of their weight anywhere.
 constexpr double kTitleBoost = 1.0;
-// A query word in more than this share of articles is optional.
+// A query word in more than this share of articles only ranks...
 constexpr double kCommonWordShare = 0.15;
+// ...and in more than this many: in a small help center every word is rare.
+constexpr double kCommonWordMinArticles = 10;
 // Rare words a match may lack: none below kOneMissingFrom, else one; queries
 // of more than kOneMissingUpTo words match any word and rely on ranking.
 constexpr size_t kOneMissingFrom = 3;
 constexpr size_t kOneMissingUpTo = 5;
-// ...and in more than this many: in a small help center every word is rare.
-constexpr double kCommonWordMinArticles = 10;
 // Words shorter than this are not corrected (too many near neighbours).
 constexpr size_t kMinCorrectableBytes = 4;
 constexpr unsigned kMaxSpellingEdits = 2;
