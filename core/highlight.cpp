@@ -52,14 +52,17 @@ int Highlighter::match(std::string_view token, const std::string& lang) const {
   const std::string word = lower(token);
   if (auto it = terms_.find(word); it != terms_.end()) return it->second;
   auto& lex = analysis::Lexicon::shared();
+  std::string folded = word;
   if (std::any_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
-    const std::string folded = std::string(schema::kPrefixFolded) + lex.fold_text(word);
-    if (auto it = terms_.find(folded); it != terms_.end()) return it->second;
+    folded = lex.fold_text(word);
+    if (auto it = terms_.find(std::string(schema::kPrefixFolded) + folded); it != terms_.end()) return it->second;
   }
-  // Morphology, only for plausible candidates.
+  // Morphology, only for plausible candidates (by the word or its folded form:
+  // "paallikko" is a folded part of "asiakaspalvelupäällikkö").
   const bool candidate = std::any_of(probes_.begin(), probes_.end(), [&](const std::string& p) {
     const std::string head = p.substr(0, std::min(p.size(), kProbeBytes));
-    return word.compare(0, head.size(), head) == 0 || word.find(p) != std::string::npos;
+    return word.compare(0, head.size(), head) == 0 || word.find(p) != std::string::npos ||
+           folded.find(p) != std::string::npos;
   });
   if (!candidate) return -1;
   const analysis::DerivedTerms d = analysis::derive_terms(lang, word);

@@ -203,6 +203,7 @@ TEST_CASE("highlights follow the analysis into the original text") {
       {"fi", "Asiakaspalvelupäällikkö päättää hyvityksistä.", "päällikkö", "<mark>Asiakaspalvelupäällikkö</mark>"},
       {"pl", "Każda faktura ma numer; fakturę korygującą wystawisz z menu.", "fakturą", "<mark>fakturę</mark>"},
       {"pl", "Zadzwoń do działu obsługi klienta.", "obslugi", "<mark>obsługi</mark>"},
+      {"fi", "Kysy asiakaspalvelupäälliköltä.", "paallikko", "<mark>asiakaspalvelupäälliköltä</mark>"},
       {"vi", "Bạn có thể quản lý người dùng.", "quan ly", "<mark>quản</mark> <mark>lý</mark>"},
       {"zh", "如何创建请求书和发票", "请求书", "创建<mark>请求书</mark>和"},
       {"en", "Use <b>refunds</b> & credits.", "refund", "&lt;b&gt;<mark>refunds</mark>&lt;/b&gt; &amp;"},
