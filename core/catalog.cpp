@@ -186,13 +186,6 @@ std::optional<Article> Catalog::find_by_slug(const std::string& slug, Visibility
   return article_from_row(st);
 }
 
-std::optional<Article> Catalog::find_by_id(int64_t id) {
-  auto st = db_.prepare(fmt::format("SELECT {} FROM articles WHERE id = ?1", kArticleColumns));
-  st.bind(1, id);
-  if (!st.step()) return std::nullopt;
-  return article_from_row(st);
-}
-
 std::map<int64_t, std::vector<Section>> Catalog::sections_of(const std::vector<int64_t>& ids) {
   std::map<int64_t, std::vector<Section>> out;
   auto st = db_.prepare("SELECT data FROM sections WHERE article_id = ?1");

@@ -59,7 +59,6 @@ class Catalog {
   void remove(int64_t id);
 
   std::optional<Article> find_by_slug(const std::string& slug, Visibility visibility);
-  std::optional<Article> find_by_id(int64_t id);
   // Sections of many articles at once (for result snippets), by id.
   std::map<int64_t, std::vector<Section>> sections_of(const std::vector<int64_t>& ids);
   // Every visible article, ordered by category then title.

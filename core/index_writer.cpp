@@ -14,11 +14,7 @@ constexpr size_t kMinSpellingBytes = 3;
 constexpr size_t kMaxSpellingBytes = 40;
 
 void add_boolean(Xapian::Document& doc, std::string_view prefix, std::string_view value) {
-  if (value.empty()) return;
-  std::string term(prefix);
-  term += value;
-  if (term.size() > schema::kMaxTermBytes) term.resize(schema::kMaxTermBytes);
-  doc.add_boolean_term(term);
+  if (!value.empty()) doc.add_boolean_term(schema::boolean_term(prefix, value));
 }
 
 bool has_term(const Xapian::Document& doc, std::string_view term) {

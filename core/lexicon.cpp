@@ -99,9 +99,8 @@ struct Lexicon::Impl {
   std::unique_ptr<Hunspell> hunspell;
   std::string hunspell_encoding;
 
-  std::mutex fold_mu;
+  std::mutex fold_mu;  // guards latin_ascii (ICU transliterators are not thread-safe)
   std::unique_ptr<icu::Transliterator> latin_ascii;
-  std::unordered_map<std::string, std::string> fold_cache;
 
   std::mutex forms_mu;
   std::unordered_map<std::string, Forms> forms_cache;  // key: primary + '\0' + word
@@ -194,16 +193,7 @@ Lexicon::Forms Lexicon::forms(std::string_view primary, const std::string& word)
 
 std::string Lexicon::fold(const std::string& word) {
   const bool ascii = std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return word;
-  std::lock_guard lock(impl_->fold_mu);
-  auto it = impl_->fold_cache.find(word);
-  if (it != impl_->fold_cache.end()) return it->second;
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(word);
-  if (impl_->latin_ascii) impl_->latin_ascii->transliterate(u);
-  std::string out;
-  u.toLower(icu::Locale::getRoot()).toUTF8String(out);
-  if (impl_->fold_cache.size() < kMaxCacheEntries) impl_->fold_cache.emplace(word, out);
-  return out;
+  return ascii ? word : fold_text(word);
 }
 
 std::string Lexicon::fold_text(std::string_view text) {

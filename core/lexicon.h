@@ -35,8 +35,9 @@ class Lexicon {
   // "straße" -> "strasse", "ø" -> "o". Other scripts pass through unchanged.
   std::string fold(const std::string& word);
 
-  // fold() for running text, character by character (cached per character):
-  // fast enough to fold whole sections when matching highlights.
+  // The same for running text. Folding is done character by character
+  // (Latin-ASCII's rules are per character), cached per thread, so indexing,
+  // querying and highlighting fold identically and without a lock.
   std::string fold_text(std::string_view text);
 
   // The language of a text (ISO 639-1, or "zh-hant"), when CLD2 is confident.

@@ -3,6 +3,7 @@
 // existing index means: bump kSchemaVersion so kb-index rebuilds from scratch.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <xapian.h>
@@ -73,5 +74,15 @@ inline constexpr char kTagSeparator = '\x1f';
 
 // Xapian refuses terms longer than this many bytes (prefix included).
 inline constexpr size_t kMaxTermBytes = 240;
+
+// A boolean (filter) term: prefix + value, cut to kMaxTermBytes. Indexing and
+// filtering both build terms here, so a long tag is cut the same way on both
+// sides.
+inline std::string boolean_term(std::string_view prefix, std::string_view value) {
+  std::string t(prefix);
+  t += value;
+  if (t.size() > kMaxTermBytes) t.resize(kMaxTermBytes);
+  return t;
+}
 
 }  // namespace kb::schema

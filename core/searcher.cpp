@@ -43,19 +43,12 @@ class FacetSpy : public Xapian::MatchSpy {
   FacetCounts lang_, category_, tag_;
 };
 
-std::string term(std::string_view prefix, std::string_view value) {
-  std::string t(prefix);
-  t += value;
-  if (t.size() > schema::kMaxTermBytes) t.resize(schema::kMaxTermBytes);
-  return t;
-}
-
 Xapian::Query filter_query(const SearchRequest& r) {
   std::vector<Xapian::Query> filters;
   if (r.visibility == Visibility::kPublic) filters.emplace_back(std::string(schema::kTermPublic));
-  if (!r.lang.empty()) filters.emplace_back(term(schema::kPrefixLang, analysis::normalize_lang(r.lang)));
-  if (!r.tag.empty()) filters.emplace_back(term(schema::kPrefixTag, r.tag));
-  if (!r.category.empty()) filters.emplace_back(term(schema::kPrefixCategory, r.category));
+  if (!r.lang.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixLang, analysis::normalize_lang(r.lang)));
+  if (!r.tag.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixTag, r.tag));
+  if (!r.category.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixCategory, r.category));
   if (filters.empty()) return Xapian::Query();
   return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
 }
@@ -74,15 +67,24 @@ constexpr size_t kOneMissingUpTo = 5;
 constexpr size_t kMinCorrectableBytes = 4;
 constexpr unsigned kMaxSpellingEdits = 2;
 
+// In how many articles each query word occurs, in its most frequent form.
+// Looked up once per query: the plan and the section weights both use it.
+std::vector<Xapian::doccount> word_frequencies(const std::vector<analysis::QueryWord>& words,
+                                               const Xapian::Database& db) {
+  std::vector<Xapian::doccount> out;
+  for (const auto& w : words) {
+    Xapian::doccount tf = 0;
+    for (const auto& t : w.terms) tf = std::max(tf, db.get_termfreq(t.term));
+    out.push_back(tf);
+  }
+  return out;
+}
+
 // How much each query word says about where the answer is: rarer words more.
-std::vector<double> word_weights(const std::vector<analysis::QueryWord>& words, const Xapian::Database& db) {
+std::vector<double> word_weights(const std::vector<Xapian::doccount>& frequencies, const Xapian::Database& db) {
   std::vector<double> out;
   const double n = std::max(1.0, static_cast<double>(db.get_doccount()));
-  for (const auto& w : words) {
-    double tf = 1.0;
-    for (const auto& t : w.terms) tf = std::max(tf, static_cast<double>(db.get_termfreq(t.term)));
-    out.push_back(1.0 + std::log(n / tf));
-  }
+  for (Xapian::doccount tf : frequencies) out.push_back(1.0 + std::log(n / std::max(1.0, static_cast<double>(tf))));
   return out;
 }
 
@@ -139,6 +141,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
                             db_.get_doccount());
   };
 
+  const std::vector<Xapian::doccount> frequencies = word_frequencies(words, db_);
   Xapian::MSet mset;
   if (words.empty()) {
     // Browsing: everything under the filters, newest first.
@@ -146,7 +149,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
     mset = run_query(Xapian::Query::MatchAll);
   } else {
     enquire.set_weighting_scheme(Xapian::BM25Weight());
-    const QueryPlan plan = plan_query(words, langs);
+    const QueryPlan plan = plan_query(words, frequencies, langs);
     mset = run_query(plan.strict);
     if (mset.get_matches_estimated() == 0 && words.size() > 1) {
       // No article has every word: rank by how many (and how rare) they match.
@@ -157,11 +160,13 @@ SearchResult Searcher::run(const SearchRequest& r) {
   result.total = mset.get_matches_estimated();
   result.facets = spy->take();
   if (result.total == 0 && !r.lang.empty() && !words.empty()) {
-    // Nothing in the asked language: say which other languages have answers.
+    // Nothing in the asked language: say which other languages have answers,
+    // with the query analysed for all of them.
     SearchRequest any_lang = r;
     any_lang.lang.clear();
     Xapian::Enquire other(db_);
-    const QueryPlan plan = plan_query(words, langs);
+    const auto all_words = analysis::analyse_query(result.corrected.value_or(r.query), languages_);
+    const QueryPlan plan = plan_query(all_words, word_frequencies(all_words, db_), languages_);
     const Xapian::Query& q = result.relaxed ? plan.relaxed : plan.strict;
     const Xapian::Query f = filter_query(any_lang);
     other.set_query(f.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, f));
@@ -187,15 +192,16 @@ SearchResult Searcher::run(const SearchRequest& r) {
     h.score = words.empty() ? 0.0 : it.get_weight();
     result.hits.push_back(std::move(h));
   }
-  fill_sections(words, result);
+  fill_sections(words, word_weights(frequencies, db_), result);
   return result;
 }
 
-void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, SearchResult& result) {
+void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,
+                             SearchResult& result) {
   std::vector<int64_t> ids;
   for (const auto& h : result.hits) ids.push_back(h.id);
   auto sections = catalog_->sections_of(ids);
-  const Highlighter highlighter(words, word_weights(words, db_));
+  const Highlighter highlighter(words, std::move(weights));
   for (auto& h : result.hits) {
     const auto& secs = sections[h.id];
     const Section* best = nullptr;
@@ -225,6 +231,7 @@ void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, Sear
 }
 
 Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>& words,
+                                         const std::vector<Xapian::doccount>& frequencies,
                                          const std::vector<std::string>& langs) const {
   // Ranking: every word, the title boost and word pairs, summed by BM25.
   // Matching: the rare words, all of them when there are one or two, else all
@@ -234,11 +241,10 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
   const double common =
       std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(db_.get_doccount()));
   std::vector<Xapian::Query> rare, ranking, in_title;
-  for (const auto& w : words) {
-    Xapian::doccount tf = 0;
-    for (const auto& t : w.terms) tf = std::max(tf, db_.get_termfreq(t.term));
+  for (size_t i = 0; i < words.size(); ++i) {
+    const analysis::QueryWord& w = words[i];
     Xapian::Query q = analysis::word_query(w);
-    if (static_cast<double>(tf) <= common) rare.push_back(q);
+    if (static_cast<double>(frequencies[i]) <= common) rare.push_back(q);
     ranking.push_back(q);
     in_title.push_back(analysis::word_query(w, schema::kPrefixTitle));
   }

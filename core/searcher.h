@@ -89,11 +89,14 @@ class Searcher {
     Xapian::Query strict;   // rare words required, common ones and word pairs boost
     Xapian::Query relaxed;  // any word
   };
-  QueryPlan plan_query(const std::vector<analysis::QueryWord>& words, const std::vector<std::string>& langs) const;
+  // `frequencies[i]`: articles containing words[i] (word_frequencies()).
+  QueryPlan plan_query(const std::vector<analysis::QueryWord>& words, const std::vector<Xapian::doccount>& frequencies,
+                       const std::vector<std::string>& langs) const;
   SearchResult run(const SearchRequest& request);
   std::optional<std::string> correct_spelling(const std::vector<analysis::QueryWord>& words,
                                               const Xapian::Query& filter);
-  void fill_sections(const std::vector<analysis::QueryWord>& words, SearchResult& result);
+  void fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,
+                     SearchResult& result);
 
   Xapian::Database db_;
   std::unique_ptr<Catalog> catalog_;

@@ -232,3 +232,20 @@ TEST_CASE("search: a language filter with no hits names the languages that have 
   r.lang = "fi";
   CHECK(f.search(r).other_languages.empty());
 }
+
+TEST_CASE("search: a tag longer than Xapian's term limit still filters") {
+  test::TempDir dir;
+  const std::string tag(300, 't');
+  test::write_file(dir / "content/long.md", test::article("title: Long tag\ntags: [" + tag + "]", "Text.\n"));
+  test::write_file(dir / "content/other.md", test::article("title: Other", "Text.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  IndexLayout layout(dir / "index");
+  auto s = Searcher::open(layout.revision_dir(*layout.current()));
+  REQUIRE(s.is_ok());
+  SearchRequest r;
+  r.tag = tag;
+  auto res = (*s)->search(r);
+  REQUIRE(res.is_ok());
+  REQUIRE(res->hits.size() == 1);
+  CHECK(res->hits[0].title == "Long tag");
+}
