@@ -128,6 +128,14 @@ void Catalog::create_schema() {
       article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
       data TEXT NOT NULL
     );
+    -- Headings alone (no text), for suggestions as the visitor types.
+    CREATE TABLE IF NOT EXISTS headings (
+      article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+      level INTEGER NOT NULL,
+      title TEXT NOT NULL,
+      anchor TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS headings_article ON headings(article_id);
     CREATE INDEX IF NOT EXISTS articles_translation ON articles(translation_of);
   )sql");
   if (!get_meta("schema_version")) set_meta("schema_version", std::to_string(schema::kSchemaVersion));
@@ -171,9 +179,16 @@ void Catalog::put(Article& a) {
       .bind(1, a.id)
       .bind(2, sections_to_json(a.sections).dump())
       .run();
+  db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, a.id).run();
+  auto heading = db_.prepare("INSERT INTO headings (article_id, level, title, anchor) VALUES (?1, ?2, ?3, ?4)");
+  for (const auto& s : a.sections) {
+    if (s.level == 0 || s.title.empty()) continue;
+    heading.bind(1, a.id).bind(2, int64_t{s.level}).bind(3, s.title).bind(4, s.anchor).run();
+  }
 }
 
 void Catalog::remove(int64_t id) {
+  db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, id).run();
   db_.prepare("DELETE FROM sections WHERE article_id = ?1").bind(1, id).run();
   db_.prepare("DELETE FROM articles WHERE id = ?1").bind(1, id).run();
 }
@@ -202,6 +217,13 @@ std::vector<ArticleSummary> Catalog::list(Visibility visibility) {
   auto st = db_.prepare(fmt::format("SELECT {} FROM articles WHERE {} ORDER BY category, title", kSummaryColumns,
                                 visible_clause(visibility)));
   while (st.step()) out.push_back(summary_from_row(st));
+  return out;
+}
+
+std::vector<Heading> Catalog::headings() {
+  std::vector<Heading> out;
+  auto st = db_.prepare("SELECT article_id, level, title, anchor FROM headings ORDER BY article_id, rowid");
+  while (st.step()) out.push_back({st.integer(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3)});
   return out;
 }
 

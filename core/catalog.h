@@ -41,6 +41,14 @@ struct ArticleSummary {
   bool is_public = true;
 };
 
+// A heading of an article (its section's title and anchor), without text.
+struct Heading {
+  int64_t article_id = 0;
+  int level = 0;
+  std::string title;
+  std::string anchor;
+};
+
 enum class Visibility { kPublic, kAgent };
 
 class Catalog {
@@ -63,6 +71,8 @@ class Catalog {
   std::map<int64_t, std::vector<Section>> sections_of(const std::vector<int64_t>& ids);
   // Every visible article, ordered by category then title.
   std::vector<ArticleSummary> list(Visibility visibility);
+  // Every heading of every article (visible or not), in article order.
+  std::vector<Heading> headings();
   // Articles sharing a translation key with `article` (its translations).
   std::vector<ArticleSummary> translations_of(const Article& article, Visibility visibility);
   // Distinct languages of all articles, sorted.

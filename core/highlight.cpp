@@ -197,4 +197,52 @@ std::string Highlighter::snippet(std::string_view text, const std::string& lang,
   return collapse_whitespace(out);
 }
 
+std::string Highlighter::mark_html(std::string_view html, const std::string& lang) const {
+  // Text between tags is what a reader sees; tags and attributes stay as
+  // they are. cmark-gfm escapes only these entities in text.
+  static const std::pair<std::string_view, char> kEntities[] = {
+      {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+  std::string out;
+  out.reserve(html.size() + html.size() / 8);
+  size_t i = 0;
+  while (i < html.size()) {
+    if (html[i] == '<') {
+      size_t close = html.find('>', i);
+      if (close == std::string_view::npos) close = html.size() - 1;
+      out.append(html.substr(i, close + 1 - i));
+      i = close + 1;
+      continue;
+    }
+    size_t next = html.find('<', i);
+    if (next == std::string_view::npos) next = html.size();
+    std::string text;
+    for (size_t k = i; k < next;) {
+      bool decoded = false;
+      if (html[k] == '&') {
+        for (const auto& [entity, c] : kEntities) {
+          if (html.substr(k, entity.size()) == entity) {
+            text += c;
+            k += entity.size();
+            decoded = true;
+            break;
+          }
+        }
+      }
+      if (!decoded) text += html[k++];
+    }
+    size_t pos = 0;
+    if (may_match(text)) {
+      for (const auto& t : tokens(text, lang)) {
+        if (t.word < 0) continue;
+        out += html_escape(std::string_view(text).substr(pos, t.begin - pos));
+        out += "<mark>" + html_escape(std::string_view(text).substr(t.begin, t.end - t.begin)) + "</mark>";
+        pos = t.end;
+      }
+    }
+    out += html_escape(std::string_view(text).substr(pos));
+    i = next;
+  }
+  return out;
+}
+
 }  // namespace kb

@@ -29,6 +29,10 @@ class Highlighter {
   // <mark>, everything escaped; "" when nothing matches.
   std::string snippet(std::string_view text, const std::string& lang, size_t max_bytes) const;
 
+  // Safe HTML (rendered Markdown) with every match in its text wrapped in
+  // <mark>; tags are left alone. For an article reached from a result.
+  std::string mark_html(std::string_view html, const std::string& lang) const;
+
  private:
   struct Token {
     size_t begin, end;  // byte span in the text

@@ -66,6 +66,13 @@ constexpr size_t kOneMissingUpTo = 5;
 // Words shorter than this are not corrected (too many near neighbours).
 constexpr size_t kMinCorrectableBytes = 4;
 constexpr unsigned kMaxSpellingEdits = 2;
+// An unfinished last word expands to at most this many of the most frequent
+// indexed words it begins, once it is this long.
+constexpr Xapian::termcount kMaxPrefixExpansion = 20;
+constexpr size_t kMinPrefixBytes = 3;
+// Related articles are searched for with this many of an article's most
+// telling terms.
+constexpr Xapian::termcount kRelatedTerms = 24;
 
 // In how many articles each query word occurs, in its most frequent form.
 // Looked up once per query: the plan and the section weights both use it.
@@ -86,6 +93,22 @@ std::vector<double> word_weights(const std::vector<Xapian::doccount>& frequencie
   const double n = std::max(1.0, static_cast<double>(db.get_doccount()));
   for (Xapian::doccount tf : frequencies) out.push_back(1.0 + std::log(n / std::max(1.0, static_cast<double>(tf))));
   return out;
+}
+
+// A hit's fields from the document data the indexer wrote (no section yet).
+std::optional<SearchHit> hit_from_document(const Xapian::Document& doc) {
+  json data = json::parse(doc.get_data(), nullptr, false);
+  if (!data.is_object()) return std::nullopt;
+  SearchHit h;
+  h.id = data.value("id", int64_t{0});
+  h.slug = data.value("slug", "");
+  h.path = data.value("path", "");
+  h.title = data.value("title", "");
+  h.lang = data.value("lang", "");
+  h.category = data.value("category", "");
+  h.updated = data.value("updated", "");
+  h.url = article_url(h.slug);
+  return h;
 }
 
 }  // namespace
@@ -177,23 +200,120 @@ SearchResult Searcher::run(const SearchRequest& r) {
   }
 
   for (auto it = mset.begin(); it != mset.end(); ++it) {
-    const Xapian::Document doc = it.get_document();
-    json data = json::parse(doc.get_data(), nullptr, false);
-    if (!data.is_object()) continue;
-    SearchHit h;
-    h.id = data.value("id", int64_t{0});
-    h.slug = data.value("slug", "");
-    h.path = data.value("path", "");
-    h.title = data.value("title", "");
-    h.lang = data.value("lang", "");
-    h.category = data.value("category", "");
-    h.updated = data.value("updated", "");
-    h.url = article_url(h.slug);
-    h.score = words.empty() ? 0.0 : it.get_weight();
-    result.hits.push_back(std::move(h));
+    if (auto h = hit_from_document(it.get_document())) {
+      h->score = words.empty() ? 0.0 : it.get_weight();
+      result.hits.push_back(std::move(*h));
+    }
   }
   fill_sections(words, word_weights(frequencies, db_), result);
   return result;
+}
+
+Result<std::vector<SearchHit>> Searcher::top_articles(const std::string& typed, const std::string& lang,
+                                                      Visibility visibility, size_t limit) {
+  try {
+    return run_top_articles(typed, lang, visibility, limit);
+  } catch (const Xapian::Error& e) {
+    return Status::error(fmt::format("search failed: {}", e.get_description()));
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("search failed: {}", e.what()));
+  }
+}
+
+std::vector<SearchHit> Searcher::run_top_articles(const std::string& typed, const std::string& lang,
+                                                  Visibility visibility, size_t limit) {
+  std::vector<SearchHit> out;
+  auto words = analysis::analyse_query(typed, languages_);
+  if (words.empty()) return out;
+  std::vector<Xapian::Query> parts;
+  for (size_t i = 0; i < words.size(); ++i) {
+    Xapian::Query q = analysis::word_query(words[i]);
+    const bool unfinished = i + 1 == words.size() && !typed.empty() && !std::isspace(static_cast<unsigned char>(typed.back()));
+    if (unfinished && words[i].text.size() < kMinPrefixBytes && words.size() > 1) continue;  // "original ca"
+    if (unfinished && words[i].text.size() >= kMinPrefixBytes) {
+      std::vector<Xapian::Query> forms = {q};
+      for (const auto& t : words[i].terms) {
+        if (t.term == words[i].text || t.term.rfind(schema::kPrefixFolded, 0) == 0) {
+          forms.emplace_back(Xapian::Query::OP_WILDCARD, t.term, kMaxPrefixExpansion,
+                             Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+        }
+      }
+      q = Xapian::Query(Xapian::Query::OP_OR, forms.begin(), forms.end());
+    }
+    parts.push_back(q);
+  }
+  const Xapian::Query all(Xapian::Query::OP_AND, parts.begin(), parts.end());
+  Xapian::Enquire enquire(db_);
+  enquire.set_weighting_scheme(Xapian::BM25Weight());
+  const auto n = static_cast<Xapian::doccount>(std::clamp<size_t>(limit, 1, kMaxLimit));
+  Xapian::MSet mset;
+  for (const std::string& l : {lang, std::string()}) {  // the visitor's language first, then any
+    SearchRequest filters;
+    filters.visibility = visibility;
+    filters.lang = l;
+    const Xapian::Query f = filter_query(filters);
+    enquire.set_query(f.empty() ? all : Xapian::Query(Xapian::Query::OP_FILTER, all, f));
+    mset = enquire.get_mset(0, n);
+    if (!mset.empty() || l.empty()) break;
+  }
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    if (auto h = hit_from_document(it.get_document())) {
+      h->score = it.get_weight();
+      out.push_back(std::move(*h));
+    }
+  }
+  return out;
+}
+
+Result<std::vector<SearchHit>> Searcher::related(const Article& article, Visibility visibility, size_t limit) {
+  try {
+    return run_related(article, visibility, limit);
+  } catch (const Xapian::Error& e) {
+    return Status::error(fmt::format("related articles failed: {}", e.get_description()));
+  }
+}
+
+std::vector<SearchHit> Searcher::run_related(const Article& article, Visibility visibility, size_t limit) {
+  std::vector<SearchHit> out;
+  const std::string id_term = std::string(schema::kPrefixId) + std::to_string(article.id);
+  Xapian::PostingIterator p = db_.postlist_begin(id_term);
+  if (p == db_.postlist_end(id_term)) return out;
+  Xapian::RSet rset;
+  rset.add_document(*p);
+  // Free-text words and base forms only: not filters, folded or title copies.
+  struct Words : Xapian::ExpandDecider {
+    bool operator()(const std::string& term) const override {
+      if (term.empty()) return false;
+      const unsigned char c = static_cast<unsigned char>(term[0]);
+      return (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == 'Z') && term.size() > 3;
+    }
+  } words;
+  Xapian::Enquire enquire(db_);
+  const Xapian::ESet eset = enquire.get_eset(kRelatedTerms, rset, &words);
+  if (eset.empty()) return out;
+  const Xapian::Query about(Xapian::Query::OP_ELITE_SET, eset.begin(), eset.end(), kRelatedTerms);
+  // Leave out the article and its translations (shown apart, as such).
+  std::vector<Xapian::Query> exclude = {Xapian::Query(id_term)};
+  auto translations = catalog_->translations_of(article, Visibility::kAgent);
+  for (const auto& t : translations) exclude.emplace_back(std::string(schema::kPrefixId) + std::to_string(t.id));
+  const Xapian::Query candidates(Xapian::Query::OP_AND_NOT, about,
+                                 Xapian::Query(Xapian::Query::OP_OR, exclude.begin(), exclude.end()));
+  for (const std::string& lang : {article.meta.lang, std::string()}) {
+    SearchRequest filters;
+    filters.visibility = visibility;
+    filters.lang = lang;
+    const Xapian::Query f = filter_query(filters);
+    enquire.set_query(f.empty() ? candidates : Xapian::Query(Xapian::Query::OP_FILTER, candidates, f));
+    const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
+    for (auto it = mset.begin(); it != mset.end() && out.size() < limit; ++it) {
+      auto h = hit_from_document(it.get_document());
+      if (!h || std::any_of(out.begin(), out.end(), [&](const SearchHit& x) { return x.id == h->id; })) continue;
+      h->score = it.get_weight();
+      out.push_back(std::move(*h));
+    }
+    if (out.size() >= limit) break;
+  }
+  return out;
 }
 
 void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,

@@ -76,6 +76,15 @@ class Searcher {
 
   // Never throws; a failure inside Xapian or SQLite becomes a Status.
   Result<SearchResult> search(const SearchRequest& request);
+  // The best few articles for text typed so far, whose last word may be
+  // unfinished ("kulurap" matches "kuluraportti"): ids, titles and URLs only,
+  // no facets, snippets or corrections. Articles in `lang` when it has any.
+  Result<std::vector<SearchHit>> top_articles(const std::string& typed, const std::string& lang,
+                                              Visibility visibility, size_t limit);
+  // Articles about the same things as `article` (Xapian relevance feedback:
+  // its most telling terms, searched for), in its language when there are
+  // enough, never itself or its translations.
+  Result<std::vector<SearchHit>> related(const Article& article, Visibility visibility, size_t limit);
   Result<std::optional<Article>> article(const std::string& slug, Visibility visibility);
   Result<std::vector<ArticleSummary>> list(Visibility visibility);
   Result<std::vector<ArticleSummary>> translations(const Article& article, Visibility visibility);
@@ -93,6 +102,9 @@ class Searcher {
   QueryPlan plan_query(const std::vector<analysis::QueryWord>& words, const std::vector<Xapian::doccount>& frequencies,
                        const std::vector<std::string>& langs) const;
   SearchResult run(const SearchRequest& request);
+  std::vector<SearchHit> run_related(const Article& article, Visibility visibility, size_t limit);
+  std::vector<SearchHit> run_top_articles(const std::string& typed, const std::string& lang, Visibility visibility,
+                                          size_t limit);
   std::optional<std::string> correct_spelling(const std::vector<analysis::QueryWord>& words,
                                               const Xapian::Query& filter);
   void fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,

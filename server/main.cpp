@@ -44,6 +44,15 @@ int main(int argc, char** argv) {
     std::cerr << "kb-server: cannot open agent tokens in " << layout.auth_db() << ": " << e.what() << '\n';
     return 2;
   }
+  std::unique_ptr<kb::Analytics> analytics;
+  const auto analytics_db = layout.root() / kb::Analytics::kFileName;
+  try {
+    analytics = std::make_unique<kb::Analytics>(analytics_db);
+  } catch (const std::exception& e) {
+    // Serving matters more than counting: go on without views and votes.
+    std::cerr << "kb-server: warning: cannot open " << analytics_db << " (" << e.what()
+              << "); article views and feedback are not recorded\n";
+  }
   // Load the dictionaries now (Hunspell Polish takes ~0.2 s), not on the
   // first visitor's query.
   kb::analysis::Lexicon::shared();
@@ -53,7 +62,7 @@ int main(int argc, char** argv) {
               << " yet; serving 503 until kb-index publishes one\n";
   }
   kb::Metrics metrics;
-  kb::App app(search, tokens.get(), *templates, metrics, kb::AppOptions{config->site_name});
+  kb::App app(search, tokens.get(), *templates, metrics, kb::AppOptions{config->site_name}, analytics.get());
   kb::HttpServer server(app, {config->host, config->port, config->threads, config->access_log});
   auto port = server.bind();
   if (!port) {

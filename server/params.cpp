@@ -72,6 +72,25 @@ std::variant<SearchRequest, ApiError> parse_search_params(const Request& r) {
   return s;
 }
 
+std::variant<SuggestRequest, ApiError> parse_suggest_params(const Request& r) {
+  SuggestRequest s;
+  if (!r.param("q")) return ApiError{400, "missing_parameter", "parameter 'q' is required (the text typed so far)"};
+  auto q = text_param(r, "q", kMaxQueryBytes);
+  if (auto* e = std::get_if<ApiError>(&q)) return *e;
+  s.query = std::get<std::string>(std::move(q));
+  auto lang = text_param(r, "lang", kMaxFilterBytes);
+  if (auto* e = std::get_if<ApiError>(&lang)) return *e;
+  s.lang = std::get<std::string>(std::move(lang));
+  if (!s.lang.empty()) {
+    if (!analysis::is_language_tag(s.lang)) return invalid("lang", "must be a language tag like en, fi or pt-BR");
+    s.lang = analysis::normalize_lang(s.lang);
+  }
+  auto limit = int_param(r, "limit", static_cast<long long>(kDefaultSuggestions));
+  if (auto* e = std::get_if<ApiError>(&limit)) return *e;
+  s.limit = static_cast<size_t>(std::clamp<long long>(std::get<long long>(limit), 1, Suggester::kMaxLimit));
+  return s;
+}
+
 std::variant<size_t, ApiError> parse_page_param(const Request& r, size_t page_size) {
   auto page = int_param(r, "page", 1);
   if (auto* e = std::get_if<ApiError>(&page)) return *e;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/searcher.h"
+#include "core/suggester.h"
 #include "server/http_types.h"
 
 namespace kb {
@@ -22,10 +23,15 @@ inline constexpr size_t kDefaultLimit = 10;
 inline constexpr size_t kMaxLimit = Searcher::kMaxLimit;    // larger limits are clamped
 inline constexpr size_t kMaxOffset = Searcher::kMaxOffset;  // larger offsets are refused
 inline constexpr size_t kMaxParamBytes = 2048;
+inline constexpr size_t kDefaultSuggestions = 8;
 
 // q, lang, tag, category, limit, offset. `require_query`: q must be non-empty
 // unless a filter is given.
 std::variant<SearchRequest, ApiError> parse_search_params(const Request& request);
+
+// q (required, may be empty), lang (preferred, not a filter), limit (clamped
+// to 1..Suggester::kMaxLimit).
+std::variant<SuggestRequest, ApiError> parse_suggest_params(const Request& request);
 
 // Page number (1-based) of the HTML results page → offset.
 std::variant<size_t, ApiError> parse_page_param(const Request& request, size_t page_size);

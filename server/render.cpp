@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <mstch/mstch.hpp>
+#include <unicode/msgfmt.h>
 
 #include "core/hash.h"
 
@@ -78,7 +79,52 @@ Result<Templates> Templates::load(const std::filesystem::path& dir) {
     a.etag = "\"" + sha256_hex(a.body).substr(0, 16) + "\"";
     t.assets_[e.path().filename().string()] = std::move(a);
   }
+  const auto i18n = dir / "i18n";
+  for (const auto& e : std::filesystem::directory_iterator(i18n, ec)) {
+    if (!e.is_regular_file() || e.path().extension() != ".json") continue;
+    std::string text;
+    if (!read_file(e.path(), text)) return Status::error(fmt::format("cannot read {}", e.path().string()));
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_object()) return Status::error(fmt::format("{}: not a JSON object of strings", e.path().string()));
+    for (const auto& [k, v] : j.items()) {
+      if (!v.is_string()) return Status::error(fmt::format("{}: \"{}\" is not a string", e.path().string(), k));
+    }
+    t.strings_[e.path().stem().string()] = std::move(j);
+  }
+  auto en = t.strings_.find(kDefaultUiLanguage);
+  if (en == t.strings_.end()) {
+    return Status::error(fmt::format("cannot read interface strings {}", (i18n / "en.json").string()));
+  }
+  for (auto& [code, strings] : t.strings_) {
+    t.ui_languages_.push_back(code);
+    for (const auto& [k, v] : en->second.items()) {
+      if (!strings.contains(k)) strings[k] = v;
+    }
+  }
   return t;
+}
+
+const nlohmann::json& Templates::strings(const std::string& lang) const {
+  auto it = strings_.find(lang);
+  return it != strings_.end() ? it->second : strings_.at(kDefaultUiLanguage);
+}
+
+std::string Templates::format(const std::string& lang, const std::string& key,
+                              const std::vector<std::pair<std::string, int64_t>>& args) const {
+  const std::string pattern = strings(lang).value(key, key);
+  UErrorCode err = U_ZERO_ERROR;
+  icu::MessageFormat mf(icu::UnicodeString::fromUTF8(pattern), icu::Locale(lang.c_str()), err);
+  std::vector<icu::UnicodeString> names;
+  std::vector<icu::Formattable> values;
+  for (const auto& [name, value] : args) {
+    names.push_back(icu::UnicodeString::fromUTF8(name));
+    values.emplace_back(value);
+  }
+  icu::UnicodeString out;
+  mf.format(names.data(), values.data(), static_cast<int32_t>(args.size()), out, err);
+  if (U_FAILURE(err)) return pattern;
+  std::string utf8;
+  return out.toUTF8String(utf8);
 }
 
 std::string Templates::render(const std::string& page, const nlohmann::json& view) const {

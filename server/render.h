@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -33,9 +35,24 @@ class Templates {
 
   const StaticAsset* asset(const std::string& name) const;
 
+  // Interface languages: one i18n/<code>.json per language, English required;
+  // a key missing from a language falls back to English.
+  static constexpr const char* kDefaultUiLanguage = "en";
+  bool has_ui_language(const std::string& code) const { return strings_.count(code) > 0; }
+  const std::vector<std::string>& ui_languages() const { return ui_languages_; }
+  // Every interface string of `lang` (English when it has none), for views as "t".
+  const nlohmann::json& strings(const std::string& lang) const;
+  // One string as an ICU MessageFormat pattern with named integer arguments:
+  // "{count, plural, one {# result} other {# results}}" with the plural rules
+  // of `lang` (Polish has one, few and many).
+  std::string format(const std::string& lang, const std::string& key,
+                     const std::vector<std::pair<std::string, int64_t>>& args) const;
+
  private:
   std::map<std::string, std::string> templates_;
   std::map<std::string, StaticAsset> assets_;
+  std::map<std::string, nlohmann::json> strings_;
+  std::vector<std::string> ui_languages_;
 };
 
 }  // namespace kb

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -15,6 +16,7 @@
 
 #include "core/analysis.h"
 #include "core/content_loader.h"
+#include "core/highlight.h"
 #include "core/text.h"
 #include "server/params.h"
 
@@ -25,6 +27,45 @@ using nlohmann::json;
 
 constexpr size_t kResultsPerPage = 10;
 constexpr size_t kRecentArticles = 6;
+constexpr size_t kSuggestedArticles = 3;
+constexpr size_t kRelatedArticles = 5;
+constexpr int kPopularDays = 30;
+constexpr std::string_view kFeedbackSuffix = "/feedback";
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Rendered Markdown with a link after each heading that has an anchor, so a
+// section's address can be copied ("<h2 id="x">Title</h2>").
+std::string add_heading_links(const std::string& html, const std::string& label) {
+  std::string out;
+  out.reserve(html.size() + html.size() / 16);
+  size_t pos = 0;
+  while (true) {
+    const size_t open = html.find("<h", pos);
+    if (open == std::string::npos || open + 3 >= html.size()) break;
+    const char level = html[open + 2];
+    const std::string id_attr = " id=\"";
+    if (level < '2' || level > '6' || html.compare(open + 3, id_attr.size(), id_attr) != 0) {
+      out.append(html, pos, open + 2 - pos);
+      pos = open + 2;
+      continue;
+    }
+    const size_t id_start = open + 3 + id_attr.size();
+    const size_t id_end = html.find('"', id_start);
+    const std::string close = std::string("</h") + level + ">";
+    const size_t close_at = id_end == std::string::npos ? std::string::npos : html.find(close, id_end);
+    if (close_at == std::string::npos) break;
+    const std::string id = html.substr(id_start, id_end - id_start);  // already escaped by the renderer
+    out.append(html, pos, close_at - pos);
+    out += "<a class=\"heading-link\" href=\"#" + id + "\" aria-label=\"" + html_escape(label) + "\">#</a>";
+    out += close;
+    pos = close_at + close.size();
+  }
+  out.append(html, pos, std::string::npos);
+  return out;
+}
 constexpr const char* kHtml = "text/html; charset=utf-8";
 constexpr const char* kApiPrefix = "/api/";
 // Pages: no inline script or style, nothing from elsewhere.
@@ -163,12 +204,24 @@ class App::Handler {
     if (p == "/metrics") return route("metrics", is_get, [&] { return metrics(); });
     if (p.rfind("/static/", 0) == 0) return route("static", is_get, [&] { return asset(p.substr(8)); });
     if (p == "/api/v1/search") return route("api_search", is_get, [&] { return api_search(); });
+    if (p == "/api/v1/suggest") return route("api_suggest", is_get, [&] { return api_suggest(); });
+    const bool is_post = req_.method == "POST";
     if (p.rfind("/api/v1/articles/", 0) == 0) {
-      return route("api_article", is_get, [&] { return api_article(p.substr(17)); });
+      const std::string rest = p.substr(17);
+      if (ends_with(rest, kFeedbackSuffix)) {
+        return route("api_feedback", is_post, [&] { return feedback(rest.substr(0, rest.size() - kFeedbackSuffix.size())); });
+      }
+      return route("api_article", is_get, [&] { return api_article(rest); });
     }
     if (p == "/") return route("page_home", is_get, [&] { return page_home(); });
     if (p == "/search") return route("page_search", is_get, [&] { return page_search(); });
-    if (p.rfind("/articles/", 0) == 0) return route("page_article", is_get, [&] { return page_article(p.substr(10)); });
+    if (p.rfind("/articles/", 0) == 0) {
+      const std::string rest = p.substr(10);
+      if (ends_with(rest, kFeedbackSuffix)) {
+        return route("page_feedback", is_post, [&] { return feedback(rest.substr(0, rest.size() - kFeedbackSuffix.size())); });
+      }
+      return route("page_article", is_get, [&] { return page_article(rest); });
+    }
     return route("not_found", true, [&]() -> Response { throw_error(404, "not_found", "no such page: " + p); });
   }
 
@@ -209,7 +262,7 @@ class App::Handler {
     if (is_api() || req_.path == "/healthz" || req_.path == "/metrics") return error_json(e);
     json view = common_view("");
     view["status"] = e.status;
-    view["title"] = e.status == 404 ? "Page not found" : e.status >= 500 ? "Something went wrong" : "Bad request";
+    view["title"] = t(e.status == 404 ? "error_not_found" : e.status >= 500 ? "error_server" : "error_bad_request");
     view["page_title"] = view["title"];
     view["message"] = e.message;
     Response r = html(view, "error");
@@ -286,6 +339,42 @@ class App::Handler {
                                {"other_languages", result.other_languages}});
   }
 
+  Response api_suggest() {
+    const auto start = std::chrono::steady_clock::now();
+    SuggestRequest s = take(parse_suggest_params(req_));
+    s.visibility = visitor_.visibility;
+    json suggestions = json::array();
+    json articles = json::array();
+    if (!s.query.empty()) {
+      auto suggester = app_.search_.suggester();
+      if (!suggester) throw_error(503, "unavailable", suggester.status().message());
+      std::set<std::string> titled;  // articles already suggested by their title
+      for (const auto& x : suggester.value()->suggest(s)) {
+        if (x.is_title) titled.insert(x.slug);
+        suggestions.push_back({{"text", x.text},
+                               {"html", x.html},
+                               {"kind", x.is_title ? "title" : "section"},
+                               {"article_title", x.article_title},
+                               {"lang", x.lang},
+                               {"category", x.category},
+                               {"url", x.url}});
+      }
+      // Whatever the titles say, the articles the words so far find best.
+      const std::string* raw = req_.param("q");
+      for (const auto& h : must(searcher()->top_articles(*raw, s.lang, s.visibility, kSuggestedArticles))) {
+        if (titled.count(h.slug)) continue;
+        articles.push_back({{"title", h.title}, {"lang", h.lang}, {"category", h.category}, {"url", h.url}});
+      }
+    }
+    const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    Response r = json_response(200, {{"query", s.query},
+                                     {"took_ms", std::round(took * 1000) / 1000},
+                                     {"suggestions", suggestions},
+                                     {"articles", articles}});
+    r.headers.emplace_back("Cache-Control", "private, max-age=30");
+    return r;
+  }
+
   Article find_article(const std::string& slug) {
     if (auto e = check_slug(slug)) throw HttpError{*e};
     auto a = must(searcher()->article(slug, visitor_.visibility));
@@ -320,8 +409,19 @@ class App::Handler {
         // No index yet: the page still renders, without a language switch.
       }
     }
+    // The interface speaks the article's language, else the chosen one, else
+    // the browser's, else English.
+    std::string ui;
+    for (const std::string& candidate : {page_lang, lang}) {
+      const std::string primary = analysis::primary_subtag(candidate);
+      if (ui.empty() && !candidate.empty() && app_.templates_.has_ui_language(primary)) ui = primary;
+    }
+    if (ui.empty()) ui = preferred_language(req_.header("accept-language"), app_.templates_.ui_languages());
+    if (ui.empty()) ui = Templates::kDefaultUiLanguage;
+    ui_ = ui;
     return {{"site_name", app_.options_.site_name},
-            {"page_lang", !page_lang.empty() ? page_lang : !preferred.empty() ? preferred : "en"},
+            {"page_lang", ui},
+            {"t", app_.templates_.strings(ui)},
             {"preferred_lang", preferred},
             {"page_title", app_.options_.site_name},
             {"q", q},
@@ -350,19 +450,24 @@ class App::Handler {
     }
     json categories = json::array();
     for (const auto& a : shown) {
-      const std::string name = a.category.empty() ? "General" : a.category;
+      const std::string name = a.category.empty() ? t("general_category") : a.category;
       if (categories.empty() || categories.back()["name"] != name) {
         categories.push_back({{"name", name}, {"articles", json::array()}});
       }
       categories.back()["articles"].push_back({{"title", a.title}, {"url", article_url(a.slug)}, {"summary", a.summary}});
     }
-    std::sort(shown.begin(), shown.end(), [](const auto& x, const auto& y) { return x.updated > y.updated; });
+    for (auto& c : categories) {
+      c["url"] = url_with("/search", {{"category", c["name"] == t("general_category") ? "" : c["name"].get<std::string>()},
+                                      {"lang", lang}});
+    }
+    bool from_views = false;
     json recent = json::array();
-    for (size_t i = 0; i < shown.size() && i < kRecentArticles; ++i) {
-      recent.push_back({{"title", shown[i].title}, {"url", article_url(shown[i].slug)}, {"updated", shown[i].updated}});
+    for (const auto& a : popular(shown, "", kRecentArticles, &from_views)) {
+      recent.push_back({{"title", a.title}, {"url", article_url(a.slug)}, {"updated", a.updated}});
     }
     view["categories"] = categories;
     view["recent"] = recent;
+    view["has_popular"] = from_views;
     view["has_articles"] = !shown.empty();
     return html(view, "home");
   }
@@ -399,9 +504,14 @@ class App::Handler {
       return url_with("/search", params);
     };
     json results = json::array();
+    const std::string& searched = result.corrected ? *result.corrected : s.query;
     for (const auto& h : result.hits) {
+      // The article marks the searched words when reached from here.
+      std::string url = article_url(h.slug);
+      if (!searched.empty()) url = url_with(url, {{"hl", searched}});
+      if (!h.section_anchor.empty()) url += "#" + h.section_anchor;
       results.push_back({{"title", h.title},
-                         {"url", h.url},
+                         {"url", url},
                          {"snippet", h.snippet},
                          {"category", h.category},
                          {"lang", h.lang},
@@ -410,7 +520,7 @@ class App::Handler {
     }
     json facets = json::array();
     const std::vector<std::pair<std::string, std::string>> facet_names = {
-        {"lang", "Language"}, {"category", "Category"}, {"tag", "Tag"}};
+        {"lang", t("facet_lang")}, {"category", t("facet_category")}, {"tag", t("facet_tag")}};
     json active = json::array();
     for (const auto& [key, label] : facet_names) {
       const std::string& selected = key == "lang" ? s.lang : key == "tag" ? s.tag : s.category;
@@ -421,7 +531,7 @@ class App::Handler {
                           {"url", with(key, value == selected ? "" : value)},
                           {"active", value == selected}});
       }
-      if (!values.empty()) facets.push_back({{"name", label}, {"values", values}});
+      if (!values.empty()) facets.push_back({{"key", key}, {"name", label}, {"values", values}});
       if (!selected.empty()) {
         active.push_back({{"label", label + ": " + (key == "lang" ? language_name(selected) : selected)},
                           {"remove_url", with(key, "")}});
@@ -435,21 +545,24 @@ class App::Handler {
       params.emplace_back("page", n > 1 ? std::to_string(n) : "");
       return url_with("/search", params);
     };
-    view["page_title"] = s.query.empty() ? "Search" : "Search: " + s.query;
+    view["page_title"] = s.query.empty() ? t("search_title") : t("search_title") + ": " + s.query;
     view["total"] = result.total;
-    view["total_label"] = fmt::format("{} {}", result.total, result.total == 1 ? "result" : "results");
+    view["total_label"] = app_.templates_.format(ui_, "result_count", {{"count", static_cast<int64_t>(result.total)}});
     view["has_results"] = !result.hits.empty();
     view["took_ms"] = fmt::format("{:.1f}", took);
     view["relaxed"] = result.relaxed;
     view["results"] = results;
     view["facets"] = facets;
     view["active_filters"] = active;
-    view["pagination"] = {{"has_prev", page > 1},
+    view["has_active_filters"] = !active.empty();
+    view["query_lang"] = s.lang;
+    view["pagination"] = {{"has_pages", pages > 1},
+                          {"has_prev", page > 1},
                           {"prev_url", page_url(page - 1)},
                           {"has_next", page < pages},
                           {"next_url", page_url(page + 1)},
-                          {"page", page},
-                          {"pages", pages}};
+                          {"page_of", app_.templates_.format(ui_, "page_of", {{"page", static_cast<int64_t>(page)},
+                                                                              {"pages", static_cast<int64_t>(pages)}})}};
     if (result.corrected) {
       view["corrected"] = *result.corrected;
       auto params = current;
@@ -463,19 +576,64 @@ class App::Handler {
     view["other_languages"] = other;
     view["has_other_languages"] = !other.empty();
     if (result.hits.empty()) {
-      json popular = json::array();
-      auto all = must(searcher()->list(visitor_.visibility));
-      std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.updated > y.updated; });
-      for (size_t i = 0; i < all.size() && i < kRecentArticles; ++i) {
-        popular.push_back({{"title", all[i].title}, {"url", article_url(all[i].slug)}});
+      json top = json::array();
+      for (const auto& a : popular(must(searcher()->list(visitor_.visibility)), s.lang, kRecentArticles)) {
+        top.push_back({{"title", a.title}, {"url", article_url(a.slug)}, {"lang", a.lang}});
       }
-      view["popular"] = popular;
+      view["popular"] = top;
     }
     return html(view, "search");
   }
 
+  // "Was this helpful?": a form post from the page (answered with a redirect
+  // back to it) or a JSON post to the API.
+  Response feedback(const std::string& slug) {
+    Article a = find_article(slug);
+    const std::string* v = req_.param("helpful");
+    bool helpful = false;
+    if (v && (*v == "yes" || *v == "true" || *v == "1")) {
+      helpful = true;
+    } else if (!v || !(*v == "no" || *v == "false" || *v == "0")) {
+      throw_error(400, "invalid_parameter", "parameter 'helpful' must be yes or no");
+    }
+    if (!app_.analytics_) throw_error(503, "unavailable", "feedback is not recorded by this server");
+    app_.analytics_->record_vote(a.meta.slug, helpful);
+    if (is_api()) return json_response(200, {{"recorded", true}, {"helpful", helpful}});
+    Response r;
+    r.status = 303;
+    r.content_type = kHtml;
+    r.headers.emplace_back("Location", article_url(a.meta.slug) + "?voted=1#feedback");
+    return r;
+  }
+
+  // Top articles for the home and empty results: most viewed lately, else
+  // most recently updated.
+  std::vector<ArticleSummary> popular(std::vector<ArticleSummary> visible, const std::string& lang, size_t n,
+                                      bool* from_views = nullptr) {
+    if (!lang.empty()) {
+      std::erase_if(visible, [&](const ArticleSummary& a) { return a.lang != lang; });
+    }
+    std::vector<ArticleSummary> out;
+    if (app_.analytics_) {
+      std::map<std::string, const ArticleSummary*> by_slug;
+      for (const auto& a : visible) by_slug[a.slug] = &a;
+      for (const auto& c : app_.analytics_->most_viewed(kPopularDays, n * 20)) {
+        auto it = by_slug.find(c.slug);
+        if (it != by_slug.end() && out.size() < n) out.push_back(*it->second);
+      }
+    }
+    if (from_views) *from_views = !out.empty();
+    if (!out.empty()) return out;
+    std::sort(visible.begin(), visible.end(), [](const auto& x, const auto& y) { return x.updated > y.updated; });
+    if (visible.size() > n) visible.resize(n);
+    return visible;
+  }
+
   Response page_article(const std::string& slug) {
     Article a = find_article(slug);
+    if (app_.analytics_ && req_.method == "GET" && visitor_.visibility == Visibility::kPublic) {
+      app_.analytics_->record_view(a.meta.slug);
+    }
     json view = common_view(a.meta.lang);
     auto translations = must(searcher()->translations(a, visitor_.visibility));
     json toc = json::array();
@@ -492,7 +650,22 @@ class App::Handler {
     for (const auto& t : a.meta.tags) tags.push_back({{"name", t}, {"url", url_with("/search", {{"tag", t}})}});
     view["page_title"] = a.meta.title;
     view["title"] = a.meta.title;
-    view["html"] = a.html;
+    std::string body = add_heading_links(a.html, t("link_to_section"));
+    if (const std::string* hl = req_.param("hl"); hl && is_valid_utf8(*hl) && hl->size() <= kMaxQueryBytes) {
+      // Arrived from a result: the searched words marked in the text.
+      const auto words = analysis::analyse_query(*hl, {a.meta.lang});
+      if (!words.empty()) body = Highlighter(words, std::vector<double>(words.size(), 1.0)).mark_html(body, a.meta.lang);
+    }
+    view["html"] = body;
+    json related = json::array();
+    for (const auto& h : must(searcher()->related(a, visitor_.visibility, kRelatedArticles))) {
+      related.push_back({{"title", h.title}, {"url", h.url}, {"lang", h.lang}, {"category", h.category}});
+    }
+    view["related"] = related;
+    view["has_related"] = !related.empty();
+    view["has_tags"] = !a.meta.tags.empty();
+    view["feedback_url"] = article_url(a.meta.slug) + std::string(kFeedbackSuffix);
+    view["voted"] = req_.param("voted") != nullptr;
     view["updated"] = a.meta.updated;
     view["category"] = a.meta.category;
     view["category_url"] = url_with("/search", {{"category", a.meta.category}, {"lang", a.meta.lang}});
@@ -507,14 +680,24 @@ class App::Handler {
     return html(view, "article");
   }
 
+  // An interface string of the page's language (set by common_view).
+  std::string t(const std::string& key) const { return app_.templates_.strings(ui_).value(key, key); }
+
   App& app_;
   const Request& req_;
   Visitor visitor_;
+  std::string ui_ = Templates::kDefaultUiLanguage;
   std::optional<SearchService::Lease> lease_;
 };
 
-App::App(SearchService& search, TokenStore* tokens, const Templates& templates, Metrics& metrics, AppOptions options)
-    : search_(search), tokens_(tokens), templates_(templates), metrics_(metrics), options_(std::move(options)) {}
+App::App(SearchService& search, TokenStore* tokens, const Templates& templates, Metrics& metrics, AppOptions options,
+         Analytics* analytics)
+    : search_(search),
+      tokens_(tokens),
+      templates_(templates),
+      metrics_(metrics),
+      options_(std::move(options)),
+      analytics_(analytics) {}
 
 Response App::handle(const Request& request) {
   const auto start = std::chrono::steady_clock::now();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/tokens.h"
+#include "server/analytics.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 #include "server/render.h"
@@ -19,8 +20,11 @@ struct AppOptions {
 
 class App {
  public:
-  // `tokens` may be null: then no request is an agent's. All must outlive App.
-  App(SearchService& search, TokenStore* tokens, const Templates& templates, Metrics& metrics, AppOptions options);
+  // `tokens` may be null: then no request is an agent's. `analytics` may be
+  // null: then nothing is counted and popular articles are the recent ones.
+  // All must outlive App.
+  App(SearchService& search, TokenStore* tokens, const Templates& templates, Metrics& metrics, AppOptions options,
+      Analytics* analytics = nullptr);
 
   Response handle(const Request& request);
 
@@ -31,6 +35,7 @@ class App {
   const Templates& templates_;
   Metrics& metrics_;
   AppOptions options_;
+  Analytics* analytics_;
 };
 
 }  // namespace kb

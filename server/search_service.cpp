@@ -53,6 +53,34 @@ Result<SearchService::Lease> SearchService::acquire() {
   return Lease(this, std::move(searcher.value()), generation);
 }
 
+Result<std::shared_ptr<const Suggester>> SearchService::suggester() {
+  auto current = [&]() -> std::optional<std::pair<std::string, uint64_t>> {
+    std::lock_guard lock(mu_);
+    refresh_locked();
+    if (!revision_) return std::nullopt;
+    return std::make_pair(*revision_, generation_);
+  };
+  auto wanted = current();
+  if (!wanted) return Status::error(fmt::format("no index published in {} yet; run kb-index", layout_.root().string()));
+  {
+    std::lock_guard lock(mu_);
+    if (suggester_ && suggester_generation_ == wanted->second) return suggester_;
+  }
+  std::lock_guard build(build_mu_);
+  {
+    std::lock_guard lock(mu_);  // built by another thread while this one waited?
+    if (suggester_ && suggester_generation_ == wanted->second) return suggester_;
+  }
+  auto built = Suggester::load(layout_.revision_dir(wanted->first));
+  if (!built) return built.status();
+  std::lock_guard lock(mu_);
+  if (wanted->second >= suggester_generation_) {
+    suggester_ = built.value();
+    suggester_generation_ = wanted->second;
+  }
+  return built.value();
+}
+
 std::optional<std::string> SearchService::revision() {
   std::lock_guard lock(mu_);
   refresh_locked();

@@ -17,6 +17,7 @@
 #include "core/revision.h"
 #include "core/searcher.h"
 #include "core/status.h"
+#include "core/suggester.h"
 
 namespace kb {
 
@@ -42,6 +43,9 @@ class SearchService {
 
   // A Searcher over the current revision; an error when none is published.
   Result<Lease> acquire();
+  // The suggestions of the current revision, built on first use after a
+  // publish (one thread builds; the others wait for it) and shared.
+  Result<std::shared_ptr<const Suggester>> suggester();
   // The revision the next acquire() will serve, if any.
   std::optional<std::string> revision();
 
@@ -56,6 +60,9 @@ class SearchService {
   std::optional<std::string> revision_;
   uint64_t generation_ = 0;
   std::vector<std::unique_ptr<Searcher>> idle_;
+  std::mutex build_mu_;  // held while a Suggester is built, outside mu_
+  std::shared_ptr<const Suggester> suggester_;
+  uint64_t suggester_generation_ = 0;
 };
 
 }  // namespace kb

@@ -1,6 +1,8 @@
 // Routes without a socket: App::handle on plain Request structs.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "tests/test_util.h"
 
 using namespace kb;
@@ -15,7 +17,20 @@ struct AppFixture {
     REQUIRE(t.is_ok());
     templates = std::make_unique<Templates>(std::move(t.value()));
     tokens = std::make_unique<TokenStore>(layout.auth_db());
-    app = std::make_unique<App>(search, tokens.get(), *templates, metrics, AppOptions{"Test"});
+    analytics = std::make_unique<Analytics>(dir / "analytics.db");
+    app = std::make_unique<App>(search, tokens.get(), *templates, metrics, AppOptions{"Test"}, analytics.get());
+  }
+  Response post(const std::string& path, std::multimap<std::string, std::string> params) {
+    Request r;
+    r.method = "POST";
+    r.path = path;
+    r.params = std::move(params);
+    return app->handle(r);
+  }
+  std::string agent_token() {
+    auto token = tokens->create("agent");
+    REQUIRE(token.is_ok());
+    return "Bearer " + *token;
   }
   Response get(const std::string& path, std::multimap<std::string, std::string> params = {},
                std::map<std::string, std::string> headers = {}) {
@@ -31,8 +46,16 @@ struct AppFixture {
   Metrics metrics;
   std::unique_ptr<Templates> templates;
   std::unique_ptr<TokenStore> tokens;
+  std::unique_ptr<Analytics> analytics;
   std::unique_ptr<App> app;
 };
+
+std::string header(const Response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -141,4 +164,191 @@ TEST_CASE("routes: the home page shows the browser's language, or the chosen one
     CHECK_THAT(res.body, Catch::Contains(r.shown));
     if (*r.accept_language || *r.lang_param) CHECK_THAT(res.body, !Catch::Contains(r.hidden));
   }
+}
+
+TEST_CASE("routes: suggest answers as you type, and checks its parameters") {
+  AppFixture f;
+  struct Row {
+    std::multimap<std::string, std::string> params;
+    int status;
+    size_t min_suggestions;
+  };
+  const Row rows[] = {
+      {{{"q", "led"}}, 200, 1},
+      {{{"q", "refund tim"}, {"lang", "en"}}, 200, 1},
+      {{{"q", ""}}, 200, 0},
+      {{{"q", "zzzz"}}, 200, 0},
+      {{}, 400, 0},
+      {{{"q", "led"}, {"lang", "not a language"}}, 400, 0},
+      {{{"q", "led"}, {"limit", "many"}}, 400, 0},
+      {{{"q", std::string(600, 'a')}}, 400, 0},
+  };
+  for (const auto& r : rows) {
+    INFO((r.params.count("q") ? r.params.find("q")->second.substr(0, 20) : "(no q)"));
+    Response res = f.get("/api/v1/suggest", r.params);
+    CHECK(res.status == r.status);
+    auto j = nlohmann::json::parse(res.body);
+    if (r.status == 200) {
+      CHECK(j["suggestions"].size() >= r.min_suggestions);
+      CHECK(j["articles"].is_array());
+    } else {
+      CHECK(j["error"]["message"].get<std::string>().find("parameter") != std::string::npos);
+    }
+  }
+  auto j = nlohmann::json::parse(f.get("/api/v1/suggest", {{"q", "refund tim"}}).body);
+  REQUIRE_FALSE(j["suggestions"].empty());
+  CHECK(j["suggestions"][0]["url"] == "/articles/refunds#timeline");
+  CHECK(j["suggestions"][0]["kind"] == "section");
+  CHECK(j["suggestions"][0]["html"] == "<mark>Refund</mark> <mark>tim</mark>eline");
+}
+
+TEST_CASE("routes: suggest never shows the public internal articles or drafts") {
+  AppFixture f;
+  for (const char* typed : {"goodw", "zanzib", "auror", "quixot"}) {
+    INFO(typed);
+    auto pub = nlohmann::json::parse(f.get("/api/v1/suggest", {{"q", typed}}).body);
+    CHECK(pub["suggestions"].empty());
+    CHECK(pub["articles"].empty());
+  }
+  const std::string token = f.agent_token();
+  auto agent = nlohmann::json::parse(f.get("/api/v1/suggest", {{"q", "goodw"}}, {{"authorization", token}}).body);
+  CHECK_FALSE(agent["suggestions"].empty());
+  Response res = f.get("/api/v1/suggest", {{"q", "goodw"}}, {{"authorization", token}});
+  CHECK(header(res, "Cache-Control") == "private, max-age=30");
+}
+
+TEST_CASE("routes: suggest also offers articles found by their text") {
+  AppFixture f;
+  // "opening" is a heading; "original card" is only in the text of the refunds article.
+  auto j = nlohmann::json::parse(f.get("/api/v1/suggest", {{"q", "original ca"}}).body);
+  REQUIRE_FALSE(j["articles"].empty());
+  CHECK(j["articles"][0]["url"] == "/articles/refunds");
+}
+
+TEST_CASE("routes: was this helpful is recorded, without JavaScript too") {
+  AppFixture f;
+  Response page = f.post("/articles/refunds/feedback", {{"helpful", "yes"}});
+  CHECK(page.status == 303);
+  CHECK(header(page, "Location") == "/articles/refunds?voted=1#feedback");
+  Response api = f.post("/api/v1/articles/refunds/feedback", {{"helpful", "no"}});
+  CHECK(api.status == 200);
+  auto votes = f.analytics->votes("refunds");
+  CHECK(votes.helpful == 1);
+  CHECK(votes.not_helpful == 1);
+
+  struct Row {
+    const char* path;
+    const char* helpful;
+    int status;
+  };
+  const Row rows[] = {
+      {"/articles/refunds/feedback", "maybe", 400},
+      {"/articles/refunds/feedback", "", 400},
+      {"/articles/nope/feedback", "yes", 404},
+      {"/articles/goodwill/feedback", "yes", 404},  // internal: not for the public
+      {"/api/v1/articles/aurora/feedback", "yes", 404},  // draft
+  };
+  for (const auto& r : rows) {
+    INFO(r.path << " " << r.helpful);
+    CHECK(f.post(r.path, {{"helpful", r.helpful}}).status == r.status);
+  }
+  CHECK(f.get("/articles/refunds/feedback").status == 405);
+  Response thanks = f.get("/articles/refunds", {{"voted", "1"}});
+  CHECK_THAT(thanks.body, Catch::Contains("Thank you for your feedback."));
+  CHECK_THAT(thanks.body, !Catch::Contains("feedback-form"));
+}
+
+TEST_CASE("routes: the interface speaks the article's, the chosen or the browser's language") {
+  AppFixture f;
+  struct Row {
+    const char* path;
+    std::multimap<std::string, std::string> params;
+    const char* accept_language;
+    const char* html_lang;
+    const char* text;
+  };
+  const Row rows[] = {
+      {"/articles/laskutus", {}, "en", "fi", "Oliko tästä apua?"},
+      {"/articles/faktury", {}, "", "pl", "Czy ten artykuł był pomocny?"},
+      {"/articles/quan-ly", {}, "", "vi", "Bài viết này có hữu ích không?"},
+      {"/articles/refunds", {}, "fi", "en", "Was this helpful?"},
+      {"/", {{"lang", "pl"}}, "fi", "pl", "Jak możemy pomóc?"},
+      {"/", {}, "fi-FI,fi;q=0.9", "fi", "Miten voimme auttaa?"},
+      {"/", {}, "de-DE,vi;q=0.5", "vi", "Chúng tôi có thể giúp gì cho bạn?"},
+      {"/", {}, "de-DE", "en", "How can we help?"},
+      {"/search", {{"q", "lasku"}, {"lang", "fi"}}, "", "fi", "Tulokset haulle"},
+      {"/nope", {}, "pl", "pl", "Nie znaleziono strony"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.path << " " << r.accept_language);
+    std::map<std::string, std::string> headers;
+    if (*r.accept_language) headers.emplace("accept-language", r.accept_language);
+    Response res = f.get(r.path, r.params, headers);
+    CHECK_THAT(res.body, Catch::Contains(std::string("<html lang=\"") + r.html_lang + "\">"));
+    CHECK_THAT(res.body, Catch::Contains(r.text));
+  }
+}
+
+TEST_CASE("routes: interface strings exist in every language, with plural rules") {
+  AppFixture f;
+  const auto& en = f.templates->strings("en");
+  for (const auto& lang : f.templates->ui_languages()) {
+    std::ifstream in(test::templates_dir() / "i18n" / (lang + ".json"));
+    auto own = nlohmann::json::parse(in);
+    for (const auto& [key, value] : en.items()) {
+      INFO(lang << ": " << key);
+      CHECK(own.contains(key));
+    }
+  }
+  struct Row {
+    const char* lang;
+    int64_t count;
+    const char* text;
+  };
+  const Row rows[] = {
+      {"en", 1, "1 result"},   {"en", 2, "2 results"},  {"fi", 1, "1 tulos"},    {"fi", 3, "3 tulosta"},
+      {"pl", 1, "1 wynik"},    {"pl", 3, "3 wyniki"},   {"pl", 5, "5 wyników"},  {"pl", 22, "22 wyniki"},
+      {"vi", 1, "1 kết quả"},  {"vi", 7, "7 kết quả"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.lang << " " << r.count);
+    CHECK(f.templates->format(r.lang, "result_count", {{"count", r.count}}) == r.text);
+  }
+}
+
+TEST_CASE("routes: article pages link headings, mark searched words, offer related articles") {
+  AppFixture f;
+  Response res = f.get("/articles/refunds", {{"hl", "refunds"}});
+  REQUIRE(res.status == 200);
+  CHECK_THAT(res.body, Catch::Contains("<h2 id=\"timeline\"><mark>Refund</mark> timeline<a class=\"heading-link\" "
+                                       "href=\"#timeline\" aria-label=\"Link to this section\">#</a></h2>"));
+  CHECK_THAT(res.body, Catch::Contains("<mark>Refunds</mark> take five"));
+  // Link targets are not text: nothing marked inside an attribute.
+  CHECK_THAT(res.body, !Catch::Contains("=\"<mark>"));
+
+  Response ledger = f.get("/articles/ledger-basics");
+  CHECK_THAT(ledger.body, Catch::Contains("Related articles"));
+  CHECK_THAT(ledger.body, Catch::Contains("Monthly reports"));  // shares "ledger"
+  for (const char* path : {"/articles/ledger-basics", "/articles/refunds", "/articles/reports"}) {
+    INFO(path);
+    CHECK_THAT(f.get(path).body, !Catch::Contains("Goodwill"));
+  }
+}
+
+TEST_CASE("routes: the home page lists the most viewed articles once there are views") {
+  AppFixture f;
+  CHECK_THAT(f.get("/").body, Catch::Contains("Recently updated"));
+  for (int i = 0; i < 3; ++i) f.get("/articles/reports");
+  f.get("/articles/refunds");
+  const std::string home = f.get("/").body;
+  CHECK_THAT(home, Catch::Contains("Popular articles"));
+  const size_t popular = home.find("popular-title");
+  REQUIRE(popular != std::string::npos);
+  const size_t first = home.find("Monthly reports", popular);
+  const size_t second = home.find("Request a refund", popular);
+  CHECK(first < second);
+  // Agents' reading is not the public's interest.
+  const std::string token = f.agent_token();
+  for (int i = 0; i < 5; ++i) f.get("/articles/ledger-basics", {}, {{"authorization", token}});
+  CHECK(f.analytics->most_viewed(30, 10).size() == 2);
 }
