@@ -3,7 +3,8 @@
 //   kb-bench-search --url http://127.0.0.1:8080 --queries FILE [--path /api/v1/search]
 //                   [--param q] [--rounds N] [--token TOKEN]
 // With --index DIR instead of --url, queries a Searcher in process (no HTTP),
-// as an agent, to separate search cost from HTTP cost.
+// as an agent, to separate search cost from HTTP cost; add --mode suggest to
+// time what /api/v1/suggest does (Suggester plus top articles) in process.
 // Prints requests, errors, req/s, p50, p90, p99, p99.9 and max in ms.
 #include <algorithm>
 #include <chrono>
@@ -18,9 +19,11 @@
 
 #include "core/revision.h"
 #include "core/searcher.h"
+#include "core/suggester.h"
 
 int main(int argc, char** argv) {
   std::string index_dir, url = "http://127.0.0.1:8080", queries_file, path = "/api/v1/search", param = "q", token, extra;
+  std::string mode = "search";
   int rounds = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
@@ -32,6 +35,7 @@ int main(int argc, char** argv) {
     else if (a == "--token") token = v;
     else if (a == "--extra") extra = v;
     else if (a == "--index") index_dir = v;
+    else if (a == "--mode") mode = v;
     else {
       std::cerr << "unknown argument " << a << '\n';
       return 2;
@@ -47,6 +51,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::unique_ptr<kb::Searcher> searcher;
+  std::shared_ptr<const kb::Suggester> suggester;
+  size_t suggested = 0;  // kept so the work is not optimised away
   if (!index_dir.empty()) {
     kb::IndexLayout layout(index_dir);
     auto current = layout.current();
@@ -60,6 +66,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     searcher = std::move(s.value());
+    if (mode == "suggest") {
+      auto built = kb::Suggester::load(layout.revision_dir(*current));
+      if (!built) {
+        std::cerr << built.status().message() << '\n';
+        return 2;
+      }
+      suggester = built.value();
+    }
   }
   httplib::Client client(url);
   client.set_keep_alive(true);
@@ -67,6 +81,10 @@ int main(int argc, char** argv) {
   httplib::Headers headers;
   if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
   auto one = [&](const std::string& q) {
+    if (suggester) {
+      suggested += suggester->suggest({q, "", kb::Visibility::kAgent, 8}).size();
+      return getenv("KB_NO_TOP") ? true : searcher->top_articles(q, "", kb::Visibility::kAgent, 3).is_ok();
+    }
     if (searcher) {
       kb::SearchRequest r;
       r.query = q;
@@ -93,5 +111,6 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
   std::printf("requests %zu errors %zu req/s %.0f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f ms\n", ms.size(),
               errors, static_cast<double>(ms.size()) / total_s, pct(0.5), pct(0.9), pct(0.99), pct(0.999), ms.back());
+  if (suggester) std::printf("suggestions per request %.1f\n", static_cast<double>(suggested) / static_cast<double>(ms.size() + queries.size()));
   return errors ? 1 : 0;
 }

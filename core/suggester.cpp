@@ -128,7 +128,13 @@ std::shared_ptr<const Suggester> Suggester::build(Catalog& catalog) {
   for (uint32_t id = 0; id < s->entries_.size(); ++id) {
     Entry& e = s->entries_[id];
     if (e.level > 0) e.prior -= kSharedHeadingPenalty * std::log2(static_cast<double>(shared[key_of(e.text)]));
-    for (const auto& w : e.words) s->keys_.push_back({w.key, id});
+    const ArticleInfo& a = s->articles_[e.article];
+    auto lang = std::find(s->langs_.begin(), s->langs_.end(), a.lang);
+    if (lang == s->langs_.end()) lang = s->langs_.insert(lang, a.lang);
+    const auto lang_id = static_cast<uint16_t>(lang - s->langs_.begin());
+    for (size_t w = 0; w < e.words.size(); ++w) {
+      s->keys_.push_back({e.words[w].key, id, static_cast<float>(e.prior), lang_id, w == 0, a.is_public});
+    }
   }
   std::sort(s->keys_.begin(), s->keys_.end());
   return s;
@@ -176,14 +182,31 @@ std::vector<Suggestion> Suggester::suggest_words(const std::vector<Word>& typed,
     uint32_t entry;
   };
   std::vector<Match> matches;
-  std::vector<bool> seen(entries_.size());
+  const bool public_only = r.visibility == Visibility::kPublic;
+  if (typed.size() == 1) {
+    // One word: scored from the keys alone. An entry with two words that
+    // begin so is listed twice; the output skips repeated texts.
+    const auto lang = std::find(langs_.begin(), langs_.end(), r.lang);
+    const auto lang_id = static_cast<uint16_t>(lang - langs_.begin());  // == size(): none
+    const size_t typed_size = typed[0].key.size();
+    matches.reserve(static_cast<size_t>(last - first));
+    for (It k = first; k != last; ++k) {
+      if (public_only && !k->is_public) continue;
+      double score = k->prior;
+      if (k->key.size() == typed_size) score += kWholeWordBonus;
+      if (k->first_word) score += kStartsWithBonus;
+      if (k->lang == lang_id) score += kLanguageBonus;
+      matches.push_back({score, k->entry});
+    }
+  }
+  std::vector<bool> seen(typed.size() == 1 ? 0 : entries_.size());
   std::vector<bool> used;
-  for (It k = first; k != last; ++k) {
+  for (It k = first; typed.size() > 1 && k != last; ++k) {
     if (seen[k->entry]) continue;
     seen[k->entry] = true;
     const Entry& e = entries_[k->entry];
     const ArticleInfo& a = articles_[e.article];
-    if (r.visibility == Visibility::kPublic && !a.is_public) continue;
+    if (public_only && !a.is_public) continue;
     used.assign(e.words.size(), false);
     double score = e.prior;
     bool all = true;
@@ -201,13 +224,22 @@ std::vector<Suggestion> Suggester::suggest_words(const std::vector<Word>& typed,
     if (!r.lang.empty() && a.lang == r.lang) score += kLanguageBonus;
     matches.push_back({score, k->entry});
   }
-  std::sort(matches.begin(), matches.end(), [&](const Match& x, const Match& y) {
+  const size_t limit = std::clamp<size_t>(r.limit, 1, kMaxLimit);
+  auto better = [&](const Match& x, const Match& y) {
     if (x.score != y.score) return x.score > y.score;
-    return entries_[x.entry].text < entries_[y.entry].text;
-  });
+    return x.entry < y.entry;  // entries are in category and title order
+  };
+  // Only the best few are shown: order enough of them to fill the list after
+  // duplicates and the per-article cap are skipped, not every match ("pr"
+  // matches thousands of headings).
+  const size_t enough = limit * kPerArticle * 4;
+  if (matches.size() > enough) {
+    std::nth_element(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(enough), matches.end(), better);
+    matches.resize(enough);
+  }
+  std::sort(matches.begin(), matches.end(), better);
 
   std::vector<Suggestion> out;
-  const size_t limit = std::clamp<size_t>(r.limit, 1, kMaxLimit);
   std::unordered_map<uint32_t, size_t> per_article;
   for (const Match& m : matches) {
     if (out.size() >= limit) break;

@@ -77,15 +77,22 @@ class Suggester {
     std::vector<Word> words;
     double prior = 0;  // query-independent part of the score
   };
+  // One word of one entry, with what scoring a one-word query needs, so that
+  // the common case (the first word being typed) never leaves this array.
   struct Key {
     std::string key;
     uint32_t entry = 0;
+    float prior = 0;        // the entry's
+    uint16_t lang = 0;      // index in langs_
+    bool first_word = false;
+    bool is_public = true;
     bool operator<(const Key& o) const { return key < o.key; }
   };
 
   std::vector<Suggestion> suggest_words(const std::vector<Word>& typed, const SuggestRequest& r) const;
 
   std::vector<ArticleInfo> articles_;
+  std::vector<std::string> langs_;
   std::vector<Entry> entries_;
   std::vector<Key> keys_;  // sorted by key
 };

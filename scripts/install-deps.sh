@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages kb needs to build, test and benchmark.
-# Idempotent and non-interactive: installs only what is missing.
+# Installs the Debian 12 packages kb needs to build, test and benchmark, and
+# the npm packages of the browser tests (tests/browser/package-lock.json).
+# Idempotent, non-interactive and silent when nothing is missing: it runs on
+# every ./kb.sh build.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config
@@ -9,20 +12,42 @@ packages=(
   libcpp-httplib-dev libssl-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libmstch-dev libboost-dev libicu-dev catch2
   libvoikko-dev voikko-fi libhunspell-dev hunspell-pl libcld2-dev
+  # Browser tests: Debian's Chromium, driven by playwright-core from npm.
+  chromium
 )
+# Node.js only when there is none: a newer one (e.g. from NodeSource, which
+# bundles npm and conflicts with Debian's npm package) may be installed.
+command -v node >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "install-deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# npm ci when node_modules is missing or older than the lock file (npm ci
+# writes node_modules/.package-lock.json, so its age tells). Without npm or
+# the registry the build goes on and the browser test reports itself skipped
+# (failed under CI).
+browser=tests/browser
+if [ ! -f "$browser/node_modules/.package-lock.json" ] \
+  || [ "$browser/package-lock.json" -nt "$browser/node_modules/.package-lock.json" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "install-deps: no npm; the browser tests will not run" >&2
+  else
+    echo "install-deps: npm ci in $browser" >&2
+    (cd "$browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+      || echo "install-deps: npm ci failed in $browser; the browser tests will not run" >&2
+  fi
+fi

@@ -29,6 +29,7 @@ constexpr size_t kResultsPerPage = 10;
 constexpr size_t kRecentArticles = 6;
 constexpr size_t kSuggestedArticles = 3;
 constexpr size_t kRelatedArticles = 5;
+constexpr size_t kFacetValuesShown = 8;
 constexpr int kPopularDays = 30;
 constexpr std::string_view kFeedbackSuffix = "/feedback";
 
@@ -264,7 +265,8 @@ class App::Handler {
     view["status"] = e.status;
     view["title"] = t(e.status == 404 ? "error_not_found" : e.status >= 500 ? "error_server" : "error_bad_request");
     view["page_title"] = view["title"];
-    view["message"] = e.message;
+    // People get a helpful sentence; the exact reason stays for the API and logs.
+    view["message"] = e.status == 404 ? t("error_not_found_text") : e.message;
     Response r = html(view, "error");
     r.status = e.status;
     return r;
@@ -440,6 +442,7 @@ class App::Handler {
 
   Response page_home() {
     json view = common_view("");
+    view["page_title"] = t("home");
     // The home page shows one language: the chosen one, else the browser's.
     const std::string lang = view["preferred_lang"];
     for (auto& l : view["languages"]) l["active"] = l["code"] == lang;
@@ -524,14 +527,22 @@ class App::Handler {
     json active = json::array();
     for (const auto& [key, label] : facet_names) {
       const std::string& selected = key == "lang" ? s.lang : key == "tag" ? s.tag : s.category;
+      // Most frequent first; beyond the first few behind "Show all" (a phone
+      // would otherwise scroll past dozens of tags to reach the results).
+      std::vector<std::pair<std::string, size_t>> by_count(result.facets[key].begin(), result.facets[key].end());
+      std::stable_sort(by_count.begin(), by_count.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
       json values = json::array();
-      for (const auto& [value, count] : result.facets[key]) {
-        values.push_back({{"label", key == "lang" ? language_name(value) : value},
-                          {"count", count},
-                          {"url", with(key, value == selected ? "" : value)},
-                          {"active", value == selected}});
+      json more = json::array();
+      for (const auto& [value, count] : by_count) {
+        json chip = {{"label", key == "lang" ? language_name(value) : value},
+                     {"count", count},
+                     {"url", with(key, value == selected ? "" : value)},
+                     {"active", value == selected}};
+        (values.size() < kFacetValuesShown || value == selected ? values : more).push_back(std::move(chip));
       }
-      if (!values.empty()) facets.push_back({{"key", key}, {"name", label}, {"values", values}});
+      if (!values.empty()) {
+        facets.push_back({{"key", key}, {"name", label}, {"values", values}, {"more", more}, {"has_more", !more.empty()}});
+      }
       if (!selected.empty()) {
         active.push_back({{"label", label + ": " + (key == "lang" ? language_name(selected) : selected)},
                           {"remove_url", with(key, "")}});

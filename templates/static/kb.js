@@ -16,8 +16,10 @@
     var listId = id + "-listbox";
     var wrap = document.createElement("div");
     wrap.className = "combo";
+    var hadFocus = document.activeElement === input;
     input.parentNode.insertBefore(wrap, input);
-    wrap.appendChild(input);
+    wrap.appendChild(input); // moving the input drops its focus (autofocus on the home page)
+    if (hadFocus) input.focus();
 
     var list = document.createElement("ul");
     list.id = listId;
