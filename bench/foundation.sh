@@ -53,7 +53,20 @@ echo -n "search in process (Searcher, no HTTP): "
 "$build/kb-bench-search" --index "$work/index" --queries "$queries" --rounds 3
 echo -n "search, 1 connection, sequential: "
 "$build/kb-bench-search" --url "http://127.0.0.1:$port" --queries "$queries" --rounds 3 --token "$token"
+# Suggestions as a visitor types: prefixes of the same queries.
+prefixes=${KB_PREFIXES:-bench/queries/d365_prefixes.txt}
+echo "prefixes: $prefixes ($(wc -l < "$prefixes") prefixes)"
+echo -n "suggest in process (Suggester + top articles, no HTTP): "
+"$build/kb-bench-search" --index "$work/index" --queries "$prefixes" --mode suggest --rounds 2 | head -1
+echo -n "suggest, 1 connection, sequential: "
+"$build/kb-bench-search" --url "http://127.0.0.1:$port" --path /api/v1/suggest --queries "$prefixes" --rounds 2 \
+  --token "$token"
+echo -n "healthz, 1 connection, sequential (HTTP cost alone): "
+"$build/kb-bench-search" --url "http://127.0.0.1:$port" --path /healthz --queries "$prefixes" --rounds 1
 if command -v wrk >/dev/null; then
+  echo -n "suggest, wrk -t2 -c32 -d10s: "
+  KB_QUERIES="$prefixes" KB_PATH=/api/v1/suggest KB_TOKEN="$token" wrk -t2 -c32 -d10s -s bench/wrk_queries.lua \
+    "http://127.0.0.1:$port" | grep '^wrk:'
   for c in 1 32; do
     t=$((c < 2 ? c : 2))
     echo -n "search, wrk -t$t -c$c -d10s: "

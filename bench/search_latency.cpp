@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   auto one = [&](const std::string& q) {
     if (suggester) {
       suggested += suggester->suggest({q, "", kb::Visibility::kAgent, 8}).size();
-      return searcher->top_articles(q, "", kb::Visibility::kAgent, 3).is_ok();
+      return searcher->top_articles({q, "", kb::Visibility::kAgent, 3, suggester->completions(q, 8)}).is_ok();
     }
     if (searcher) {
       kb::SearchRequest r;

@@ -66,10 +66,6 @@ constexpr size_t kOneMissingUpTo = 5;
 // Words shorter than this are not corrected (too many near neighbours).
 constexpr size_t kMinCorrectableBytes = 4;
 constexpr unsigned kMaxSpellingEdits = 2;
-// An unfinished last word expands to at most this many of the most frequent
-// indexed words it begins, once it is this long.
-constexpr Xapian::termcount kMaxPrefixExpansion = 20;
-constexpr size_t kMinPrefixBytes = 3;
 // Related articles are searched for with this many of an article's most
 // telling terms.
 constexpr Xapian::termcount kRelatedTerms = 24;
@@ -209,10 +205,9 @@ SearchResult Searcher::run(const SearchRequest& r) {
   return result;
 }
 
-Result<std::vector<SearchHit>> Searcher::top_articles(const std::string& typed, const std::string& lang,
-                                                      Visibility visibility, size_t limit) {
+Result<std::vector<SearchHit>> Searcher::top_articles(const TypedQuery& typed) {
   try {
-    return run_top_articles(typed, lang, visibility, limit);
+    return run_top_articles(typed);
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("search failed: {}", e.get_description()));
   } catch (const std::exception& e) {
@@ -220,24 +215,29 @@ Result<std::vector<SearchHit>> Searcher::top_articles(const std::string& typed, 
   }
 }
 
-std::vector<SearchHit> Searcher::run_top_articles(const std::string& typed, const std::string& lang,
-                                                  Visibility visibility, size_t limit) {
+std::vector<SearchHit> Searcher::run_top_articles(const TypedQuery& typed) {
   std::vector<SearchHit> out;
-  auto words = analysis::analyse_query(typed, languages_);
+  const bool unfinished = !typed.text.empty() && !std::isspace(static_cast<unsigned char>(typed.text.back()));
+  // Finished words get the full analysis; the unfinished one only its typed
+  // and folded forms: base forms of half a word mean nothing, and looking
+  // them up (Voikko, Hunspell on a non-word) is the slowest part.
+  const size_t cut = unfinished ? typed.text.find_last_of(" \t\n") : std::string::npos;
+  const size_t last_from = !unfinished ? typed.text.size() : cut == std::string::npos ? 0 : cut + 1;
+  auto words = analysis::analyse_query(std::string_view(typed.text).substr(0, last_from), languages_);
+  for (auto& w : analysis::analyse_query(std::string_view(typed.text).substr(last_from), {})) words.push_back(std::move(w));
   if (words.empty()) return out;
   std::vector<Xapian::Query> parts;
   for (size_t i = 0; i < words.size(); ++i) {
     Xapian::Query q = analysis::word_query(words[i]);
-    const bool unfinished = i + 1 == words.size() && !typed.empty() && !std::isspace(static_cast<unsigned char>(typed.back()));
-    if (unfinished && words[i].text.size() < kMinPrefixBytes && words.size() > 1) continue;  // "original ca"
-    if (unfinished && words[i].text.size() >= kMinPrefixBytes) {
+    if (unfinished && i + 1 == words.size()) {
+      // Completions are looked up as given, not expanded with Xapian's
+      // wildcards: those scan every indexed word with the prefix.
       std::vector<Xapian::Query> forms = {q};
-      for (const auto& t : words[i].terms) {
-        if (t.term == words[i].text || t.term.rfind(schema::kPrefixFolded, 0) == 0) {
-          forms.emplace_back(Xapian::Query::OP_WILDCARD, t.term, kMaxPrefixExpansion,
-                             Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
-        }
+      for (const auto& c : typed.completions) {
+        forms.emplace_back(c);
+        forms.emplace_back(std::string(schema::kPrefixFolded) + c);
       }
+      if (forms.size() == 1 && words.size() > 1) continue;  // "original ca": not a word yet
       q = Xapian::Query(Xapian::Query::OP_OR, forms.begin(), forms.end());
     }
     parts.push_back(q);
@@ -245,11 +245,11 @@ std::vector<SearchHit> Searcher::run_top_articles(const std::string& typed, cons
   const Xapian::Query all(Xapian::Query::OP_AND, parts.begin(), parts.end());
   Xapian::Enquire enquire(db_);
   enquire.set_weighting_scheme(Xapian::BM25Weight());
-  const auto n = static_cast<Xapian::doccount>(std::clamp<size_t>(limit, 1, kMaxLimit));
+  const auto n = static_cast<Xapian::doccount>(std::clamp<size_t>(typed.limit, 1, kMaxLimit));
   Xapian::MSet mset;
-  for (const std::string& l : {lang, std::string()}) {  // the visitor's language first, then any
+  for (const std::string& l : {typed.lang, std::string()}) {  // the visitor's language first, then any
     SearchRequest filters;
-    filters.visibility = visibility;
+    filters.visibility = typed.visibility;
     filters.lang = l;
     const Xapian::Query f = filter_query(filters);
     enquire.set_query(f.empty() ? all : Xapian::Query(Xapian::Query::OP_FILTER, all, f));

@@ -37,6 +37,18 @@ struct SearchRequest {
   bool correct_spelling = true;  // false: run the words as typed ("search instead for")
 };
 
+// Text in a search box, for results as the visitor types.
+struct TypedQuery {
+  std::string text;  // as typed so far: a last word not followed by a space may be unfinished
+  std::string lang;
+  Visibility visibility = Visibility::kPublic;
+  size_t limit = 3;
+  // Whole words (folded, lowercase) the unfinished last word may become
+  // ("kulurap" -> "kuluraportti"), e.g. Suggester::completions(); it also
+  // matches as typed.
+  std::vector<std::string> completions;
+};
+
 struct SearchHit {
   int64_t id = 0;
   std::string slug;
@@ -76,11 +88,9 @@ class Searcher {
 
   // Never throws; a failure inside Xapian or SQLite becomes a Status.
   Result<SearchResult> search(const SearchRequest& request);
-  // The best few articles for text typed so far, whose last word may be
-  // unfinished ("kulurap" matches "kuluraportti"): ids, titles and URLs only,
+  // The best few articles for text typed so far: ids, titles and URLs only,
   // no facets, snippets or corrections. Articles in `lang` when it has any.
-  Result<std::vector<SearchHit>> top_articles(const std::string& typed, const std::string& lang,
-                                              Visibility visibility, size_t limit);
+  Result<std::vector<SearchHit>> top_articles(const TypedQuery& typed);
   // Articles about the same things as `article` (Xapian relevance feedback:
   // its most telling terms, searched for), in its language when there are
   // enough, never itself or its translations.
@@ -103,8 +113,7 @@ class Searcher {
                        const std::vector<std::string>& langs) const;
   SearchResult run(const SearchRequest& request);
   std::vector<SearchHit> run_related(const Article& article, Visibility visibility, size_t limit);
-  std::vector<SearchHit> run_top_articles(const std::string& typed, const std::string& lang, Visibility visibility,
-                                          size_t limit);
+  std::vector<SearchHit> run_top_articles(const TypedQuery& typed);
   std::optional<std::string> correct_spelling(const std::vector<analysis::QueryWord>& words,
                                               const Xapian::Query& filter);
   void fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,

@@ -33,6 +33,7 @@ constexpr double kWholeWordBonus = 20;
 // A CJK run is keyed at every character (there are no spaces to start words),
 // up to this many characters.
 constexpr int kCjkKeyChars = 8;
+constexpr size_t kMinCompletedBytes = 3;
 
 bool is_cjk(UChar32 c) {
   UErrorCode err = U_ZERO_ERROR;
@@ -147,6 +148,28 @@ Result<std::shared_ptr<const Suggester>> Suggester::load(const std::filesystem::
   } catch (const std::exception& e) {
     return Status::error(fmt::format("reading suggestions from {}: {}", revision_dir.string(), e.what()));
   }
+}
+
+std::vector<std::string> Suggester::completions(std::string_view typed, size_t n) const {
+  const std::vector<Word> words = split(typed, false);
+  if (words.empty() || n == 0) return {};
+  const std::string& prefix = words.back().key;
+  // One or two letters begin too many words to search them all quickly.
+  if (prefix.size() < kMinCompletedBytes) return {};
+  auto it = std::lower_bound(keys_.begin(), keys_.end(), Key{prefix});
+  std::vector<std::pair<size_t, std::string_view>> counted;  // (entries with the word, word)
+  while (it != keys_.end() && starts_with(it->key, prefix)) {
+    auto run = it;
+    while (run != keys_.end() && run->key == it->key) ++run;
+    counted.emplace_back(static_cast<size_t>(run - it), it->key);
+    it = run;
+  }
+  const size_t keep = std::min(n, counted.size());
+  std::partial_sort(counted.begin(), counted.begin() + static_cast<std::ptrdiff_t>(keep), counted.end(),
+                    [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < keep; ++i) out.emplace_back(counted[i].second);
+  return out;
 }
 
 std::vector<Suggestion> Suggester::suggest(const SuggestRequest& r) const {

@@ -55,6 +55,11 @@ class Suggester {
   // ("how do I ref" completes "ref"). Never throws on user input.
   std::vector<Suggestion> suggest(const SuggestRequest& request) const;
 
+  // Up to `n` whole words of titles and headings that the last word of
+  // `typed` begins (folded, lowercase), the most used first: what an
+  // unfinished word may become, for TypedQuery::completions.
+  std::vector<std::string> completions(std::string_view typed, size_t n) const;
+
   // Folded lowercase keys of the words of `text` with their byte spans, as
   // used for both the entries and the typed query.
   struct Word {

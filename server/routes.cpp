@@ -28,6 +28,8 @@ using nlohmann::json;
 constexpr size_t kResultsPerPage = 10;
 constexpr size_t kRecentArticles = 6;
 constexpr size_t kSuggestedArticles = 3;
+// The unfinished last word is searched as the most used words it begins.
+constexpr size_t kCompletionsSearched = 8;
 constexpr size_t kRelatedArticles = 5;
 constexpr size_t kFacetValuesShown = 8;
 constexpr int kPopularDays = 30;
@@ -363,7 +365,9 @@ class App::Handler {
       }
       // Whatever the titles say, the articles the words so far find best.
       const std::string* raw = req_.param("q");
-      for (const auto& h : must(searcher()->top_articles(*raw, s.lang, s.visibility, kSuggestedArticles))) {
+      TypedQuery typed{*raw, s.lang, s.visibility, kSuggestedArticles,
+                       suggester.value()->completions(*raw, kCompletionsSearched)};
+      for (const auto& h : must(searcher()->top_articles(typed))) {
         if (titled.count(h.slug)) continue;
         articles.push_back({{"title", h.title}, {"lang", h.lang}, {"category", h.category}, {"url", h.url}});
       }
