@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   // first visitor's query.
   kb::analysis::Lexicon::shared();
   kb::SearchService search(layout);
+  // Build the current revision's suggestions now too (0.4 s on 7,800
+  // articles), not on the first visitor's keystroke.
+  if (search.revision()) (void)search.suggester();
   if (!search.revision()) {
     std::cerr << "kb-server: warning: no index in " << config->index_dir
               << " yet; serving 503 until kb-index publishes one\n";
