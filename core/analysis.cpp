@@ -119,6 +119,8 @@ Xapian::Stem stemmer_for(std::string_view lang) {
 
 std::optional<std::string> detect_language(std::string_view text) { return Lexicon::shared().detect(text); }
 
+constexpr size_t kMinStemBytes = 2;
+
 DerivedTerms derive_terms(std::string_view lang, const std::string& word) {
   DerivedTerms out;
   Lexicon& lex = Lexicon::shared();
@@ -138,7 +140,12 @@ DerivedTerms derive_terms(std::string_view lang, const std::string& word) {
     // languages without one: Snowball, where Xapian has a stemmer.
     if (forms.bases.empty()) {
       Xapian::Stem stem = stemmer_for(lang);
-      if (!stem.is_none()) add_unique(out.stems, std::string(schema::kPrefixStem) + stem(word));
+      // A one-letter stem is noise: Finnish Snowball turns "zz" into "z",
+      // which would match every Polish "z" ("with").
+      const std::string stemmed = stem.is_none() ? std::string() : stem(word);
+      if (stemmed.size() >= kMinStemBytes || stemmed == word) {
+        add_unique(out.stems, std::string(schema::kPrefixStem) + stemmed);
+      }
     }
   }
   if (!is_ascii(word)) {
