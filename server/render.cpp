@@ -1,11 +1,17 @@
 #include "server/render.h"
 
+#include <cstdio>
 #include <fstream>
+#include <memory>
+#include <unordered_map>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <mstch/mstch.hpp>
+#include <unicode/calendar.h>
+#include <unicode/datefmt.h>
 #include <unicode/msgfmt.h>
+#include <unicode/timezone.h>
 
 #include "core/hash.h"
 
@@ -123,6 +129,32 @@ std::string Templates::format(const std::string& lang, const std::string& key,
   icu::UnicodeString out;
   mf.format(names.data(), values.data(), static_cast<int32_t>(args.size()), out, err);
   if (U_FAILURE(err)) return pattern;
+  std::string utf8;
+  return out.toUTF8String(utf8);
+}
+
+std::string Templates::format_date(const std::string& lang, const std::string& iso_date) {
+  int y = 0, m = 0, d = 0;
+  char tail = 0;
+  if (iso_date.size() != 10 || std::sscanf(iso_date.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return iso_date;
+  // One formatter per language and thread: ICU formatters are costly to make
+  // and not meant to be shared between threads.
+  thread_local std::unordered_map<std::string, std::unique_ptr<icu::DateFormat>> formatters;
+  auto& f = formatters[lang];
+  if (!f) {
+    f.reset(icu::DateFormat::createDateInstance(icu::DateFormat::kMedium, icu::Locale(lang.c_str())));
+    if (!f) return iso_date;
+    f->setTimeZone(*icu::TimeZone::getGMT());
+  }
+  UErrorCode err = U_ZERO_ERROR;
+  std::unique_ptr<icu::Calendar> cal(icu::Calendar::createInstance(icu::TimeZone::getGMT()->clone(), err));
+  if (U_FAILURE(err)) return iso_date;
+  cal->clear();
+  cal->set(y, m - 1, d);
+  const UDate when = cal->getTime(err);
+  if (U_FAILURE(err)) return iso_date;
+  icu::UnicodeString out;
+  f->format(when, out);
   std::string utf8;
   return out.toUTF8String(utf8);
 }

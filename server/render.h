@@ -47,6 +47,9 @@ class Templates {
   // of `lang` (Polish has one, few and many).
   std::string format(const std::string& lang, const std::string& key,
                      const std::vector<std::pair<std::string, int64_t>>& args) const;
+  // "2026-05-01" as people of `lang` write dates ("May 1, 2026", "1.5.2026");
+  // anything that is not such a date comes back unchanged.
+  static std::string format_date(const std::string& lang, const std::string& iso_date);
 
  private:
   std::map<std::string, std::string> templates_;

@@ -470,7 +470,10 @@ class App::Handler {
     bool from_views = false;
     json recent = json::array();
     for (const auto& a : popular(shown, "", kRecentArticles, &from_views)) {
-      recent.push_back({{"title", a.title}, {"url", article_url(a.slug)}, {"updated", a.updated}});
+      recent.push_back({{"title", a.title},
+                        {"url", article_url(a.slug)},
+                        {"updated", a.updated},
+                        {"updated_label", Templates::format_date(ui_, a.updated)}});
     }
     view["categories"] = categories;
     view["recent"] = recent;
@@ -523,7 +526,8 @@ class App::Handler {
                          {"category", h.category},
                          {"lang", h.lang},
                          {"section_title", h.section_title},
-                         {"updated", h.updated}});
+                         {"updated", h.updated},
+                         {"updated_label", Templates::format_date(ui_, h.updated)}});
     }
     json facets = json::array();
     const std::vector<std::pair<std::string, std::string>> facet_names = {
@@ -682,6 +686,7 @@ class App::Handler {
     view["feedback_url"] = article_url(a.meta.slug) + std::string(kFeedbackSuffix);
     view["voted"] = req_.param("voted") != nullptr;
     view["updated"] = a.meta.updated;
+    view["updated_label"] = Templates::format_date(ui_, a.meta.updated);
     view["category"] = a.meta.category;
     view["category_url"] = url_with("/search", {{"category", a.meta.category}, {"lang", a.meta.lang}});
     view["tags"] = tags;

@@ -352,3 +352,18 @@ TEST_CASE("routes: the home page lists the most viewed articles once there are v
   for (int i = 0; i < 5; ++i) f.get("/articles/ledger-basics", {}, {{"authorization", token}});
   CHECK(f.analytics->most_viewed(30, 10).size() == 2);
 }
+
+TEST_CASE("routes: dates are written the way the page's language writes them") {
+  AppFixture f;
+  CHECK(Templates::format_date("en", "2026-05-01") == "May 1, 2026");
+  for (const char* lang : {"fi", "pl", "vi"}) {
+    INFO(lang);
+    const std::string local = Templates::format_date(lang, "2026-05-01");
+    CHECK(local != "2026-05-01");
+    CHECK_THAT(local, Catch::Contains("2026"));
+  }
+  for (const char* not_a_date : {"", "2026-5-1", "someday", "2026-05-01x"}) {
+    CHECK(Templates::format_date("en", not_a_date) == not_a_date);
+  }
+  CHECK_THAT(f.get("/articles/refunds").body, Catch::Contains("<time datetime=\"2026-05-01\">May 1, 2026</time>"));
+}
