@@ -11,9 +11,12 @@ namespace kb {
 const char* const kServerUsage = R"(Usage: kb-server --index DIR [options]
 
 Serves the index built by kb-index: the JSON API (/api/v1/search,
-/api/v1/articles/SLUG), the help page (/, /search, /articles/SLUG),
+/api/v1/suggest, /api/v1/articles/SLUG and its /feedback), the help page
+(/, /search, /articles/SLUG) in the interface languages of TEMPLATES/i18n,
 /healthz and /metrics. A newly published index revision is served from the
-next request on, without a restart. SIGTERM or Ctrl-C stops it gracefully.
+next request on, without a restart. Article views and feedback votes are
+counted per day in INDEX/analytics.db (no personal data). SIGTERM or Ctrl-C
+stops it gracefully.
 
 Options (environment variable in brackets; flags win over the environment,
 which wins over the --config file):
