@@ -107,6 +107,19 @@ std::optional<SearchHit> hit_from_document(const Xapian::Document& doc) {
   return h;
 }
 
+// Runs one read; a failure inside Xapian or SQLite becomes a Status naming
+// `what`, so the public methods never throw.
+template <typename F>
+auto guarded(std::string_view what, F&& f) -> Result<decltype(f())> {
+  try {
+    return f();
+  } catch (const Xapian::Error& e) {
+    return Status::error(fmt::format("{} failed: {}", what, e.get_description()));
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("{} failed: {}", what, e.what()));
+  }
+}
+
 }  // namespace
 
 Xapian::Database open_fulltext(const std::string& path) { return Xapian::Database(path); }
@@ -128,13 +141,7 @@ Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog)
     : db_(std::move(db)), catalog_(std::move(catalog)), languages_(catalog_->languages()) {}
 
 Result<SearchResult> Searcher::search(const SearchRequest& request) {
-  try {
-    return run(request);
-  } catch (const Xapian::Error& e) {
-    return Status::error(fmt::format("search failed: {}", e.get_description()));
-  } catch (const std::exception& e) {
-    return Status::error(fmt::format("search failed: {}", e.what()));
-  }
+  return guarded("search", [&] { return run(request); });
 }
 
 SearchResult Searcher::run(const SearchRequest& r) {
@@ -206,13 +213,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
 }
 
 Result<std::vector<SearchHit>> Searcher::top_articles(const TypedQuery& typed) {
-  try {
-    return run_top_articles(typed);
-  } catch (const Xapian::Error& e) {
-    return Status::error(fmt::format("search failed: {}", e.get_description()));
-  } catch (const std::exception& e) {
-    return Status::error(fmt::format("search failed: {}", e.what()));
-  }
+  return guarded("search", [&] { return run_top_articles(typed); });
 }
 
 std::vector<SearchHit> Searcher::run_top_articles(const TypedQuery& typed) {
@@ -266,11 +267,7 @@ std::vector<SearchHit> Searcher::run_top_articles(const TypedQuery& typed) {
 }
 
 Result<std::vector<SearchHit>> Searcher::related(const Article& article, Visibility visibility, size_t limit) {
-  try {
-    return run_related(article, visibility, limit);
-  } catch (const Xapian::Error& e) {
-    return Status::error(fmt::format("related articles failed: {}", e.get_description()));
-  }
+  return guarded("related articles", [&] { return run_related(article, visibility, limit); });
 }
 
 std::vector<SearchHit> Searcher::run_related(const Article& article, Visibility visibility, size_t limit) {

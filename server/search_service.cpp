@@ -54,29 +54,29 @@ Result<SearchService::Lease> SearchService::acquire() {
 }
 
 Result<std::shared_ptr<const Suggester>> SearchService::suggester() {
-  auto current = [&]() -> std::optional<std::pair<std::string, uint64_t>> {
+  std::string revision;
+  uint64_t generation = 0;
+  {
     std::lock_guard lock(mu_);
     refresh_locked();
-    if (!revision_) return std::nullopt;
-    return std::make_pair(*revision_, generation_);
-  };
-  auto wanted = current();
-  if (!wanted) return Status::error(fmt::format("no index published in {} yet; run kb-index", layout_.root().string()));
+    if (!revision_) {
+      return Status::error(fmt::format("no index published in {} yet; run kb-index", layout_.root().string()));
+    }
+    if (suggester_ && suggester_generation_ == generation_) return suggester_;
+    revision = *revision_;
+    generation = generation_;
+  }
+  std::lock_guard build(build_mu_);  // one thread builds; the others wait for it
   {
     std::lock_guard lock(mu_);
-    if (suggester_ && suggester_generation_ == wanted->second) return suggester_;
+    if (suggester_ && suggester_generation_ == generation) return suggester_;
   }
-  std::lock_guard build(build_mu_);
-  {
-    std::lock_guard lock(mu_);  // built by another thread while this one waited?
-    if (suggester_ && suggester_generation_ == wanted->second) return suggester_;
-  }
-  auto built = Suggester::load(layout_.revision_dir(wanted->first));
+  auto built = Suggester::load(layout_.revision_dir(revision));
   if (!built) return built.status();
   std::lock_guard lock(mu_);
-  if (wanted->second >= suggester_generation_) {
+  if (generation >= suggester_generation_) {
     suggester_ = built.value();
-    suggester_generation_ = wanted->second;
+    suggester_generation_ = generation;
   }
   return built.value();
 }

@@ -87,7 +87,7 @@ TEST_CASE("suggest: internal articles and drafts only for agents") {
 
 TEST_CASE("suggest: the visitor's language first, others still offered") {
   SuggestFixture f;
-  // "k" begins "Korekta" (pl) and no English title; "re" begins English ones.
+  // "kor" begins only the Polish heading "Korekta"; "re" begins English titles.
   auto pl = f.suggest("kor", Visibility::kPublic, "pl");
   REQUIRE_FALSE(pl.empty());
   CHECK(pl[0].lang == "pl");
