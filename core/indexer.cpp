@@ -1,5 +1,7 @@
 #include "core/indexer.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <map>
 #include <set>
@@ -48,13 +50,23 @@ class Run {
     std::set<std::string> present(files.begin(), files.end());
     std::vector<ArticleHead> changed;
     for (const auto& path : files) {
+      auto it = prev.by_path.find(path);
+      const std::optional<FileStamp> stamp = stat_file(path);
+      if (stamp && it != prev.by_path.end() && options_.stamps) {
+        auto known = options_.stamps->find(path);
+        if (known != options_.stamps->end() && known->second.size == stamp->size &&
+            known->second.mtime_ns == stamp->mtime_ns && known->second.hash == it->second.content_hash) {
+          ++report_.unchanged;
+          continue;
+        }
+      }
       auto bytes = read_article_file(options_.content_dir / path);
       if (!bytes) {
         fail(path, bytes.status());
         continue;
       }
       const std::string hash = sha256_hex(bytes.value());
-      auto it = prev.by_path.find(path);
+      remember(path, stamp, hash);
       if (it != prev.by_path.end() && it->second.content_hash == hash) {
         ++report_.unchanged;
         continue;
@@ -136,6 +148,27 @@ class Run {
   }
 
  private:
+  std::optional<FileStamp> stat_file(const std::string& path) const {
+    struct stat st {};
+    if (::stat((options_.content_dir / path).c_str(), &st) != 0) return std::nullopt;
+    FileStamp s;
+    s.size = static_cast<uintmax_t>(st.st_size);
+    s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return s;
+  }
+
+  void remember(const std::string& path, const std::optional<FileStamp>& stamp, const std::string& hash) {
+    if (!options_.stamps) return;
+    constexpr int64_t kUntrustedNs = 2'000'000'000;
+    if (!stamp || stamp->mtime_ns > started_ns_ - kUntrustedNs) {
+      options_.stamps->erase(path);
+      return;
+    }
+    FileStamp s = *stamp;
+    s.hash = hash;
+    (*options_.stamps)[path] = std::move(s);
+  }
+
   Status write(const fs::path& dir, std::vector<Article>& articles, const std::vector<int64_t>& removed,
                const PreviousState& prev) {
     auto writer = IndexWriter::open(dir);
@@ -166,6 +199,9 @@ class Run {
 
   const IndexOptions& options_;
   IndexReport& report_;
+  const int64_t started_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
 };
 
 }  // namespace

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/content_loader.h"
@@ -18,6 +20,15 @@
 
 namespace kb {
 
+// What a file looked like when it was last hashed (kb-index --watch keeps
+// these between runs so unchanged files need not be read again).
+struct FileStamp {
+  uintmax_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string hash;
+};
+using FileStamps = std::unordered_map<std::string, FileStamp>;  // by content-relative path
+
 struct IndexOptions {
   std::filesystem::path content_dir;
   std::filesystem::path index_dir;
@@ -25,6 +36,11 @@ struct IndexOptions {
   ContentOptions content;
   // Older revisions kept on disk for readers that still have them open.
   size_t keep_revisions = 3;
+  // When set: a file whose size and modification time match its stamp and
+  // whose hash is the published one is unchanged without being read; stamps
+  // are updated for the files read. Stamps younger than two seconds are not
+  // trusted (a second save within the file system's timestamp resolution).
+  FileStamps* stamps = nullptr;
   // Called as articles are written: (done, total). May be empty.
   std::function<void(size_t, size_t)> progress;
 };

@@ -1,7 +1,12 @@
 // kb-index: argument parsing and wiring only; the work is in kb_core.
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <thread>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -9,14 +14,17 @@
 
 #include <fmt/format.h>
 
+#include "core/content_watcher.h"
 #include "core/indexer.h"
 #include "core/revision.h"
 #include "core/tokens.h"
 
 namespace {
 
+using kb::ContentWatcher;
+
 constexpr const char* kUsage = R"(Usage:
-  kb-index --content DIR --index DIR [--default-lang TAG]
+  kb-index --content DIR --index DIR [--watch] [--default-lang TAG]
            [--unknown-audience internal|public] [--quiet]
   kb-index token create NAME --index DIR
   kb-index token revoke NAME --index DIR
@@ -31,6 +39,11 @@ skipped; its previously published version keeps serving.
 Options:
   --content DIR        folder of Markdown articles with YAML front matter
   --index DIR          index folder (created when missing)
+  --watch              keep running: after the first run, publish again
+                       whenever files under --content are created, saved,
+                       renamed or deleted (a burst of saves is one publish;
+                       problems are reported for the files just saved).
+                       Stop with Ctrl-C.
   --default-lang TAG   language of articles whose front matter names none,
                        that sit in no language folder and whose text is too
                        short to tell (default: en)
@@ -59,7 +72,12 @@ struct Args {
   std::string default_lang = "en";
   std::string unknown_audience;
   bool quiet = false;
+  bool watch = false;
 };
+
+std::atomic<bool> g_stop{false};
+
+void on_stop_signal(int) { g_stop.store(true); }
 
 int usage_error(const std::string& message) {
   std::cerr << "kb-index: " << message << "\nTry 'kb-index --help'.\n";
@@ -112,6 +130,57 @@ int run_token(const Args& a) {
   }
 }
 
+void print_report(const kb::IndexReport& report, const Args& a, const ContentWatcher::Batch* batch) {
+  for (const auto& d : report.diagnostics) {
+    // In watch mode only the files just saved: the rest were reported before.
+    if (batch && !batch->incomplete && !batch->paths.count(d.path)) continue;
+    std::cerr << kb::format_diagnostic(d) << '\n';
+  }
+  if (a.quiet) return;
+  std::string when;
+  if (batch) {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    when = fmt::format("[{:02}:{:02}:{:02}] ", tm.tm_hour, tm.tm_min, tm.tm_sec);
+  }
+  std::cerr << fmt::format("{}{} added, {} updated, {} removed, {} unchanged, {} failed in {:.2f}s; {}\n", when,
+                           report.added, report.updated, report.removed, report.unchanged, report.failed,
+                           report.seconds,
+                           report.published ? "published revision " + *report.published
+                                            : std::string("nothing to publish"));
+}
+
+// Publishes on every batch of changes until SIGINT or SIGTERM.
+int watch_loop(ContentWatcher& watcher, const kb::IndexOptions& options, const Args& a) {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  if (!a.quiet) std::cerr << "watching " << a.content << " for changes; Ctrl-C stops\n";
+  ContentWatcher::Batch pending;
+  bool retry = false;
+  while (!g_stop.load()) {
+    if (!retry) {
+      auto batch = watcher.wait(g_stop, {});
+      if (!batch) break;
+      pending = std::move(*batch);
+    }
+    auto report = kb::run_indexer(options);
+    retry = !report;
+    if (retry) {
+      // Another kb-index holding the lock, a full disk: try again shortly,
+      // keeping the changes seen so far.
+      std::cerr << "kb-index: " << report.status().message() << "; retrying in 1s\n";
+      for (int i = 0; i < 10 && !g_stop.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    print_report(*report, a, &pending);
+  }
+  if (!a.quiet) std::cerr << "stopped watching\n";
+  return 0;
+}
+
 int run_index(const Args& a) {
   if (a.content.empty() || a.index.empty()) return usage_error("--content and --index are required");
   ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
@@ -122,18 +191,27 @@ int run_index(const Args& a) {
   if (a.unknown_audience == "public") options.content.front_matter.unknown_audience = kb::Audience::kPublic;
   if (a.unknown_audience == "internal") options.content.front_matter.unknown_audience = kb::Audience::kInternal;
   options.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
+  kb::FileStamps stamps;  // kept between runs while watching
+  // Watching starts before the first run, so saves made during it are seen.
+  std::unique_ptr<ContentWatcher> watcher;
+  if (a.watch) {
+    auto w = ContentWatcher::open(a.content);
+    if (!w) {
+      std::cerr << "kb-index: " << w.status().message() << '\n';
+      return 2;
+    }
+    watcher = std::move(w.value());
+    options.stamps = &stamps;
+  }
   auto report = kb::run_indexer(options);
   if (!report) {
     std::cerr << "kb-index: " << report.status().message() << '\n';
     return 2;
   }
-  for (const auto& d : report->diagnostics) std::cerr << kb::format_diagnostic(d) << '\n';
-  if (!a.quiet) {
-    std::cerr << fmt::format("{} added, {} updated, {} removed, {} unchanged, {} failed in {:.2f}s; {}\n",
-                             report->added, report->updated, report->removed, report->unchanged, report->failed,
-                             report->seconds,
-                             report->published ? "published revision " + *report->published
-                                               : std::string("nothing to publish"));
+  print_report(*report, a, nullptr);
+  if (watcher) {
+    options.progress = nullptr;
+    return watch_loop(*watcher, options, a);
   }
   return report->has_errors() ? 1 : 0;
 }
@@ -163,6 +241,8 @@ int main(int argc, char** argv) {
       if (!value(a.unknown_audience) || (a.unknown_audience != "public" && a.unknown_audience != "internal")) {
         return usage_error("--unknown-audience must be 'internal' or 'public'");
       }
+    } else if (arg == "--watch") {
+      a.watch = true;
     } else if (arg == "--quiet") {
       a.quiet = true;
     } else if (i == 0 && arg == "token") {

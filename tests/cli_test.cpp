@@ -17,44 +17,8 @@ using namespace kb;
 
 namespace {
 
-struct Run {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-std::string read_all(int fd) {
-  std::string s;
-  std::array<char, 4096> buf;
-  ssize_t n;
-  while ((n = ::read(fd, buf.data(), buf.size())) > 0) s.append(buf.data(), static_cast<size_t>(n));
-  return s;
-}
-
-// Runs a program to completion with stdout and stderr captured.
-Run run(const std::vector<std::string>& args) {
-  test::TempDir tmp;
-  const std::string out_path = (tmp / "out").string(), err_path = (tmp / "err").string();
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    FILE* out = std::freopen(out_path.c_str(), "w", stdout);
-    FILE* err = std::freopen(err_path.c_str(), "w", stderr);
-    if (!out || !err) _exit(127);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::ifstream o(out_path), e(err_path);
-  std::stringstream os, es;
-  os << o.rdbuf();
-  es << e.rdbuf();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, os.str(), es.str()};
-}
+using test::read_all;
+using test::run;
 
 }  // namespace
 

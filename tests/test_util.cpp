@@ -1,7 +1,14 @@
 #include "tests/test_util.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -111,6 +118,75 @@ std::pair<int, std::string> TestServer::get(const std::string& target, const std
 std::pair<int, nlohmann::json> TestServer::get_json(const std::string& target, const std::string& token) const {
   auto [status, body] = get(target, token);
   return {status, nlohmann::json::parse(body, nullptr, false)};
+}
+
+std::string read_all(int fd) {
+  std::string s;
+  std::array<char, 4096> buf;
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) s.append(buf.data(), static_cast<size_t>(n));
+  return s;
+}
+
+namespace {
+
+std::string slurp(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// fork + exec with stdout/stderr redirected to files; the child's pid.
+pid_t spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr)) _exit(127);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int reap(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+Run run(const std::vector<std::string>& args) {
+  TempDir tmp;
+  const int code = reap(spawn(args, tmp / "out", tmp / "err"));
+  return {code, slurp(tmp / "out"), slurp(tmp / "err")};
+}
+
+Child::Child(const std::vector<std::string>& args) : pid_(spawn(args, dir_ / "out", dir_ / "err")) {}
+
+Child::~Child() { stop(); }
+
+std::string Child::err() const { return slurp(dir_ / "err"); }
+
+int Child::stop() {
+  if (pid_ < 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const int code = reap(pid_);
+  pid_ = -1;
+  return code;
+}
+
+bool eventually(const std::function<bool()>& done, double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
 }
 
 }  // namespace kb::test

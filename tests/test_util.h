@@ -2,11 +2,15 @@
 // kb-server started in-process on port 0 and stopped by RAII.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -50,6 +54,38 @@ void write_fixture(const fs::path& dir);
 IndexReport index_folder(const fs::path& content, const fs::path& index);
 
 fs::path templates_dir();
+
+// A program run to completion with stdout and stderr captured.
+struct Run {
+  int exit_code;  // -1 when killed by a signal
+  std::string out;
+  std::string err;
+};
+Run run(const std::vector<std::string>& args);
+
+// Everything readable from `fd` until end of file.
+std::string read_all(int fd);
+
+// A program running in the background (kb-index --watch), its stderr going to
+// a file; SIGTERM and reaped on destruction.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& args);
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  // What it has written to stderr so far.
+  std::string err() const;
+  // Sends SIGTERM and waits: the exit code, -1 when killed by a signal.
+  int stop();
+
+ private:
+  TempDir dir_;
+  pid_t pid_ = -1;
+};
+
+// Polls `done` every 20 ms for up to `seconds`; its last answer.
+bool eventually(const std::function<bool()>& done, double seconds = 10);
 
 // The real HTTP server, in-process, on a free loopback port.
 class TestServer {
