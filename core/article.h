@@ -23,6 +23,14 @@ struct Section {
   std::string text;
 };
 
+// A link or image in an article's body, as written.
+struct Reference {
+  enum class Kind { kLink, kImage };
+  Kind kind = Kind::kLink;
+  std::string url;
+  int line = 0;  // 1-based; 0 when unknown
+};
+
 // What a file's front matter says. Unset optional keys are empty.
 struct Metadata {
   std::string title;
@@ -49,6 +57,9 @@ struct Article {
   std::string html;  // safe HTML of the body (cmark-gfm, raw HTML omitted)
   std::vector<Section> sections;
   std::string content_hash;  // sha256 of the file bytes
+  // Links and images in the body as written, with their lines in the file
+  // (for `kb-index check`; not stored in the index).
+  std::vector<Reference> references;
 
   // Visible to the public help page and API: public audience and not a draft.
   bool is_public() const { return meta.audience == Audience::kPublic && !meta.draft; }

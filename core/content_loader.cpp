@@ -135,6 +135,10 @@ Result<Article> build_article(const ArticleHead& head,
   }
   a.html = std::move(r.html);
   a.sections = std::move(r.sections);
+  a.references = std::move(r.references);
+  for (auto& ref : a.references) {
+    if (ref.line > 0) ref.line += head.front.body_first_line - 1;  // body line -> file line
+  }
   if (a.meta.lang.empty()) a.meta.lang = detect_article_language(a, head.default_lang);
   return a;
 }

@@ -32,6 +32,7 @@ class Reader {
     for (const auto& kv : root) {
       const std::string key = kv.first.Scalar();
       const YAML::Node& v = kv.second;
+      fm_.key_lines.emplace(key, file_line(kv.first.Mark()));
       if (v.IsNull()) continue;
       Status s = read_key(key, v, file_line(kv.first.Mark()));
       if (!s) return s;

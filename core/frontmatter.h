@@ -1,6 +1,7 @@
 // YAML front matter → Metadata, with line numbers for every error.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@ struct FrontMatter {
   std::string_view body;        // the Markdown after the block (views the input)
   int body_first_line = 1;      // 1-based line of `body`'s first byte
   std::vector<Diagnostic> warnings;
+  std::map<std::string, int> key_lines;  // every key present -> its line in the file
 };
 
 struct FrontMatterOptions {

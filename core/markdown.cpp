@@ -74,6 +74,14 @@ std::string take_explicit_id(cmark_node* heading) {
   return {};
 }
 
+// Source line of a node: inline nodes may carry none, their block does.
+int source_line(cmark_node* n) {
+  for (; n; n = cmark_node_parent(n)) {
+    if (int line = cmark_node_get_start_line(n); line > 0) return line;
+  }
+  return 0;
+}
+
 bool has_scheme(std::string_view url) {
   for (size_t i = 0; i < url.size(); ++i) {
     char c = url[i];
@@ -138,6 +146,8 @@ cmark_parser* new_gfm_parser(int options) {
 
 }  // namespace
 
+bool has_url_scheme(std::string_view url) { return has_scheme(url); }
+
 std::string resolve_relative_path(std::string_view from_path, std::string_view target) {
   if (target.empty() || target[0] == '/' || has_scheme(target)) return {};
   std::vector<std::string> parts;
@@ -194,8 +204,11 @@ RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOption
       if (t == CMARK_NODE_HEADING) {
         headings.push_back(n);
         explicit_ids.push_back(take_explicit_id(n));
-      } else if (t == CMARK_NODE_LINK) {
-        rewrite_link(n, options);
+      } else if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE) {
+        const char* url = cmark_node_get_url(n);
+        out.references.push_back({t == CMARK_NODE_LINK ? Reference::Kind::kLink : Reference::Kind::kImage,
+                                  url ? url : "", source_line(n)});
+        if (t == CMARK_NODE_LINK) rewrite_link(n, options);
       }
     }
   }

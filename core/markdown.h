@@ -28,12 +28,16 @@ struct RenderedMarkdown {
   std::string title;  // the opening level-1 heading, when asked for and present
   std::string html;   // headings carry id="anchor"; raw HTML is omitted
   std::vector<Section> sections;  // the intro (if any text) then one per heading
+  std::vector<Reference> references;  // in document order; lines within `markdown`
 };
 
 // Anchors: the slug of the heading text, made unique within the document with
 // -1, -2... suffixes; an explicit "{#id}" at the end of a heading, or an
 // <a name="id"> / <a id="id"> inside it, wins. Never throws on any input.
 RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOptions& options);
+
+// True when `url` starts with a scheme ("https:", "mailto:").
+bool has_url_scheme(std::string_view url);
 
 // Resolves `target` (a link as written) against the directory of `from_path`.
 // Returns "" when it leaves the content folder or is not a relative path.

@@ -14,6 +14,9 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
+#include "core/content_check.h"
 #include "core/content_watcher.h"
 #include "core/indexer.h"
 #include "core/revision.h"
@@ -26,6 +29,9 @@ using kb::ContentWatcher;
 constexpr const char* kUsage = R"(Usage:
   kb-index --content DIR --index DIR [--watch] [--default-lang TAG]
            [--unknown-audience internal|public] [--quiet]
+  kb-index check --content DIR [--format text|json] [--strict]
+                 [--known-keys KEY,...] [--default-lang TAG]
+                 [--unknown-audience internal|public]
   kb-index token create NAME --index DIR
   kb-index token revoke NAME --index DIR
   kb-index token list --index DIR
@@ -55,6 +61,18 @@ Options:
   --quiet              no progress bar and no summary, only problems
   -h, --help           this text
 
+'check' validates the content folder without publishing anything, for a CI
+job in the writers' repository: front matter (unknown keys are warnings,
+wrong types errors), missing or duplicate titles and slugs, links to missing
+articles or headings ('other.md#section', '/articles/slug#section'), missing
+images, colliding aliases, translations whose source is missing or newer,
+articles past their 'expires' date. One line per problem,
+path:line: error|warning: message, then a summary; --format json prints one
+JSON object instead. --known-keys names front matter keys of another system
+that need no warning ('author,ms.*': a trailing * matches any ending). Exit
+status 1 when there are errors (or, with --strict,
+warnings), else 0.
+
 Tokens let support agents see internal articles and drafts: send them as
 'Authorization: Bearer TOKEN'. 'token create' prints the token once; only
 its hash is stored (INDEX/auth.db).
@@ -73,6 +91,9 @@ struct Args {
   std::string unknown_audience;
   bool quiet = false;
   bool watch = false;
+  std::string format = "text";
+  bool strict = false;
+  std::vector<std::string> known_keys;
 };
 
 std::atomic<bool> g_stop{false};
@@ -181,15 +202,57 @@ int watch_loop(ContentWatcher& watcher, const kb::IndexOptions& options, const A
   return 0;
 }
 
+kb::ContentOptions content_options(const Args& a) {
+  kb::ContentOptions c;
+  c.default_lang = a.default_lang;
+  if (a.unknown_audience == "public") c.front_matter.unknown_audience = kb::Audience::kPublic;
+  if (a.unknown_audience == "internal") c.front_matter.unknown_audience = kb::Audience::kInternal;
+  return c;
+}
+
+int run_check(const Args& a) {
+  if (a.content.empty()) return usage_error("check needs --content DIR");
+  if (a.watch || !a.index.empty()) return usage_error("check publishes nothing: --index and --watch do not apply");
+  kb::CheckOptions options;
+  options.content_dir = a.content;
+  options.content = content_options(a);
+  options.known_keys = a.known_keys;
+  auto report = kb::check_content(options);
+  if (!report) {
+    std::cerr << "kb-index: " << report.status().message() << '\n';
+    return 2;
+  }
+  if (a.format == "json") {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& item : report->items) {
+      const auto& d = item.where.diagnostic;
+      items.push_back({{"path", item.where.path},
+                       {"line", d.line},
+                       {"severity", d.severity == kb::Diagnostic::Severity::kError ? "error" : "warning"},
+                       {"check", item.check},
+                       {"message", d.message}});
+    }
+    std::cout << nlohmann::json{{"files", report->files},
+                                {"errors", report->errors},
+                                {"warnings", report->warnings},
+                                {"problems", items}}
+                     .dump(2)
+              << '\n';
+  } else {
+    for (const auto& item : report->items) std::cout << kb::format_diagnostic(item.where) << '\n';
+    std::cout << fmt::format("checked {} files: {} errors, {} warnings\n", report->files, report->errors,
+                             report->warnings);
+  }
+  return report->errors > 0 || (a.strict && report->warnings > 0) ? 1 : 0;
+}
+
 int run_index(const Args& a) {
   if (a.content.empty() || a.index.empty()) return usage_error("--content and --index are required");
   ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
   kb::IndexOptions options;
   options.content_dir = a.content;
   options.index_dir = a.index;
-  options.content.default_lang = a.default_lang;
-  if (a.unknown_audience == "public") options.content.front_matter.unknown_audience = kb::Audience::kPublic;
-  if (a.unknown_audience == "internal") options.content.front_matter.unknown_audience = kb::Audience::kInternal;
+  options.content = content_options(a);
   options.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
   kb::FileStamps stamps;  // kept between runs while watching
   // Watching starts before the first run, so saves made during it are seen.
@@ -245,6 +308,22 @@ int main(int argc, char** argv) {
       a.watch = true;
     } else if (arg == "--quiet") {
       a.quiet = true;
+    } else if (arg == "--format") {
+      if (!value(a.format) || (a.format != "text" && a.format != "json")) {
+        return usage_error("--format must be 'text' or 'json'");
+      }
+    } else if (arg == "--known-keys") {
+      std::string list;
+      if (!value(list)) return usage_error("--known-keys needs a list like 'author,ms.*'");
+      for (size_t start = 0; start <= list.size();) {
+        size_t comma = std::min(list.find(',', start), list.size());
+        if (comma > start) a.known_keys.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+      }
+    } else if (arg == "--strict") {
+      a.strict = true;
+    } else if (i == 0 && arg == "check") {
+      a.command = "check";
     } else if (i == 0 && arg == "token") {
       a.command = "token";
       if (i + 1 >= args.size()) return usage_error("token needs create, revoke or list");
@@ -260,5 +339,7 @@ int main(int argc, char** argv) {
       return usage_error("unknown argument '" + arg + "'");
     }
   }
-  return a.command == "token" ? run_token(a) : run_index(a);
+  if (a.command == "token") return run_token(a);
+  if (a.command == "check") return run_check(a);
+  return run_index(a);
 }
