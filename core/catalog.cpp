@@ -136,6 +136,14 @@ void Catalog::create_schema() {
       anchor TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS headings_article ON headings(article_id);
+    -- Old addresses of articles: front matter aliases and the slugs of
+    -- renamed articles, answered with a 301 to the article's current slug.
+    CREATE TABLE IF NOT EXISTS redirects (
+      from_slug TEXT PRIMARY KEY,
+      article_id INTEGER NOT NULL,
+      kind TEXT NOT NULL CHECK (kind IN ('alias', 'renamed'))
+    );
+    CREATE INDEX IF NOT EXISTS redirects_article ON redirects(article_id);
     CREATE INDEX IF NOT EXISTS articles_translation ON articles(translation_of);
   )sql");
   if (!get_meta("schema_version")) set_meta("schema_version", std::to_string(schema::kSchemaVersion));
@@ -179,6 +187,13 @@ void Catalog::put(Article& a) {
       .bind(1, a.id)
       .bind(2, sections_to_json(a.sections).dump())
       .run();
+  // Aliases: a live article's slug always wins over an alias.
+  db_.prepare("DELETE FROM redirects WHERE from_slug = ?1").bind(1, m.slug).run();
+  db_.prepare("DELETE FROM redirects WHERE article_id = ?1 AND kind = 'alias'").bind(1, a.id).run();
+  auto alias = db_.prepare(
+      "INSERT OR REPLACE INTO redirects (from_slug, article_id, kind) SELECT ?1, ?2, 'alias' "
+      "WHERE NOT EXISTS (SELECT 1 FROM articles WHERE slug = ?1)");
+  for (const auto& from : m.aliases) alias.bind(1, from).bind(2, a.id).run();
   db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, a.id).run();
   auto heading = db_.prepare("INSERT INTO headings (article_id, level, title, anchor) VALUES (?1, ?2, ?3, ?4)");
   for (const auto& s : a.sections) {
@@ -191,6 +206,38 @@ void Catalog::remove(int64_t id) {
   db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, id).run();
   db_.prepare("DELETE FROM sections WHERE article_id = ?1").bind(1, id).run();
   db_.prepare("DELETE FROM articles WHERE id = ?1").bind(1, id).run();
+}
+
+void Catalog::add_rename(const std::string& old_slug, int64_t old_id, int64_t new_id) {
+  // Older addresses of a moved article follow it, its old aliases included
+  // (kept as renames: the new front matter no longer lists them).
+  if (old_id != new_id) {
+    db_.prepare("UPDATE redirects SET article_id = ?2, kind = 'renamed' WHERE article_id = ?1")
+        .bind(1, old_id)
+        .bind(2, new_id)
+        .run();
+  }
+  db_.prepare(
+         "INSERT OR REPLACE INTO redirects (from_slug, article_id, kind) SELECT ?1, ?2, 'renamed' "
+         "WHERE NOT EXISTS (SELECT 1 FROM articles WHERE slug = ?1)")
+      .bind(1, old_slug)
+      .bind(2, new_id)
+      .run();
+}
+
+void Catalog::prune_redirects() {
+  db_.exec(
+      "DELETE FROM redirects WHERE article_id NOT IN (SELECT id FROM articles) "
+      "OR from_slug IN (SELECT slug FROM articles)");
+}
+
+std::optional<std::string> Catalog::redirect(const std::string& slug, Visibility visibility) {
+  auto st = db_.prepare(fmt::format(
+      "SELECT slug FROM articles WHERE id = (SELECT article_id FROM redirects WHERE from_slug = ?1) AND ({})",
+      visible_clause(visibility)));
+  st.bind(1, slug);
+  if (!st.step()) return std::nullopt;
+  return st.text(0);
 }
 
 std::optional<Article> Catalog::find_by_slug(const std::string& slug, Visibility visibility) {

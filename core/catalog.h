@@ -64,7 +64,17 @@ class Catalog {
   std::vector<CatalogEntry> entries();
   // Inserts or updates by path; sets article.id.
   void put(Article& article);
+  // Leaves the article's redirects for prune_redirects(), so that a renamed
+  // article's can follow it (add_rename).
   void remove(int64_t id);
+  // The article `old_id` (slug `old_slug`) lives on as `new_id` (the same id
+  // when only its slug changed): its old slug and its older redirects lead there.
+  void add_rename(const std::string& old_slug, int64_t old_id, int64_t new_id);
+  // Drops redirects to removed articles and from slugs that are live again.
+  void prune_redirects();
+  // The current slug of the article an old slug or alias leads to, when the
+  // visitor may see it.
+  std::optional<std::string> redirect(const std::string& slug, Visibility visibility);
 
   std::optional<Article> find_by_slug(const std::string& slug, Visibility visibility);
   // Sections of many articles at once (for result snippets), by id.

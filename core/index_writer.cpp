@@ -146,8 +146,18 @@ Status IndexWriter::remove(int64_t id) {
   }
 }
 
+Status IndexWriter::rename(const std::string& old_slug, int64_t old_id, int64_t new_id) {
+  try {
+    catalog_->add_rename(old_slug, old_id, new_id);
+    return Status::ok();
+  } catch (const std::exception& e) {
+    return Status::error(fmt::format("recording the rename of '{}': {}", old_slug, e.what()));
+  }
+}
+
 Status IndexWriter::commit() {
   try {
+    catalog_->prune_redirects();
     db_->commit();
     txn_->commit();
     db_->close();

@@ -27,6 +27,8 @@ class IndexWriter {
   // Stores the article in the catalog (assigning article.id) and the index.
   Status put(Article& article);
   Status remove(int64_t id);
+  // See Catalog::add_rename. Call after put() of the new version.
+  Status rename(const std::string& old_slug, int64_t old_id, int64_t new_id);
   // Makes everything durable in this revision's files.
   Status commit();
 

@@ -82,9 +82,9 @@ class Run {
     }
 
     // 2. Files gone from the folder.
-    std::vector<int64_t> removed;
+    std::vector<const CatalogEntry*> removed;
     for (const auto& [path, entry] : prev.by_path) {
-      if (!present.count(path)) removed.push_back(entry.id);
+      if (!present.count(path)) removed.push_back(&entry);
     }
 
     // 3. Slugs: kept articles hold theirs; changed ones claim theirs in path order.
@@ -134,7 +134,7 @@ class Run {
       Status s = copy_revision(layout.revision_dir(*layout.current()), dir);
       if (!s) return s;
     }
-    Status s = write(dir, articles, removed, prev);
+    Status s = write(dir, articles, removed, find_renames(articles, removed, prev), prev);
     if (!s) {
       std::error_code ec;
       fs::remove_all(dir, ec);
@@ -148,6 +148,50 @@ class Run {
   }
 
  private:
+  struct Rename {
+    const CatalogEntry* old;
+    size_t article;  // index into the articles being written
+  };
+
+  // Articles that live on under a new slug or path, so their old addresses
+  // can redirect: the same path with a new slug, or a removed file whose
+  // content reappears in a new file (a rename or move), else whose file name
+  // does (a move with an edit).
+  static std::vector<Rename> find_renames(const std::vector<Article>& articles,
+                                          const std::vector<const CatalogEntry*>& removed, const PreviousState& prev) {
+    std::vector<Rename> out;
+    std::vector<size_t> fresh;
+    for (size_t i = 0; i < articles.size(); ++i) {
+      auto it = prev.by_path.find(articles[i].path);
+      if (it == prev.by_path.end()) {
+        fresh.push_back(i);
+      } else if (it->second.slug != articles[i].meta.slug) {
+        out.push_back({&it->second, i});
+      }
+    }
+    std::set<size_t> taken;
+    for (auto match : {+[](const CatalogEntry& e, const Article& a) { return e.content_hash == a.content_hash; },
+                       +[](const CatalogEntry& e, const Article& a) {
+                         return e.path.substr(e.path.rfind('/') + 1) == a.path.substr(a.path.rfind('/') + 1);
+                       }}) {
+      for (const CatalogEntry* old : removed) {
+        if (std::any_of(out.begin(), out.end(), [&](const Rename& r) { return r.old == old; })) continue;
+        std::optional<size_t> found;
+        bool unique = true;
+        for (size_t i : fresh) {
+          if (taken.count(i) || !match(*old, articles[i])) continue;
+          unique = !found;
+          found = i;
+        }
+        if (found && unique) {
+          taken.insert(*found);
+          out.push_back({old, *found});
+        }
+      }
+    }
+    return out;
+  }
+
   std::optional<FileStamp> stat_file(const std::string& path) const {
     struct stat st {};
     if (::stat((options_.content_dir / path).c_str(), &st) != 0) return std::nullopt;
@@ -169,12 +213,12 @@ class Run {
     (*options_.stamps)[path] = std::move(s);
   }
 
-  Status write(const fs::path& dir, std::vector<Article>& articles, const std::vector<int64_t>& removed,
-               const PreviousState& prev) {
+  Status write(const fs::path& dir, std::vector<Article>& articles, const std::vector<const CatalogEntry*>& removed,
+               const std::vector<Rename>& renames, const PreviousState& prev) {
     auto writer = IndexWriter::open(dir);
     if (!writer) return writer.status();
-    for (int64_t id : removed) {
-      Status s = (*writer)->remove(id);
+    for (const CatalogEntry* old : removed) {
+      Status s = (*writer)->remove(old->id);
       if (!s) return s;
       ++report_.removed;
     }
@@ -188,6 +232,11 @@ class Run {
         ++(existed ? report_.updated : report_.added);
       }
       if (options_.progress) options_.progress(++done, articles.size());
+    }
+    for (const Rename& r : renames) {
+      if (articles[r.article].id == 0) continue;  // failed to store
+      Status s = (*writer)->rename(r.old->slug, r.old->id, articles[r.article].id);
+      if (!s) return s;
     }
     return (*writer)->commit();
   }

@@ -428,6 +428,10 @@ Result<std::optional<Article>> Searcher::article(const std::string& slug, Visibi
   }
 }
 
+Result<std::optional<std::string>> Searcher::redirect(const std::string& slug, Visibility visibility) {
+  return guarded("redirect", [&] { return catalog_->redirect(slug, visibility); });
+}
+
 Result<std::vector<ArticleSummary>> Searcher::list(Visibility visibility) {
   try {
     return catalog_->list(visibility);

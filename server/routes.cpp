@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
@@ -85,6 +86,11 @@ struct HttpError {
   ApiError error;
 };
 
+// Raised by a handler whose answer is elsewhere (an old slug's 301).
+struct Redirect {
+  Response response;
+};
+
 [[noreturn]] void throw_error(int status, std::string code, std::string message) {
   throw HttpError{ApiError{status, std::move(code), std::move(message)}};
 }
@@ -111,6 +117,21 @@ std::string language_name(const std::string& code) {
   }
   u_strToUTF8(utf8, sizeof utf8, &out_len, name, len, &err);
   return U_SUCCESS(err) ? std::string(utf8, static_cast<size_t>(out_len)) : code;
+}
+
+// A URL path for a header: bytes outside printable ASCII and the characters
+// that end or confuse a path are percent-encoded; '/' is kept.
+std::string encode_path(std::string_view path) {
+  std::string out;
+  for (const char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7F || std::strchr("\"#%<>?\\^`{|}", ch)) {
+      out += fmt::format("%{:02X}", c);
+    } else {
+      out += ch;
+    }
+  }
+  return out;
 }
 
 std::string url_with(const std::string& path, const std::vector<std::pair<std::string, std::string>>& params) {
@@ -240,6 +261,8 @@ class App::Handler {
       r = f();
     } catch (const HttpError& e) {
       r = error(e.error);
+    } catch (Redirect& moved) {
+      r = std::move(moved.response);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "kb-server: error: %s %s: %s\n", req_.method.c_str(), req_.path.c_str(), e.what());
       r = error(ApiError{500, "internal", "internal error; the server log has details"});
@@ -381,15 +404,27 @@ class App::Handler {
     return r;
   }
 
-  Article find_article(const std::string& slug) {
+  // The article, or (for GET with a `url_prefix`) a 301 to its current
+  // address when `slug` is an alias or the slug it had before a rename, or a 404.
+  Article find_article(const std::string& slug, const std::string& url_prefix = "") {
     if (auto e = check_slug(slug)) throw HttpError{*e};
     auto a = must(searcher()->article(slug, visitor_.visibility));
-    if (!a) throw_error(404, "not_found", "no article '" + slug + "'");
-    return std::move(*a);
+    if (a) return std::move(*a);
+    auto target = url_prefix.empty() ? std::nullopt : must(searcher()->redirect(slug, visitor_.visibility));
+    if (target) {
+      Response r;
+      r.status = 301;
+      const std::string location = url_with(encode_path(url_prefix + *target), {req_.params.begin(), req_.params.end()});
+      r.headers.emplace_back("Location", location);
+      r.body = "Moved to " + location + "\n";
+      r.content_type = "text/plain; charset=utf-8";
+      throw Redirect{std::move(r)};
+    }
+    throw_error(404, "not_found", "no article '" + slug + "'");
   }
 
   Response api_article(const std::string& slug) {
-    Article a = find_article(slug);
+    Article a = find_article(slug, "/api/v1/articles/");
     return json_response(200, article_json(a, must(searcher()->translations(a, visitor_.visibility))));
   }
 
@@ -649,7 +684,7 @@ class App::Handler {
   }
 
   Response page_article(const std::string& slug) {
-    Article a = find_article(slug);
+    Article a = find_article(slug, "/articles/");
     if (app_.analytics_ && req_.method == "GET" && visitor_.visibility == Visibility::kPublic) {
       app_.analytics_->record_view(a.meta.slug);
     }

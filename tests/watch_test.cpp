@@ -57,6 +57,7 @@ TEST_CASE("watch: created, edited, renamed and deleted files are published") {
   fs::rename(w.content / "en/old-name.md", w.content / "en/new-name.md");
   CHECK(test::eventually([&] { return w.article_status("en/new-name") == 200; }));
   CHECK(w.hits("quokka") == 1);
+  CHECK(w.article_status("en/old-name") == 301);  // links in old tickets keep working
 
   // A folder moved in from elsewhere brings its articles.
   test::write_file(w.dir / "elsewhere/guides/a.md", test::article("title: Archery", "Wombat.\n"));
