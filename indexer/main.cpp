@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/analytics.h"
 #include "core/content_check.h"
 #include "core/content_watcher.h"
 #include "core/indexer.h"
@@ -32,6 +33,8 @@ constexpr const char* kUsage = R"(Usage:
   kb-index check --content DIR [--format text|json] [--strict]
                  [--known-keys KEY,...] [--default-lang TAG]
                  [--unknown-audience internal|public]
+  kb-index report --index DIR [--days N] [--lang TAG] [--limit N]
+                  [--audience public|agents|all] [--format text|json]
   kb-index token create NAME --index DIR
   kb-index token revoke NAME --index DIR
   kb-index token list --index DIR
@@ -73,6 +76,11 @@ that need no warning ('author,ms.*': a trailing * matches any ending). Exit
 status 1 when there are errors (or, with --strict,
 warnings), else 0.
 
+'report' lists what people searched for and did not find, from the search
+log kb-server keeps in INDEX/analytics.db: per language, the most frequent
+searches with no results, then those whose results nobody opened. Defaults:
+the last 30 days, public visitors, 20 per language and list.
+
 Tokens let support agents see internal articles and drafts: send them as
 'Authorization: Bearer TOKEN'. 'token create' prints the token once; only
 its hash is stored (INDEX/auth.db).
@@ -94,6 +102,10 @@ struct Args {
   std::string format = "text";
   bool strict = false;
   std::vector<std::string> known_keys;
+  int days = 30;
+  int limit = 20;
+  std::string lang;
+  std::string audience = "public";
 };
 
 std::atomic<bool> g_stop{false};
@@ -246,6 +258,64 @@ int run_check(const Args& a) {
   return report->errors > 0 || (a.strict && report->warnings > 0) ? 1 : 0;
 }
 
+int run_report(const Args& a) {
+  if (a.index.empty()) return usage_error("report needs --index DIR");
+  const auto db = kb::IndexLayout(a.index).root() / kb::Analytics::kFileName;
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) {
+    std::cerr << "kb-index: no search log in " << a.index << " yet: kb-server writes " << db.string()
+              << " as people search\n";
+    return 2;
+  }
+  kb::Analytics::GapReport gaps;
+  try {
+    kb::AnalyticsOptions read_only;
+    read_only.search_log_days = 0;  // neither log nor prune from here
+    kb::Analytics analytics(db, read_only);
+    std::optional<bool> agent;
+    if (a.audience != "all") agent = a.audience == "agents";
+    gaps = analytics.gaps(a.days, agent, static_cast<size_t>(a.limit));
+  } catch (const std::exception& e) {
+    std::cerr << "kb-index: cannot read " << db.string() << ": " << e.what() << '\n';
+    return 2;
+  }
+  auto keep = [&a](std::vector<kb::Analytics::QueryStat>& v) {
+    if (a.lang.empty()) return;
+    std::erase_if(v, [&a](const auto& q) { return q.lang != a.lang; });
+  };
+  keep(gaps.no_results);
+  keep(gaps.no_clicks);
+  if (a.format == "json") {
+    auto list = [](const std::vector<kb::Analytics::QueryStat>& v) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& q : v) {
+        out.push_back({{"lang", q.lang}, {"query", q.query}, {"searches", q.searches}, {"results", q.results}});
+      }
+      return out;
+    };
+    std::cout << nlohmann::json{{"days", a.days},
+                                {"audience", a.audience},
+                                {"no_results", list(gaps.no_results)},
+                                {"no_clicks", list(gaps.no_clicks)}}
+                     .dump(2)
+              << '\n';
+    return 0;
+  }
+  const std::string who = a.audience == "all" ? "everyone" : a.audience == "agents" ? "support agents" : "public visitors";
+  auto print = [](const std::string& heading, const std::vector<kb::Analytics::QueryStat>& v, bool with_results) {
+    std::cout << heading << '\n';
+    if (v.empty()) std::cout << "  (none)\n";
+    for (const auto& q : v) {
+      std::cout << fmt::format("  {:<6} {:>5}x  {}{}\n", q.lang.empty() ? "any" : q.lang, q.searches, q.query,
+                               with_results ? fmt::format("  ({} results)", q.results) : "");
+    }
+  };
+  print(fmt::format("Searches that found nothing (last {} days, {}):", a.days, who), gaps.no_results, false);
+  std::cout << '\n';
+  print("Searches with results that nobody opened:", gaps.no_clicks, true);
+  return 0;
+}
+
 int run_index(const Args& a) {
   if (a.content.empty() || a.index.empty()) return usage_error("--content and --index are required");
   ProgressBar bar(!a.quiet && isatty(STDERR_FILENO));
@@ -320,6 +390,20 @@ int main(int argc, char** argv) {
         if (comma > start) a.known_keys.push_back(list.substr(start, comma - start));
         start = comma + 1;
       }
+    } else if (arg == "--days" || arg == "--limit") {
+      std::string v;
+      char* end = nullptr;
+      const long n = value(v) ? std::strtol(v.c_str(), &end, 10) : 0;
+      if (v.empty() || *end != '\0' || n < 1 || n > 3650) return usage_error(arg + " must be a number from 1 to 3650");
+      (arg == "--days" ? a.days : a.limit) = static_cast<int>(n);
+    } else if (arg == "--lang") {
+      if (!value(a.lang)) return usage_error("--lang needs a language tag");
+    } else if (arg == "--audience") {
+      if (!value(a.audience) || (a.audience != "public" && a.audience != "agents" && a.audience != "all")) {
+        return usage_error("--audience must be 'public', 'agents' or 'all'");
+      }
+    } else if (i == 0 && arg == "report") {
+      a.command = "report";
     } else if (arg == "--strict") {
       a.strict = true;
     } else if (i == 0 && arg == "check") {
@@ -341,5 +425,6 @@ int main(int argc, char** argv) {
   }
   if (a.command == "token") return run_token(a);
   if (a.command == "check") return run_check(a);
+  if (a.command == "report") return run_report(a);
   return run_index(a);
 }

@@ -14,9 +14,11 @@ Serves the index built by kb-index: the JSON API (/api/v1/search,
 /api/v1/suggest, /api/v1/articles/SLUG and its /feedback), the help page
 (/, /search, /articles/SLUG) in the interface languages of TEMPLATES/i18n,
 /healthz and /metrics. A newly published index revision is served from the
-next request on, without a restart. Article views and feedback votes are
-counted per day in INDEX/analytics.db (no personal data). SIGTERM or Ctrl-C
-stops it gracefully.
+next request on, without a restart. Article views, feedback votes and
+searches (the words, language, result count and the article opened; e-mail
+addresses and long numbers masked) are counted per day in INDEX/analytics.db,
+with nothing about the visitor; `kb-index report` lists the searches that
+found nothing. SIGTERM or Ctrl-C stops it gracefully.
 
 Options (environment variable in brackets; flags win over the environment,
 which wins over the --config file):
@@ -26,9 +28,12 @@ which wins over the --config file):
   --templates DIR    templates and static/ (default ./templates) [KB_TEMPLATES]
   --site-name TEXT   name shown in the page header               [KB_SITE_NAME]
   --threads N        worker threads, 1..1024 (default 32)        [KB_THREADS]
+  --search-log-days N
+                     keep searches N days, 0 to not log them (default 90)
+                                                                [KB_SEARCH_LOG_DAYS]
   --no-access-log    do not log one line per request
   --config FILE      YAML file with any of: index, host, port, templates,
-                     site_name, threads, access_log
+                     site_name, threads, access_log, search_log_days
   -h, --help         this text
 )";
 
@@ -52,6 +57,7 @@ Status apply(ServerConfig& c, const std::string& key, const std::string& value, 
   else if (key == "site_name") c.site_name = value;
   else if (key == "port") return set_int(name, value, 0, 65535, c.port);
   else if (key == "threads") return set_int(name, value, 1, 1024, c.threads);
+  else if (key == "search_log_days") return set_int(name, value, 0, 3650, c.search_log_days);
   else if (key == "access_log") c.access_log = value == "true" || value == "1" || value == "yes";
   else return Status::error(fmt::format("unknown setting '{}'", name));
   return Status::ok();
@@ -88,7 +94,8 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
   }
   const std::pair<const char*, const char*> env[] = {{"KB_INDEX", "index"},        {"KB_HOST", "host"},
                                                      {"KB_PORT", "port"},          {"KB_TEMPLATES", "templates"},
-                                                     {"KB_SITE_NAME", "site_name"}, {"KB_THREADS", "threads"}};
+                                                     {"KB_SITE_NAME", "site_name"}, {"KB_THREADS", "threads"},
+                                                     {"KB_SEARCH_LOG_DAYS", "search_log_days"}};
   for (const auto& [var, key] : env) {
     if (const char* v = std::getenv(var)) {
       Status s = apply(c, key, v, std::string("environment variable ") + var + " for ");
@@ -108,8 +115,9 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
     if (a == "--config") continue;
     std::string key = a.substr(2);
     if (key == "site-name") key = "site_name";
+    if (key == "search-log-days") key = "search_log_days";
     if (key == "site_name" || key == "threads" || key == "index" || key == "host" || key == "port" ||
-        key == "templates") {
+        key == "templates" || key == "search_log_days") {
       Status s = apply(c, key, value, "--");
       if (!s) return s;
     } else {

@@ -18,6 +18,7 @@ struct ServerConfig {
   std::string site_name = "Help Center";
   int threads = 32;                      // worker threads; one per keep-alive connection
   bool access_log = true;
+  int search_log_days = 90;              // days searches are kept; 0: not logged
 };
 
 // Applies file, environment and flags in that order. `args` excludes argv[0].

@@ -47,11 +47,13 @@ int main(int argc, char** argv) {
   std::unique_ptr<kb::Analytics> analytics;
   const auto analytics_db = layout.root() / kb::Analytics::kFileName;
   try {
-    analytics = std::make_unique<kb::Analytics>(analytics_db);
+    kb::AnalyticsOptions options;
+    options.search_log_days = config->search_log_days;
+    analytics = std::make_unique<kb::Analytics>(analytics_db, options);
   } catch (const std::exception& e) {
     // Serving matters more than counting: go on without views and votes.
     std::cerr << "kb-server: warning: cannot open " << analytics_db << " (" << e.what()
-              << "); article views and feedback are not recorded\n";
+              << "); article views, feedback and searches are not recorded\n";
   }
   // Load the dictionaries now (Hunspell Polish takes ~0.2 s), not on the
   // first visitor's query.

@@ -343,12 +343,21 @@ class App::Handler {
     return r;
   }
 
+  // The search log behind `kb-index report`: first pages of searches with
+  // words, in the language filtered by, else the visitor's.
+  void log_search(const SearchRequest& s, const SearchResult& result, const std::string& visitor_lang) {
+    if (!app_.analytics_ || s.offset > 0 || s.query.empty() || req_.method != "GET") return;
+    app_.analytics_->record_search(s.query, s.lang.empty() ? visitor_lang : s.lang,
+                                   visitor_.visibility == Visibility::kAgent, static_cast<int64_t>(result.total));
+  }
+
   // ---- JSON API -------------------------------------------------------------------
   Response api_search() {
     const auto start = std::chrono::steady_clock::now();
     SearchRequest s = take(parse_search_params(req_));
     s.visibility = visitor_.visibility;
     SearchResult result = must(searcher()->search(s));
+    log_search(s, result, "");
     json results = json::array();
     for (const auto& h : result.hits) results.push_back(hit_json(h));
     json facets = json::object();
@@ -537,6 +546,7 @@ class App::Handler {
     s.limit = kResultsPerPage;
     s.offset = take(parse_page_param(req_, kResultsPerPage));
     SearchResult result = must(searcher()->search(s));
+    log_search(s, result, view["preferred_lang"].get<std::string>());
     const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
     const std::vector<std::pair<std::string, std::string>> current = {
@@ -687,6 +697,9 @@ class App::Handler {
     Article a = find_article(slug, "/articles/");
     if (app_.analytics_ && req_.method == "GET" && visitor_.visibility == Visibility::kPublic) {
       app_.analytics_->record_view(a.meta.slug);
+    }
+    if (const std::string* from = req_.param("hl"); from && app_.analytics_ && req_.method == "GET") {
+      app_.analytics_->record_click(*from, a.meta.slug);  // opened from a result (its link carries the query)
     }
     json view = common_view(a.meta.lang);
     auto translations = must(searcher()->translations(a, visitor_.visibility));

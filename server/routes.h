@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/tokens.h"
-#include "server/analytics.h"
+#include "core/analytics.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 #include "server/render.h"

@@ -90,7 +90,9 @@ TestServer::TestServer(const fs::path& index_dir) : layout_(index_dir), search_(
   templates_ = std::make_unique<Templates>(std::move(t.value()));
   fs::create_directories(index_dir);
   tokens_ = std::make_unique<TokenStore>(layout_.auth_db());
-  app_ = std::make_unique<App>(search_, tokens_.get(), *templates_, metrics_, AppOptions{"Test Help"});
+  analytics_ = std::make_unique<Analytics>(layout_.root() / Analytics::kFileName);
+  app_ = std::make_unique<App>(search_, tokens_.get(), *templates_, metrics_, AppOptions{"Test Help"},
+                               analytics_.get());
   server_ = std::make_unique<HttpServer>(*app_, HttpServerOptions{"127.0.0.1", 0, 4, false});
   auto port = server_->bind();
   REQUIRE(port.is_ok());

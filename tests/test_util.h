@@ -15,6 +15,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "core/analytics.h"
 #include "core/indexer.h"
 #include "core/revision.h"
 #include "core/tokens.h"
@@ -95,6 +96,8 @@ class TestServer {
   int port() const { return port_; }
   httplib::Client client() const;
   TokenStore& tokens() { return *tokens_; }
+  // INDEX/analytics.db, as kb-server keeps it.
+  Analytics& analytics() { return *analytics_; }
   // GET returning (status, parsed JSON body or null).
   std::pair<int, nlohmann::json> get_json(const std::string& target, const std::string& token = "") const;
   std::pair<int, std::string> get(const std::string& target, const std::string& token = "") const;
@@ -103,6 +106,7 @@ class TestServer {
   IndexLayout layout_;
   std::unique_ptr<Templates> templates_;
   std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<Analytics> analytics_;
   SearchService search_;
   Metrics metrics_;
   std::unique_ptr<App> app_;
