@@ -31,6 +31,17 @@ struct Reference {
   int line = 0;  // 1-based; 0 when unknown
 };
 
+// An image file an article shows, as found when the article was indexed.
+struct MediaFile {
+  std::string path;  // content-relative
+  uintmax_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string hash;  // sha256 of the bytes, hex
+
+  // The name it is served under: /media/<name>, from its content.
+  std::string served_name() const;
+};
+
 // What a file's front matter says. Unset optional keys are empty.
 struct Metadata {
   std::string title;
@@ -60,6 +71,8 @@ struct Article {
   // Links and images in the body as written, with their lines in the file
   // (for `kb-index check`; not stored in the index).
   std::vector<Reference> references;
+  // Local images the body shows (set by the indexer, which serves them).
+  std::vector<MediaFile> media;
 
   // Visible to the public help page and API: public audience and not a draft.
   bool is_public() const { return meta.audience == Audience::kPublic && !meta.draft; }

@@ -144,6 +144,16 @@ void Catalog::create_schema() {
       kind TEXT NOT NULL CHECK (kind IN ('alias', 'renamed'))
     );
     CREATE INDEX IF NOT EXISTS redirects_article ON redirects(article_id);
+    -- Local images each article shows, as they were when it was indexed: a
+    -- changed image re-renders the article (its served name changes).
+    CREATE TABLE IF NOT EXISTS media (
+      article_id INTEGER NOT NULL,
+      path TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      mtime_ns INTEGER NOT NULL,
+      hash TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS media_article ON media(article_id);
     CREATE INDEX IF NOT EXISTS articles_translation ON articles(translation_of);
   )sql");
   if (!get_meta("schema_version")) set_meta("schema_version", std::to_string(schema::kSchemaVersion));
@@ -194,6 +204,11 @@ void Catalog::put(Article& a) {
       "INSERT OR REPLACE INTO redirects (from_slug, article_id, kind) SELECT ?1, ?2, 'alias' "
       "WHERE NOT EXISTS (SELECT 1 FROM articles WHERE slug = ?1)");
   for (const auto& from : m.aliases) alias.bind(1, from).bind(2, a.id).run();
+  db_.prepare("DELETE FROM media WHERE article_id = ?1").bind(1, a.id).run();
+  auto media = db_.prepare("INSERT INTO media (article_id, path, size, mtime_ns, hash) VALUES (?1, ?2, ?3, ?4, ?5)");
+  for (const auto& f : a.media) {
+    media.bind(1, a.id).bind(2, f.path).bind(3, static_cast<int64_t>(f.size)).bind(4, f.mtime_ns).bind(5, f.hash).run();
+  }
   db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, a.id).run();
   auto heading = db_.prepare("INSERT INTO headings (article_id, level, title, anchor) VALUES (?1, ?2, ?3, ?4)");
   for (const auto& s : a.sections) {
@@ -202,7 +217,18 @@ void Catalog::put(Article& a) {
   }
 }
 
+std::map<int64_t, std::vector<MediaFile>> Catalog::media() {
+  std::map<int64_t, std::vector<MediaFile>> out;
+  auto st = db_.prepare("SELECT article_id, path, size, mtime_ns, hash FROM media ORDER BY article_id, rowid");
+  while (st.step()) {
+    out[st.integer(0)].push_back(
+        {st.text(1), static_cast<uintmax_t>(st.integer(2)), st.integer(3), st.text(4)});
+  }
+  return out;
+}
+
 void Catalog::remove(int64_t id) {
+  db_.prepare("DELETE FROM media WHERE article_id = ?1").bind(1, id).run();
   db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, id).run();
   db_.prepare("DELETE FROM sections WHERE article_id = ?1").bind(1, id).run();
   db_.prepare("DELETE FROM articles WHERE id = ?1").bind(1, id).run();

@@ -62,6 +62,8 @@ class Catalog {
   int schema_version();
 
   std::vector<CatalogEntry> entries();
+  // The images of every article, by article id.
+  std::map<int64_t, std::vector<MediaFile>> media();
   // Inserts or updates by path; sets article.id.
   void put(Article& article);
   // Leaves the article's redirects for prune_redirects(), so that a renamed

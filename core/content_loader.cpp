@@ -119,7 +119,8 @@ std::string detect_article_language(const Article& a, const std::string& fallbac
 }  // namespace
 
 Result<Article> build_article(const ArticleHead& head,
-                              const std::function<std::string(const std::string&)>& resolve_article_link) {
+                              const std::function<std::string(const std::string&)>& resolve_article_link,
+                              const std::function<std::string(const std::string&)>& resolve_image) {
   Article a;
   a.path = head.path;
   a.meta = head.front.meta;
@@ -127,6 +128,7 @@ Result<Article> build_article(const ArticleHead& head,
   MarkdownOptions options;
   options.source_path = head.path;
   options.resolve_article_link = resolve_article_link;
+  options.resolve_image = resolve_image;
   options.take_title_from_first_heading = a.meta.title.empty();
   RenderedMarkdown r = render_markdown(head.front.body, options);
   if (a.meta.title.empty()) a.meta.title = r.title;

@@ -49,8 +49,10 @@ Result<ArticleHead> read_article_head(const std::string& path, std::string bytes
 // Renders the body and completes the article (title from the first heading
 // when the front matter has none; an error when neither has one).
 // `resolve_article_link` maps linked .md files to URLs (see MarkdownOptions).
+// `resolve_image` maps local images to URLs the same way (may be empty).
 Result<Article> build_article(const ArticleHead& head,
-                              const std::function<std::string(const std::string&)>& resolve_article_link);
+                              const std::function<std::string(const std::string&)>& resolve_article_link,
+                              const std::function<std::string(const std::string&)>& resolve_image = {});
 
 // The URL path of an article page.
 std::string article_url(const std::string& slug);

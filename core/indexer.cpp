@@ -12,6 +12,8 @@
 #include "core/content_loader.h"
 #include "core/hash.h"
 #include "core/index_writer.h"
+#include "core/markdown.h"
+#include "core/media.h"
 #include "core/revision.h"
 #include "core/schema.h"
 
@@ -21,6 +23,7 @@ namespace {
 struct PreviousState {
   bool usable = false;  // a published revision with the current schema
   std::map<std::string, CatalogEntry> by_path;
+  std::map<int64_t, std::vector<MediaFile>> media;  // by article id
 };
 
 PreviousState load_previous(const IndexLayout& layout) {
@@ -31,6 +34,7 @@ PreviousState load_previous(const IndexLayout& layout) {
     Catalog catalog(IndexLayout::catalog_path(layout.revision_dir(*cur)).string(), SqliteDb::Mode::kReadOnly);
     if (catalog.schema_version() != schema::kSchemaVersion) return prev;  // rebuild from scratch
     for (auto& e : catalog.entries()) prev.by_path.emplace(e.path, std::move(e));
+    prev.media = catalog.media();
     prev.usable = true;
   } catch (const SqliteError&) {
     prev.by_path.clear();  // unreadable: rebuild from scratch
@@ -51,8 +55,9 @@ class Run {
     std::vector<ArticleHead> changed;
     for (const auto& path : files) {
       auto it = prev.by_path.find(path);
+      const bool images_unchanged = it != prev.by_path.end() && media_unchanged(prev, it->second.id);
       const std::optional<FileStamp> stamp = stat_file(path);
-      if (stamp && it != prev.by_path.end() && options_.stamps) {
+      if (stamp && images_unchanged && options_.stamps) {
         auto known = options_.stamps->find(path);
         if (known != options_.stamps->end() && known->second.size == stamp->size &&
             known->second.mtime_ns == stamp->mtime_ns && known->second.hash == it->second.content_hash) {
@@ -67,7 +72,7 @@ class Run {
       }
       const std::string hash = sha256_hex(bytes.value());
       remember(path, stamp, hash);
-      if (it != prev.by_path.end() && it->second.content_hash == hash) {
+      if (images_unchanged && it->second.content_hash == hash) {
         ++report_.unchanged;
         continue;
       }
@@ -117,10 +122,31 @@ class Run {
     };
     std::vector<Article> articles;
     for (const ArticleHead* h : accepted) {
-      auto a = build_article(*h, resolve);
+      std::vector<MediaFile> media;
+      std::map<std::string, std::string> image_problems;  // image path -> message
+      auto resolve_image = [&](const std::string& target) -> std::string {
+        auto m = read_media_file(options_.content_dir, target);
+        if (!m) {
+          image_problems.emplace(target, m.status().message());
+          media.push_back({target, 0, 0, ""});  // noticed when it appears
+          return {};
+        }
+        media.push_back(*m);
+        return std::string(kMediaUrlPrefix) + m->served_name();
+      };
+      auto a = build_article(*h, resolve, resolve_image);
       if (!a) {
         fail(h->path, a.status());
         continue;
+      }
+      a->media = std::move(media);
+      for (const auto& ref : a->references) {
+        if (ref.kind != Reference::Kind::kImage) continue;
+        const std::string target = resolve_relative_path(a->path, ref.url.substr(0, ref.url.find_first_of("?#")));
+        if (auto p = image_problems.find(target); p != image_problems.end()) {
+          report_.diagnostics.push_back({a->path, {Diagnostic::Severity::kWarning, ref.line, p->second}});
+          image_problems.erase(p);
+        }
       }
       articles.push_back(std::move(a.value()));
     }
@@ -134,6 +160,7 @@ class Run {
       Status s = copy_revision(layout.revision_dir(*layout.current()), dir);
       if (!s) return s;
     }
+    copy_media(dir, articles);
     Status s = write(dir, articles, removed, find_renames(articles, removed, prev), prev);
     if (!s) {
       std::error_code ec;
@@ -148,6 +175,44 @@ class Run {
   }
 
  private:
+  // True when every image the article showed is as it was (a missing one
+  // still missing).
+  bool media_unchanged(const PreviousState& prev, int64_t id) const {
+    auto it = prev.media.find(id);
+    if (it == prev.media.end()) return true;
+    for (const MediaFile& was : it->second) {
+      auto now = stat_media_file(options_.content_dir, was.path);
+      if (!now || was.hash.empty()) {
+        if (static_cast<bool>(now) != !was.hash.empty()) return false;  // appeared or vanished
+        continue;
+      }
+      if (now->size == was.size && now->mtime_ns == was.mtime_ns) continue;
+      auto hashed = read_media_file(options_.content_dir, was.path);
+      if (!hashed || hashed->hash != was.hash) return false;
+    }
+    return true;
+  }
+
+  // The images of the articles being written, into the new revision
+  // (the ones already there came with the copy of the previous revision).
+  void copy_media(const fs::path& dir, const std::vector<Article>& articles) {
+    const fs::path media_dir = dir / "media";
+    std::error_code ec;
+    fs::create_directories(media_dir, ec);
+    for (const Article& a : articles) {
+      for (const MediaFile& m : a.media) {
+        if (m.hash.empty()) continue;
+        const fs::path to = media_dir / m.served_name();
+        if (fs::exists(to, ec)) continue;
+        fs::copy_file(options_.content_dir / m.path, to, ec);
+        if (ec) {
+          report_.diagnostics.push_back(
+              {a.path, {Diagnostic::Severity::kWarning, 0, fmt::format("image '{}' not published: {}", m.path, ec.message())}});
+        }
+      }
+    }
+  }
+
   struct Rename {
     const CatalogEntry* old;
     size_t article;  // index into the articles being written

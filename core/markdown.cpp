@@ -109,6 +109,18 @@ void rewrite_link(cmark_node* link, const MarkdownOptions& options) {
   cmark_node_set_url(link, resolved.c_str());
 }
 
+void rewrite_image(cmark_node* image, const MarkdownOptions& options) {
+  if (!options.resolve_image) return;
+  const char* raw = cmark_node_get_url(image);
+  if (!raw) return;
+  std::string_view url(raw);
+  if (url.empty() || url[0] == '/' || has_scheme(url)) return;
+  std::string target = resolve_relative_path(options.source_path, url.substr(0, url.find_first_of("?#")));
+  if (target.empty()) return;
+  std::string resolved = options.resolve_image(target);
+  if (!resolved.empty()) cmark_node_set_url(image, resolved.c_str());
+}
+
 // Adds id="..." to the n-th heading start tag, in document order. Safe because
 // raw HTML is omitted in safe mode, so every literal "<hN>" is one of ours.
 std::string add_heading_ids(const std::string& html, const std::vector<std::string>& anchors) {
@@ -209,6 +221,7 @@ RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOption
         out.references.push_back({t == CMARK_NODE_LINK ? Reference::Kind::kLink : Reference::Kind::kImage,
                                   url ? url : "", source_line(n)});
         if (t == CMARK_NODE_LINK) rewrite_link(n, options);
+        if (t == CMARK_NODE_IMAGE) rewrite_image(n, options);
       }
     }
   }

@@ -19,6 +19,9 @@ struct MarkdownOptions {
   // "billing/refunds.md") to the URL that serves it, or "" to leave the link as
   // written. May be empty.
   std::function<std::string(const std::string& target_path)> resolve_article_link;
+  // Maps a relative image source (content-relative, normalised, e.g.
+  // "billing/media/card.png") to the URL that serves it, or "" to leave it.
+  std::function<std::string(const std::string& target_path)> resolve_image;
   // When set, a level-1 heading that opens the document is taken as the title
   // and left out of the HTML and the sections.
   bool take_title_from_first_heading = false;

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <set>
 
 #include <fmt/format.h>
@@ -18,6 +20,7 @@
 #include "core/analysis.h"
 #include "core/content_loader.h"
 #include "core/highlight.h"
+#include "core/media.h"
 #include "core/text.h"
 #include "server/params.h"
 
@@ -227,6 +230,9 @@ class App::Handler {
     if (p == "/healthz") return route("healthz", is_get, [&] { return healthz(); });
     if (p == "/metrics") return route("metrics", is_get, [&] { return metrics(); });
     if (p.rfind("/static/", 0) == 0) return route("static", is_get, [&] { return asset(p.substr(8)); });
+    if (p.rfind(kMediaUrlPrefix, 0) == 0) {
+      return route("media", is_get, [&] { return media(p.substr(kMediaUrlPrefix.size())); });
+    }
     if (p == "/api/v1/search") return route("api_search", is_get, [&] { return api_search(); });
     if (p == "/api/v1/suggest") return route("api_suggest", is_get, [&] { return api_suggest(); });
     const bool is_post = req_.method == "POST";
@@ -325,6 +331,25 @@ class App::Handler {
     Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = app_.metrics_.render(gauges);
+    return r;
+  }
+
+  // An article's image, from the current revision's media/ folder. Names are
+  // content hashes, so the answer never changes: cached for a year.
+  Response media(const std::string& name) {
+    if (!is_media_name(name)) throw_error(404, "not_found", "no such image");
+    auto dir = app_.search_.revision_dir();
+    if (!dir) throw_error(404, "not_found", "no such image");
+    std::ifstream in(*dir / "media" / name, std::ios::binary);
+    if (!in) throw_error(404, "not_found", "no such image");
+    Response r;
+    r.content_type = *image_content_type(name);
+    r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+    // An SVG opened on its own must not run script in our origin.
+    if (name.ends_with(".svg")) r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    std::ostringstream body;
+    body << in.rdbuf();
+    r.body = body.str();
     return r;
   }
 

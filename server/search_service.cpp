@@ -87,6 +87,12 @@ std::optional<std::string> SearchService::revision() {
   return revision_;
 }
 
+std::optional<std::filesystem::path> SearchService::revision_dir() {
+  auto name = revision();
+  if (!name) return std::nullopt;
+  return layout_.revision_dir(*name);
+}
+
 void SearchService::release(std::unique_ptr<Searcher> searcher, uint64_t generation) {
   std::lock_guard lock(mu_);
   if (generation == generation_) idle_.push_back(std::move(searcher));

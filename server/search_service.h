@@ -48,6 +48,8 @@ class SearchService {
   Result<std::shared_ptr<const Suggester>> suggester();
   // The revision the next acquire() will serve, if any.
   std::optional<std::string> revision();
+  // The folder of that revision.
+  std::optional<std::filesystem::path> revision_dir();
 
  private:
   void refresh_locked();

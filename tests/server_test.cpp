@@ -122,7 +122,11 @@ TEST_CASE("server: internal articles and drafts never leak to the public") {
     CHECK(l.server->get_json("/api/v1/search?q=" + w, *token).second["total"] == 1);
   }
   CHECK(l.server->get("/api/v1/articles/goodwill", *token).first == 200);
-  CHECK(l.server->get("/articles/aurora", *token).first == 200);
+  // A draft at its normal address, marked as one.
+  auto [draft_status, draft] = l.server->get("/articles/aurora", *token);
+  CHECK(draft_status == 200);
+  CHECK_THAT(draft, Catch::Contains("banner-draft"));
+  CHECK_THAT(l.server->get("/articles/refunds", *token).second, !Catch::Contains("banner-draft"));
   CHECK_THAT(l.server->get("/", *token).second, Catch::Contains("Goodwill"));
   // A revoked token is refused outright.
   REQUIRE(l.server->tokens().revoke("agent").is_ok());
