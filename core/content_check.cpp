@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using Severity = Diagnostic::Severity;
 
-// Front matter keys the content model knows (docs/content.md).
+// Front matter keys the content model knows (docs/writing.md).
 const std::set<std::string>& known_keys() {
   static const std::set<std::string> kKeys = {"title",   "slug",     "lang",     "language",       "category",
                                               "summary", "description", "tags", "aliases",        "translation_of",
