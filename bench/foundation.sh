@@ -5,15 +5,8 @@
 # Prints the figures recorded in bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${KB_BUILD_DIR:-build}
-corpus=${KB_CORPUS:-../shared/data/corpora/d365}
 queries=${KB_QUERIES:-bench/queries/d365.txt}
-if [ ! -d "$corpus" ]; then
-  echo "corpus $corpus absent; using content/" >&2
-  corpus=content
-fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" >/dev/null
+. bench/common.sh
 
 work=$(mktemp -d)
 trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT

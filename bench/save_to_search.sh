@@ -6,15 +6,8 @@
 # The corpus is copied to a temp folder first; the original is not touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${KB_BUILD_DIR:-build}
-corpus=${KB_CORPUS:-../shared/data/corpora/d365}
 saves=${KB_SAVES:-20}
-if [ ! -d "$corpus" ]; then
-  echo "corpus $corpus absent; using content/" >&2
-  corpus=content
-fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" >/dev/null
+. bench/common.sh
 
 work=$(mktemp -d)
 trap 'kill $server_pid $watch_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
