@@ -69,7 +69,15 @@ Article article_from_row(const Statement& st) {
 
 // SQL condition for what a visibility may see.
 const char* visible_clause(Visibility v) {
-  return v == Visibility::kAgent ? "1" : "audience = 'public' AND draft = 0";
+  switch (v) {
+    case Visibility::kWriter:
+      return "1";
+    case Visibility::kAgent:
+      return "draft = 0";
+    case Visibility::kPublic:
+      break;
+  }
+  return "audience = 'public' AND draft = 0";
 }
 
 ArticleSummary summary_from_row(const Statement& st) {
@@ -84,12 +92,13 @@ ArticleSummary summary_from_row(const Statement& st) {
   s.updated = st.text(7);
   s.translation_of = st.text(8);
   s.is_public = st.integer(9) != 0;
+  s.draft = st.integer(10) != 0;
   return s;
 }
 
 constexpr const char* kSummaryColumns =
     "id, slug, path, title, lang, category, summary, updated, translation_of, "
-    "(audience = 'public' AND draft = 0)";
+    "(audience = 'public' AND draft = 0), draft";
 
 }  // namespace
 

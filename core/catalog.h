@@ -39,6 +39,7 @@ struct ArticleSummary {
   std::string updated;
   std::string translation_of;
   bool is_public = true;
+  bool draft = false;
 };
 
 // A heading of an article (its section's title and anchor), without text.
@@ -49,7 +50,13 @@ struct Heading {
   std::string anchor;
 };
 
-enum class Visibility { kPublic, kAgent };
+// What a caller may see: the public sees public, published articles; support
+// agents also internal ones; writers also drafts.
+enum class Visibility { kPublic, kAgent, kWriter };
+
+inline bool visible_to(Visibility v, bool is_public, bool is_draft) {
+  return v == Visibility::kWriter || (v == Visibility::kAgent ? !is_draft : is_public);
+}
 
 class Catalog {
  public:

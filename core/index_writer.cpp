@@ -62,6 +62,7 @@ Xapian::Document make_document(const Article& a) {
   add_boolean(doc, kPrefixAudience, to_string(m.audience));
   if (m.draft) doc.add_boolean_term(std::string(kTermDraft));
   if (a.is_public()) doc.add_boolean_term(std::string(kTermPublic));
+  if (!m.draft) doc.add_boolean_term(std::string(kTermPublished));
 
   std::string tags;
   for (const auto& t : m.tags) {

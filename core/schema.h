@@ -11,7 +11,7 @@
 namespace kb::schema {
 
 // Bumped whenever terms, values or document data change meaning.
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -31,6 +31,8 @@ inline constexpr std::string_view kTermDraft = "XDdraft";
 // public search path filters on this one term, so visibility is decided once,
 // at index time, in Article::is_public().
 inline constexpr std::string_view kTermPublic = "XVpublic";
+// On every article that is not a draft: what support agents may see.
+inline constexpr std::string_view kTermPublished = "XVpublished";
 
 // --- Free-text terms -----------------------------------------------------------
 // Words are indexed unprefixed with positions; stemmed forms carry Xapian's

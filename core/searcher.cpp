@@ -46,6 +46,7 @@ class FacetSpy : public Xapian::MatchSpy {
 Xapian::Query filter_query(const SearchRequest& r) {
   std::vector<Xapian::Query> filters;
   if (r.visibility == Visibility::kPublic) filters.emplace_back(std::string(schema::kTermPublic));
+  if (r.visibility == Visibility::kAgent) filters.emplace_back(std::string(schema::kTermPublished));
   if (!r.lang.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixLang, analysis::normalize_lang(r.lang)));
   if (!r.tag.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixTag, r.tag));
   if (!r.category.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixCategory, r.category));
@@ -291,7 +292,7 @@ std::vector<SearchHit> Searcher::run_related(const Article& article, Visibility 
   const Xapian::Query about(Xapian::Query::OP_ELITE_SET, eset.begin(), eset.end(), kRelatedTerms);
   // Leave out the article and its translations (shown apart, as such).
   std::vector<Xapian::Query> exclude = {Xapian::Query(id_term)};
-  auto translations = catalog_->translations_of(article, Visibility::kAgent);
+  auto translations = catalog_->translations_of(article, Visibility::kWriter);
   for (const auto& t : translations) exclude.emplace_back(std::string(schema::kPrefixId) + std::to_string(t.id));
   const Xapian::Query candidates(Xapian::Query::OP_AND_NOT, about,
                                  Xapian::Query(Xapian::Query::OP_OR, exclude.begin(), exclude.end()));

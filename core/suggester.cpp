@@ -109,9 +109,9 @@ std::vector<Suggester::Word> Suggester::words(std::string_view text) { return sp
 std::shared_ptr<const Suggester> Suggester::build(Catalog& catalog) {
   auto s = std::make_shared<Suggester>();
   std::unordered_map<int64_t, uint32_t> by_id;
-  for (const auto& a : catalog.list(Visibility::kAgent)) {
+  for (const auto& a : catalog.list(Visibility::kWriter)) {
     by_id[a.id] = static_cast<uint32_t>(s->articles_.size());
-    s->articles_.push_back({a.slug, a.title, a.lang, a.category, a.is_public});
+    s->articles_.push_back({a.slug, a.title, a.lang, a.category, a.is_public, a.draft});
     s->entries_.push_back({by_id[a.id], 0, a.title, "", {}, kTitlePrior});
   }
   for (auto& h : catalog.headings()) {
@@ -134,7 +134,7 @@ std::shared_ptr<const Suggester> Suggester::build(Catalog& catalog) {
     if (lang == s->langs_.end()) lang = s->langs_.insert(lang, a.lang);
     const auto lang_id = static_cast<uint16_t>(lang - s->langs_.begin());
     for (size_t w = 0; w < e.words.size(); ++w) {
-      s->keys_.push_back({e.words[w].key, id, static_cast<float>(e.prior), lang_id, w == 0, a.is_public});
+      s->keys_.push_back({e.words[w].key, id, static_cast<float>(e.prior), lang_id, w == 0, a.is_public, a.draft});
     }
   }
   std::sort(s->keys_.begin(), s->keys_.end());
@@ -205,7 +205,7 @@ std::vector<Suggestion> Suggester::suggest_words(const std::vector<Word>& typed,
     uint32_t entry;
   };
   std::vector<Match> matches;
-  const bool public_only = r.visibility == Visibility::kPublic;
+
   if (typed.size() == 1) {
     // One word: scored from the keys alone. An entry with two words that
     // begin so is listed twice; the output skips repeated texts.
@@ -214,7 +214,7 @@ std::vector<Suggestion> Suggester::suggest_words(const std::vector<Word>& typed,
     const size_t typed_size = typed[0].key.size();
     matches.reserve(static_cast<size_t>(last - first));
     for (It k = first; k != last; ++k) {
-      if (public_only && !k->is_public) continue;
+      if (!visible_to(r.visibility, k->is_public, k->draft)) continue;
       double score = k->prior;
       if (k->key.size() == typed_size) score += kWholeWordBonus;
       if (k->first_word) score += kStartsWithBonus;
@@ -229,7 +229,7 @@ std::vector<Suggestion> Suggester::suggest_words(const std::vector<Word>& typed,
     seen[k->entry] = true;
     const Entry& e = entries_[k->entry];
     const ArticleInfo& a = articles_[e.article];
-    if (public_only && !a.is_public) continue;
+    if (!visible_to(r.visibility, a.is_public, a.draft)) continue;
     used.assign(e.words.size(), false);
     double score = e.prior;
     bool all = true;

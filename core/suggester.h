@@ -74,6 +74,7 @@ class Suggester {
   struct ArticleInfo {
     std::string slug, title, lang, category;
     bool is_public = true;
+    bool draft = false;
   };
   struct Entry {
     uint32_t article = 0;
@@ -91,6 +92,7 @@ class Suggester {
     uint16_t lang = 0;      // index in langs_
     bool first_word = false;
     bool is_public = true;
+    bool draft = false;
     bool operator<(const Key& o) const { return key < o.key; }
   };
 

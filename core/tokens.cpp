@@ -13,21 +13,39 @@ constexpr size_t kMaxTokenBytes = 256;
 
 }  // namespace
 
+const char* to_string(Role role) { return role == Role::kWriter ? "writer" : "agent"; }
+
+std::optional<Role> parse_role(std::string_view text) {
+  if (text == "agent") return Role::kAgent;
+  if (text == "writer") return Role::kWriter;
+  return std::nullopt;
+}
+
 TokenStore::TokenStore(const std::filesystem::path& auth_db) : db_(auth_db.string(), SqliteDb::Mode::kReadWrite) {
   db_.exec(
       "CREATE TABLE IF NOT EXISTS tokens ("
       " name TEXT PRIMARY KEY,"
       " hash TEXT NOT NULL UNIQUE,"
       " created TEXT NOT NULL DEFAULT (datetime('now')))");
+  // Stores from before roles: their tokens were agents'.
+  bool has_role = false, has_last_used = false;
+  auto cols = db_.prepare("PRAGMA table_info(tokens)");
+  while (cols.step()) {
+    has_role |= cols.text(1) == "role";
+    has_last_used |= cols.text(1) == "last_used";
+  }
+  if (!has_role) db_.exec("ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'agent'");
+  if (!has_last_used) db_.exec("ALTER TABLE tokens ADD COLUMN last_used TEXT NOT NULL DEFAULT ''");
 }
 
-Result<std::string> TokenStore::create(const std::string& name) {
+Result<std::string> TokenStore::create(const std::string& name, Role role) {
   if (name.empty() || name.size() > 100) return Status::error("token name must be 1 to 100 characters");
   std::lock_guard lock(mu_);
   try {
     std::string token = kTokenPrefix + random_hex(kTokenRandomBytes);
-    auto st = db_.prepare("INSERT INTO tokens (name, hash) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING");
-    st.bind(1, name).bind(2, sha256_hex(token));
+    auto st = db_.prepare(
+        "INSERT INTO tokens (name, hash, role) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO NOTHING");
+    st.bind(1, name).bind(2, sha256_hex(token)).bind(3, to_string(role));
     st.run();
     if (sqlite3_changes(db_.handle()) == 0) {
       return Status::error(fmt::format("a token named '{}' exists; revoke it first", name));
@@ -53,21 +71,32 @@ Result<std::vector<TokenInfo>> TokenStore::list() {
   std::lock_guard lock(mu_);
   try {
     std::vector<TokenInfo> out;
-    auto st = db_.prepare("SELECT name, created FROM tokens ORDER BY name");
-    while (st.step()) out.push_back({st.text(0), st.text(1)});
+    auto st = db_.prepare("SELECT name, role, created, last_used FROM tokens ORDER BY name");
+    while (st.step()) out.push_back({st.text(0), parse_role(st.text(1)).value_or(Role::kAgent), st.text(2), st.text(3)});
     return out;
   } catch (const SqliteError& e) {
     return Status::error(e.what());
   }
 }
 
-std::optional<std::string> TokenStore::verify(const std::string& token) {
+std::optional<TokenInfo> TokenStore::verify(const std::string& token) {
   if (token.empty() || token.size() > kMaxTokenBytes) return std::nullopt;
   std::lock_guard lock(mu_);
   try {
-    auto st = db_.prepare("SELECT name FROM tokens WHERE hash = ?1");
+    auto st = db_.prepare("SELECT name, role, created, last_used, strftime('%Y-%m-%d %H:%M', 'now') FROM tokens "
+                          "WHERE hash = ?1");
     st.bind(1, sha256_hex(token));
-    if (st.step()) return st.text(0);
+    if (!st.step()) return std::nullopt;
+    // An unknown role (a store written by a newer version) grants the least.
+    TokenInfo info{st.text(0), parse_role(st.text(1)).value_or(Role::kAgent), st.text(2), st.text(3)};
+    const std::string minute = st.text(4);
+    st.reset();
+    if (std::string& noted = last_noted_[info.name]; noted != minute) {
+      noted = minute;
+      db_.prepare("UPDATE tokens SET last_used = ?2 WHERE name = ?1").bind(1, info.name).bind(2, minute).run();
+      info.last_used = minute;
+    }
+    return info;
   } catch (const SqliteError&) {
     // An unreadable store grants nothing.
   }

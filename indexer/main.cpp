@@ -21,7 +21,7 @@
 #include "core/content_watcher.h"
 #include "core/indexer.h"
 #include "core/revision.h"
-#include "core/tokens.h"
+#include "core/token_command.h"
 
 namespace {
 
@@ -35,9 +35,7 @@ constexpr const char* kUsage = R"(Usage:
                  [--unknown-audience internal|public]
   kb-index report --index DIR [--days N] [--lang TAG] [--limit N]
                   [--audience public|agents|all] [--format text|json]
-  kb-index token create NAME --index DIR
-  kb-index token revoke NAME --index DIR
-  kb-index token list --index DIR
+  kb-index token create|list|revoke ...   (the same as kb-server token)
 
 Indexes the Markdown articles under --content into a new revision of the
 index in --index and publishes it atomically: a running kb-server switches to
@@ -81,9 +79,7 @@ log kb-server keeps in INDEX/analytics.db: per language, the most frequent
 searches with no results, then those whose results nobody opened. Defaults:
 the last 30 days, public visitors, 20 per language and list.
 
-Tokens let support agents see internal articles and drafts: send them as
-'Authorization: Bearer TOKEN'. 'token create' prints the token once; only
-its hash is stored (INDEX/auth.db).
+Tokens: see 'kb-server --help'.
 
 Exit status: 0 when every file was indexed, 1 when some failed (the rest
 are published), 2 on usage errors or when nothing could be indexed.
@@ -91,8 +87,6 @@ are published), 2 on usage errors or when nothing could be indexed.
 
 struct Args {
   std::string command = "index";
-  std::string token_action;
-  std::string token_name;
   std::string content;
   std::string index;
   std::string default_lang = "en";
@@ -133,35 +127,6 @@ class ProgressBar {
   static constexpr size_t kMinItems = 200;  // short runs finish before a bar helps
   bool enabled_;
 };
-
-int run_token(const Args& a) {
-  if (a.index.empty()) return usage_error("token commands need --index DIR");
-  kb::IndexLayout layout(a.index);
-  std::error_code ec;
-  std::filesystem::create_directories(layout.root(), ec);
-  try {
-    kb::TokenStore store(layout.auth_db());
-    if (a.token_action == "create") {
-      auto token = store.create(a.token_name);
-      if (!token) return usage_error(token.status().message());
-      std::cout << *token << '\n';
-      if (isatty(STDOUT_FILENO)) std::cerr << "Keep it safe: it is shown only once.\n";
-      return 0;
-    }
-    if (a.token_action == "revoke") {
-      kb::Status s = store.revoke(a.token_name);
-      if (!s) return usage_error(s.message());
-      return 0;
-    }
-    auto list = store.list();
-    if (!list) return usage_error(list.status().message());
-    for (const auto& t : *list) std::cout << t.name << '\t' << t.created << '\n';
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "kb-index: " << e.what() << '\n';
-    return 2;
-  }
-}
 
 void print_report(const kb::IndexReport& report, const Args& a, const ContentWatcher::Batch* batch) {
   for (const auto& d : report.diagnostics) {
@@ -409,21 +374,12 @@ int main(int argc, char** argv) {
     } else if (i == 0 && arg == "check") {
       a.command = "check";
     } else if (i == 0 && arg == "token") {
-      a.command = "token";
-      if (i + 1 >= args.size()) return usage_error("token needs create, revoke or list");
-      a.token_action = args[++i];
-      if (a.token_action != "list") {
-        if (a.token_action != "create" && a.token_action != "revoke") {
-          return usage_error("unknown token command '" + a.token_action + "'");
-        }
-        if (i + 1 >= args.size()) return usage_error("token " + a.token_action + " needs a NAME");
-        a.token_name = args[++i];
-      }
+      return kb::run_token_command("kb-index", std::vector<std::string>(args.begin() + 1, args.end()), std::cout,
+                                   std::cerr);
     } else {
       return usage_error("unknown argument '" + arg + "'");
     }
   }
-  if (a.command == "token") return run_token(a);
   if (a.command == "check") return run_check(a);
   if (a.command == "report") return run_report(a);
   return run_index(a);

@@ -9,6 +9,9 @@
 namespace kb {
 
 const char* const kServerUsage = R"(Usage: kb-server --index DIR [options]
+       kb-server token create --index DIR --name NAME [--role agent|writer]
+       kb-server token list --index DIR
+       kb-server token revoke --index DIR --name NAME
 
 Serves the index built by kb-index: the JSON API (/api/v1/search,
 /api/v1/suggest, /api/v1/articles/SLUG and its /feedback), the help page
@@ -35,6 +38,12 @@ which wins over the --config file):
   --config FILE      YAML file with any of: index, host, port, templates,
                      site_name, threads, access_log, search_log_days
   -h, --help         this text
+
+Tokens: support agents and writers send 'Authorization: Bearer TOKEN'. An
+agent sees internal articles; a writer also sees drafts. 'token create'
+prints the new token once, alone on stdout (only its hash is kept, in
+INDEX/auth.db); 'token list' shows name, role, created and last used;
+'token revoke' ends it at once. Tokens are never logged.
 )";
 
 namespace {

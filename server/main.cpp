@@ -8,11 +8,15 @@
 
 #include "core/lexicon.h"
 #include "core/revision.h"
+#include "core/token_command.h"
 #include "core/tokens.h"
 #include "server/config.h"
 #include "server/http_server.h"
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "token") {
+    return kb::run_token_command("kb-server", std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
+  }
   auto config = kb::load_server_config(std::vector<std::string>(argv + 1, argv + argc));
   if (!config) {
     if (config.status().message() == "help") {

@@ -284,10 +284,9 @@ class App::Handler {
     if (!auth) return;
     const std::string prefix = "Bearer ";
     if (auth->rfind(prefix, 0) != 0) throw_error(401, "unauthorized", "Authorization must be 'Bearer <token>'");
-    if (!app_.tokens_ || !app_.tokens_->verify(auth->substr(prefix.size()))) {
-      throw_error(401, "unauthorized", "the token is not valid (revoked or mistyped)");
-    }
-    visitor_.visibility = Visibility::kAgent;
+    auto who = app_.tokens_ ? app_.tokens_->verify(auth->substr(prefix.size())) : std::nullopt;
+    if (!who) throw_error(401, "unauthorized", "the token is not valid (revoked or mistyped)");
+    visitor_.visibility = who->role == Role::kWriter ? Visibility::kWriter : Visibility::kAgent;
   }
 
   Response error(const ApiError& e) {
@@ -373,7 +372,7 @@ class App::Handler {
   void log_search(const SearchRequest& s, const SearchResult& result, const std::string& visitor_lang) {
     if (!app_.analytics_ || s.offset > 0 || s.query.empty() || req_.method != "GET") return;
     app_.analytics_->record_search(s.query, s.lang.empty() ? visitor_lang : s.lang,
-                                   visitor_.visibility == Visibility::kAgent, static_cast<int64_t>(result.total));
+                                   visitor_.visibility != Visibility::kPublic, static_cast<int64_t>(result.total));
   }
 
   // ---- JSON API -------------------------------------------------------------------
@@ -502,7 +501,7 @@ class App::Handler {
             {"q", q},
             {"lang", lang},
             {"languages", languages},
-            {"agent", visitor_.visibility == Visibility::kAgent}};
+            {"agent", visitor_.visibility != Visibility::kPublic}};
   }
 
   Response html(const json& view, const std::string& page) {

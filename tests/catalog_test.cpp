@@ -47,7 +47,7 @@ TEST_CASE("catalog: put, update by path, find, remove") {
   CHECK(c.schema_version() > 0);
 }
 
-TEST_CASE("catalog: internal and draft articles only for agents") {
+TEST_CASE("catalog: internal articles for agents and writers, drafts for writers") {
   test::TempDir dir;
   Catalog c((dir / "catalog.db").string(), SqliteDb::Mode::kReadWrite);
   c.create_schema();
@@ -61,9 +61,12 @@ TEST_CASE("catalog: internal and draft articles only for agents") {
   CHECK_FALSE(c.find_by_slug("i", Visibility::kPublic));
   CHECK_FALSE(c.find_by_slug("d", Visibility::kPublic));
   CHECK(c.find_by_slug("i", Visibility::kAgent));
-  CHECK(c.find_by_slug("d", Visibility::kAgent));
+  CHECK_FALSE(c.find_by_slug("d", Visibility::kAgent));
+  CHECK(c.find_by_slug("i", Visibility::kWriter));
+  CHECK(c.find_by_slug("d", Visibility::kWriter));
   CHECK(c.list(Visibility::kPublic).size() == 2);
-  CHECK(c.list(Visibility::kAgent).size() == 5);
+  CHECK(c.list(Visibility::kAgent).size() == 4);
+  CHECK(c.list(Visibility::kWriter).size() == 5);
   CHECK(c.translations_of(pub, Visibility::kPublic).size() == 1);
   CHECK(c.translations_of(pub, Visibility::kAgent).size() == 2);
   CHECK(c.translations_of(fi, Visibility::kPublic).size() == 1);  // the source

@@ -122,12 +122,18 @@ TEST_CASE("search: pagination walks the results without overlap") {
   CHECK(std::find(p1.hits.begin(), p1.hits.end(), p2.hits[0]) == p1.hits.end());
 }
 
-TEST_CASE("search: internal articles and drafts only for agents") {
+TEST_CASE("search: internal articles for agents and writers, drafts for writers") {
   Fixture f;
-  for (const char* q : {"zanzibar", "quixotic", "goodwill", "aurora"}) {
-    INFO(q);
-    CHECK(f.search(q).total == 0);
-    CHECK(f.search(q, Visibility::kAgent).total == 1);
+  struct Row {
+    const char* q;
+    size_t agent, writer;
+  };
+  const Row rows[] = {{"zanzibar", 1, 1}, {"goodwill", 1, 1}, {"quixotic", 0, 1}, {"aurora", 0, 1}};
+  for (const auto& r : rows) {
+    INFO(r.q);
+    CHECK(f.search(r.q).total == 0);
+    CHECK(f.search(r.q, Visibility::kAgent).total == r.agent);
+    CHECK(f.search(r.q, Visibility::kWriter).total == r.writer);
   }
   auto billing = f.search("billing");
   CHECK(billing.facets["tag"].count("secret-tag") == 0);

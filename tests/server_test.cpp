@@ -114,13 +114,19 @@ TEST_CASE("server: internal articles and drafts never leak to the public") {
   CHECK_THAT(home, !Catch::Contains("Goodwill"));
   CHECK_THAT(home, !Catch::Contains("Aurora"));
 
-  // With a valid agent token, all of it is there.
-  auto token = l.server->tokens().create("agent");
+  // With a writer's token, all of it is there; an agent's shows internal
+  // articles but not drafts.
+  auto token = l.server->tokens().create("writer", Role::kWriter);
+  auto agent = l.server->tokens().create("agent", Role::kAgent);
   REQUIRE(token.is_ok());
   for (const auto& w : secret_words) {
     INFO(w);
     CHECK(l.server->get_json("/api/v1/search?q=" + w, *token).second["total"] == 1);
+    const bool draft_word = w == "quixotic" || w == "aurora";
+    CHECK(l.server->get_json("/api/v1/search?q=" + w, *agent).second["total"] == (draft_word ? 0 : 1));
   }
+  CHECK(l.server->get("/articles/aurora", *agent).first == 404);
+  CHECK(l.server->get("/articles/goodwill", *agent).first == 200);
   CHECK(l.server->get("/api/v1/articles/goodwill", *token).first == 200);
   // A draft at its normal address, marked as one.
   auto [draft_status, draft] = l.server->get("/articles/aurora", *token);
@@ -129,7 +135,7 @@ TEST_CASE("server: internal articles and drafts never leak to the public") {
   CHECK_THAT(l.server->get("/articles/refunds", *token).second, !Catch::Contains("banner-draft"));
   CHECK_THAT(l.server->get("/", *token).second, Catch::Contains("Goodwill"));
   // A revoked token is refused outright.
-  REQUIRE(l.server->tokens().revoke("agent").is_ok());
+  REQUIRE(l.server->tokens().revoke("writer").is_ok());
   CHECK(l.server->get("/api/v1/articles/goodwill", *token).first == 401);
 }
 

@@ -76,12 +76,13 @@ TEST_CASE("suggest: the typed beginnings are marked, the rest escaped") {
   CHECK(s[0].article_title == "Request a refund");
 }
 
-TEST_CASE("suggest: internal articles and drafts only for agents") {
+TEST_CASE("suggest: internal articles for agents and writers, drafts for writers") {
   SuggestFixture f;
   for (const char* typed : {"goodw", "zanzibar", "aurora"}) {
     INFO(typed);
     CHECK(f.suggest(typed).empty());
-    CHECK_FALSE(f.suggest(typed, Visibility::kAgent).empty());
+    CHECK(f.suggest(typed, Visibility::kAgent).empty() == (std::string(typed) == "aurora"));
+    CHECK_FALSE(f.suggest(typed, Visibility::kWriter).empty());
   }
 }
 

@@ -12,7 +12,11 @@ TEST_CASE("tokens: created once, verified, stored hashed, revoked") {
   auto token = store.create("alice");
   REQUIRE(token.is_ok());
   CHECK(token->rfind("kb_", 0) == 0);
-  CHECK(store.verify(*token) == std::optional<std::string>("alice"));
+  auto who = store.verify(*token);
+  REQUIRE(who);
+  CHECK(who->name == "alice");
+  CHECK(who->role == Role::kAgent);
+  CHECK(store.list()->at(0).last_used != "");  // noted on use
   CHECK_FALSE(store.verify(*token + "x"));
   CHECK_FALSE(store.verify(""));
   CHECK_FALSE(store.create("alice").is_ok());  // one live token per name
@@ -30,4 +34,24 @@ TEST_CASE("tokens: created once, verified, stored hashed, revoked") {
   CHECK(store.revoke("alice").is_ok());
   CHECK_FALSE(store.verify(*token));
   CHECK_FALSE(store.revoke("alice").is_ok());
+}
+
+TEST_CASE("tokens: roles, and stores written before roles existed") {
+  test::TempDir dir;
+  {
+    SqliteDb old((dir / "auth.db").string(), SqliteDb::Mode::kReadWrite);
+    old.exec(
+        "CREATE TABLE tokens (name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, created TEXT NOT NULL DEFAULT "
+        "(datetime('now'))); INSERT INTO tokens (name, hash) VALUES ('legacy', 'x')");
+  }
+  TokenStore store(dir / "auth.db");
+  auto list = store.list();
+  REQUIRE(list->size() == 1);
+  CHECK(list->at(0).role == Role::kAgent);
+  CHECK(list->at(0).last_used.empty());
+  auto writer = store.create("wanda", Role::kWriter);
+  REQUIRE(writer.is_ok());
+  CHECK(store.verify(*writer)->role == Role::kWriter);
+  CHECK(parse_role("writer") == Role::kWriter);
+  CHECK_FALSE(parse_role("admin"));
 }

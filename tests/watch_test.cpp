@@ -41,7 +41,7 @@ struct Watching {
 
 TEST_CASE("watch: created, edited, renamed and deleted files are published") {
   Watching w;
-  w.token = *w.server->tokens().create("writer");
+  w.token = *w.server->tokens().create("writer", Role::kWriter);
 
   test::write_file(w.content / "en/new.md", test::article("title: Parking permits\nslug: parking", "Xylophone.\n"));
   CHECK(test::eventually([&] { return w.hits("xylophone") == 1; }));

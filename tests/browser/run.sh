@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Browser tests of the help page against a real kb-server.
 #   tests/browser/run.sh BUILD_DIR [node --test options, e.g. --test-name-pattern=axe]
-# Indexes content/ into a temporary index with BUILD_DIR/kb-index, creates an
-# agent token, starts BUILD_DIR/kb-server on a free loopback port, and runs
+# Indexes content/ into a temporary index with BUILD_DIR/kb-index, creates a
+# writer's token (it sees internal articles and drafts), starts BUILD_DIR/kb-server on a free loopback port, and runs
 # tests/browser/*.test.mjs with node's test runner (Debian's chromium driven by
 # playwright-core). Screenshots and the page-weight table go to
 # BUILD_DIR/browser-artifacts/.
@@ -51,8 +51,8 @@ trap 'exit 143' TERM
 
 # Exit status 1 means some articles have errors (reported); the rest is indexed.
 "$build_dir/kb-index" --content content --index "$tmp/index" --quiet || [ $? -eq 1 ]
-token=$("$build_dir/kb-index" token create browser-tests --index "$tmp/index" | tail -n 1)
-[ -n "$token" ] || { echo "kb-index token create printed no token" >&2; exit 1; }
+token=$("$build_dir/kb-server" token create --name browser-tests --role writer --index "$tmp/index" | tail -n 1)
+[ -n "$token" ] || { echo "kb-server token create printed no token" >&2; exit 1; }
 
 # The server names its port on stderr once it listens: read that line from a
 # FIFO (no polling), then keep draining stderr into the log.
