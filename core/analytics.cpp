@@ -9,6 +9,8 @@
 namespace kb {
 
 std::string normalize_logged_query(std::string_view query) {
+  // Bounded before the regular expressions, which are not linear.
+  query = utf8_truncate(query, 2 * kMaxLoggedQueryBytes);
   std::string lower;
   for (Xapian::Utf8Iterator it(query.data(), query.size()); it != Xapian::Utf8Iterator(); ++it) {
     Xapian::Unicode::append_utf8(lower, Xapian::Unicode::tolower(*it));
@@ -51,17 +53,23 @@ Analytics::Analytics(const std::filesystem::path& path, AnalyticsOptions options
     CREATE TABLE IF NOT EXISTS search_clicks (
       day TEXT NOT NULL,
       query TEXT NOT NULL,
+      agent INTEGER NOT NULL CHECK (agent IN (0, 1)),
       slug TEXT NOT NULL,
       clicks INTEGER NOT NULL,
-      PRIMARY KEY (day, query, slug)
+      PRIMARY KEY (day, query, agent, slug)
     ) WITHOUT ROWID;
   )sql");
-  if (options_.search_log_days > 0) flusher_ = std::thread([this] { flusher(); });
+  if (options_.read_only) return;
+  if (options_.search_log_days <= 0) {
+    db_.exec("DELETE FROM searches; DELETE FROM search_clicks;");  // the log was turned off
+    return;
+  }
+  flusher_ = std::thread([this] { flusher(); });
 }
 
 Analytics::~Analytics() {
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(counts_mu_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -74,7 +82,7 @@ Analytics::~Analytics() {
 }
 
 void Analytics::record_view(const std::string& slug) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(db_mu_);
   db_.prepare(
          "INSERT INTO article_views (day, slug, views) VALUES (date('now'), ?1, 1) "
          "ON CONFLICT (day, slug) DO UPDATE SET views = views + 1")
@@ -83,7 +91,7 @@ void Analytics::record_view(const std::string& slug) {
 }
 
 void Analytics::record_vote(const std::string& slug, bool helpful) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(db_mu_);
   db_.prepare(
          "INSERT INTO article_votes (day, slug, helpful, votes) VALUES (date('now'), ?1, ?2, 1) "
          "ON CONFLICT (day, slug, helpful) DO UPDATE SET votes = votes + 1")
@@ -93,66 +101,88 @@ void Analytics::record_vote(const std::string& slug, bool helpful) {
 }
 
 void Analytics::record_search(std::string_view query, const std::string& lang, bool agent, int64_t results) {
-  if (options_.search_log_days <= 0) return;
+  if (!logging()) return;
   std::string q = normalize_logged_query(query);
   if (q.empty()) return;
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(counts_mu_);
   Counted& c = searches_[{lang, agent, std::move(q)}];
   ++c.searches;
   c.results = results;
 }
 
-void Analytics::record_click(std::string_view query, const std::string& slug) {
-  if (options_.search_log_days <= 0) return;
+void Analytics::record_click(std::string_view query, bool agent, const std::string& slug) {
+  if (!logging()) return;
   std::string q = normalize_logged_query(query);
   if (q.empty()) return;
-  std::lock_guard lock(mu_);
-  ++clicks_[{std::move(q), slug}];
+  std::lock_guard lock(counts_mu_);
+  ++clicks_[{std::move(q), agent, slug}];
 }
 
 void Analytics::flush() {
-  std::unique_lock lock(mu_);
-  flush_locked(lock);
+  if (!logging()) return;
+  SearchCounts searches;
+  ClickCounts clicks;
+  {
+    std::lock_guard lock(counts_mu_);
+    searches.swap(searches_);
+    clicks.swap(clicks_);
+  }
+  try {
+    write(searches, clicks);
+  } catch (...) {
+    // Keep them for the next try, added to what came meanwhile.
+    std::lock_guard lock(counts_mu_);
+    for (const auto& [k, c] : searches) {
+      Counted& now = searches_[k];
+      now.searches += c.searches;
+      if (now.searches == c.searches) now.results = c.results;
+    }
+    for (const auto& [k, n] : clicks) clicks_[k] += n;
+    throw;
+  }
 }
 
-void Analytics::flush_locked(std::unique_lock<std::mutex>&) {
-  if (options_.search_log_days <= 0) return;
+void Analytics::write(const SearchCounts& searches, const ClickCounts& clicks) {
+  std::lock_guard lock(db_mu_);
   Transaction txn(db_);
   auto search = db_.prepare(
       "INSERT INTO searches (day, lang, agent, query, searches, results) VALUES (date('now'), ?1, ?2, ?3, ?4, ?5) "
       "ON CONFLICT (day, lang, agent, query) DO UPDATE SET searches = searches + ?4, results = ?5");
-  for (const auto& [key, c] : searches_) {
+  for (const auto& [key, c] : searches) {
     const auto& [lang, agent, query] = key;
     search.bind(1, lang).bind(2, int64_t{agent ? 1 : 0}).bind(3, query).bind(4, c.searches).bind(5, c.results).run();
   }
   auto click = db_.prepare(
-      "INSERT INTO search_clicks (day, query, slug, clicks) VALUES (date('now'), ?1, ?2, ?3) "
-      "ON CONFLICT (day, query, slug) DO UPDATE SET clicks = clicks + ?3");
-  for (const auto& [key, n] : clicks_) click.bind(1, key.first).bind(2, key.second).bind(3, n).run();
+      "INSERT INTO search_clicks (day, query, agent, slug, clicks) VALUES (date('now'), ?1, ?2, ?3, ?4) "
+      "ON CONFLICT (day, query, agent, slug) DO UPDATE SET clicks = clicks + ?4");
+  for (const auto& [key, n] : clicks) {
+    const auto& [query, agent, slug] = key;
+    click.bind(1, query).bind(2, int64_t{agent ? 1 : 0}).bind(3, slug).bind(4, n).run();
+  }
   const std::string cutoff = "-" + std::to_string(options_.search_log_days) + " days";
   db_.prepare("DELETE FROM searches WHERE day <= date('now', ?1)").bind(1, cutoff).run();
   db_.prepare("DELETE FROM search_clicks WHERE day <= date('now', ?1)").bind(1, cutoff).run();
   txn.commit();
-  searches_.clear();
-  clicks_.clear();
 }
 
 void Analytics::flusher() {
-  std::unique_lock lock(mu_);
+  std::unique_lock lock(counts_mu_);
   while (!stopping_) {
     wake_.wait_for(lock, options_.flush_interval, [this] { return stopping_; });
     if (stopping_ || (searches_.empty() && clicks_.empty())) continue;
+    lock.unlock();
     try {
-      flush_locked(lock);
+      flush();
     } catch (const std::exception& e) {
       // A full disk or a locked file: keep counting, try again next time.
       std::fprintf(stderr, "kb-server: warning: cannot write the search log: %s\n", e.what());
     }
+    lock.lock();
   }
 }
 
 std::vector<Analytics::Count> Analytics::most_viewed(int days, size_t limit) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(db_mu_);
   std::vector<Count> out;
   auto st = db_.prepare(
       "SELECT slug, SUM(views) AS n FROM article_views WHERE day > date('now', ?1) "
@@ -163,7 +193,7 @@ std::vector<Analytics::Count> Analytics::most_viewed(int days, size_t limit) {
 }
 
 Analytics::Votes Analytics::votes(const std::string& slug) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(db_mu_);
   Votes v;
   auto st = db_.prepare("SELECT helpful, SUM(votes) FROM article_votes WHERE slug = ?1 GROUP BY helpful");
   st.bind(1, slug);
@@ -172,7 +202,7 @@ Analytics::Votes Analytics::votes(const std::string& slug) {
 }
 
 Analytics::GapReport Analytics::gaps(int days, std::optional<bool> agent, size_t limit) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(db_mu_);
   // Per (lang, query): searches, the latest result count, and the clicks on
   // any result of that query (clicks are not split by language).
   auto st = db_.prepare(R"sql(
@@ -184,7 +214,8 @@ Analytics::GapReport Analytics::gaps(int days, std::optional<bool> agent, size_t
       WHERE day > date('now', ?1) AND (?2 < 0 OR agent = ?2)
       GROUP BY lang, query),
     clicked AS (
-      SELECT query, SUM(clicks) AS clicks FROM search_clicks WHERE day > date('now', ?1) GROUP BY query)
+      SELECT query, SUM(clicks) AS clicks FROM search_clicks
+      WHERE day > date('now', ?1) AND (?2 < 0 OR agent = ?2) GROUP BY query)
     SELECT r.lang, r.query, r.searches, r.results, COALESCE(c.clicks, 0)
     FROM recent r LEFT JOIN clicked c ON c.query = r.query
     ORDER BY r.lang, r.searches DESC, r.query

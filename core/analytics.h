@@ -34,8 +34,11 @@ std::string normalize_logged_query(std::string_view query);
 inline constexpr size_t kMaxLoggedQueryBytes = 200;
 
 struct AnalyticsOptions {
-  // Searches older than this many days are deleted; 0 turns the search log off.
+  // Searches older than this many days are deleted; 0 turns the search log
+  // off and deletes what it holds.
   int search_log_days = 90;
+  // For readers (`kb-index report`): nothing is recorded or deleted.
+  bool read_only = false;
   // How often counted searches are written.
   std::chrono::milliseconds flush_interval{5000};
 };
@@ -57,7 +60,7 @@ class Analytics {
   // "" when any; `agent`: searched by a support agent.
   void record_search(std::string_view query, const std::string& lang, bool agent, int64_t results);
   // An article opened from the results of `query`.
-  void record_click(std::string_view query, const std::string& slug);
+  void record_click(std::string_view query, bool agent, const std::string& slug);
   // Writes the counted searches and clicks now, and drops expired rows.
   void flush();
 
@@ -92,18 +95,22 @@ class Analytics {
 
  private:
   void flusher();
-  void flush_locked(std::unique_lock<std::mutex>& lock);
+  bool logging() const { return options_.search_log_days > 0 && !options_.read_only; }
 
   struct Counted {
     int64_t searches = 0;
     int64_t results = 0;
   };
+  using SearchCounts = std::map<std::tuple<std::string, bool, std::string>, Counted>;  // (lang, agent, query)
+  using ClickCounts = std::map<std::tuple<std::string, bool, std::string>, int64_t>;   // (query, agent, slug)
+  void write(const SearchCounts& searches, const ClickCounts& clicks);
+
   AnalyticsOptions options_;
-  std::mutex mu_;  // guards db_ and the counts below
+  std::mutex db_mu_;  // guards db_; writes may wait on the disk
   SqliteDb db_;
-  // (lang, agent, query) -> counts since the last flush
-  std::map<std::tuple<std::string, bool, std::string>, Counted> searches_;
-  std::map<std::pair<std::string, std::string>, int64_t> clicks_;  // (query, slug)
+  std::mutex counts_mu_;  // guards the counts since the last flush; never held on I/O
+  SearchCounts searches_;
+  ClickCounts clicks_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread flusher_;

@@ -160,9 +160,11 @@ void Catalog::create_schema() {
       path TEXT NOT NULL,
       size INTEGER NOT NULL,
       mtime_ns INTEGER NOT NULL,
-      hash TEXT NOT NULL
+      hash TEXT NOT NULL,
+      name TEXT NOT NULL  -- served as /media/<name>; '' when not published
     );
     CREATE INDEX IF NOT EXISTS media_article ON media(article_id);
+    CREATE INDEX IF NOT EXISTS media_name ON media(name);
     CREATE INDEX IF NOT EXISTS articles_translation ON articles(translation_of);
   )sql");
   if (!get_meta("schema_version")) set_meta("schema_version", std::to_string(schema::kSchemaVersion));
@@ -214,9 +216,11 @@ void Catalog::put(Article& a) {
       "WHERE NOT EXISTS (SELECT 1 FROM articles WHERE slug = ?1)");
   for (const auto& from : m.aliases) alias.bind(1, from).bind(2, a.id).run();
   db_.prepare("DELETE FROM media WHERE article_id = ?1").bind(1, a.id).run();
-  auto media = db_.prepare("INSERT INTO media (article_id, path, size, mtime_ns, hash) VALUES (?1, ?2, ?3, ?4, ?5)");
+  auto media = db_.prepare(
+      "INSERT INTO media (article_id, path, size, mtime_ns, hash, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   for (const auto& f : a.media) {
-    media.bind(1, a.id).bind(2, f.path).bind(3, static_cast<int64_t>(f.size)).bind(4, f.mtime_ns).bind(5, f.hash).run();
+    media.bind(1, a.id).bind(2, f.path).bind(3, static_cast<int64_t>(f.size)).bind(4, f.mtime_ns).bind(5, f.hash);
+    media.bind(6, f.hash.empty() ? std::string() : f.served_name()).run();
   }
   db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, a.id).run();
   auto heading = db_.prepare("INSERT INTO headings (article_id, level, title, anchor) VALUES (?1, ?2, ?3, ?4)");
@@ -233,6 +237,21 @@ std::map<int64_t, std::vector<MediaFile>> Catalog::media() {
     out[st.integer(0)].push_back(
         {st.text(1), static_cast<uintmax_t>(st.integer(2)), st.integer(3), st.text(4)});
   }
+  return out;
+}
+
+bool Catalog::media_visible(const std::string& name, Visibility visibility) {
+  auto st = db_.prepare(fmt::format(
+      "SELECT 1 FROM media m JOIN articles ON articles.id = m.article_id WHERE m.name = ?1 AND ({}) LIMIT 1",
+      visible_clause(visibility)));
+  st.bind(1, name);
+  return st.step();
+}
+
+std::set<std::string> Catalog::media_names() {
+  std::set<std::string> out;
+  auto st = db_.prepare("SELECT DISTINCT name FROM media WHERE name != ''");
+  while (st.step()) out.insert(st.text(0));
   return out;
 }
 

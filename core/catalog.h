@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,10 @@ class Catalog {
   std::vector<CatalogEntry> entries();
   // The images of every article, by article id.
   std::map<int64_t, std::vector<MediaFile>> media();
+  // Whether an image (by served name) belongs to an article the caller may see.
+  bool media_visible(const std::string& name, Visibility visibility);
+  // Every served image name still shown by some article.
+  std::set<std::string> media_names();
   // Inserts or updates by path; sets article.id.
   void put(Article& article);
   // Leaves the article's redirects for prune_redirects(), so that a renamed

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/markdown.h"
+#include "core/media.h"
 #include "core/text.h"
 
 namespace kb {
@@ -279,6 +280,10 @@ class Checker {
     if (!fs::exists(options_.content_dir / file, ec)) {
       add(e.path, Severity::kError, ref.line, image ? "image" : "link",
           fmt::format("{} '{}' not found: {} does not exist", image ? "image" : "file", ref.url, file));
+    } else if (image) {
+      if (auto m = read_media_file(options_.content_dir, file); !m) {
+        add(e.path, Severity::kError, ref.line, "image", m.status().message() + "; it will not be published");
+      }
     }
   }
 

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "core/media.h"
+
 namespace kb {
 namespace {
 
@@ -23,6 +25,8 @@ constexpr int kStopCheckMs = 200;
 
 bool hidden(const std::string& name) { return !name.empty() && name[0] == '.'; }
 bool is_article(const std::string& name) { return name.size() > 3 && name.ends_with(".md") && !hidden(name); }
+// Images republish the articles that show them.
+bool is_content(const std::string& name) { return is_article(name) || (!hidden(name) && image_content_type(name)); }
 
 }  // namespace
 
@@ -31,7 +35,9 @@ Result<std::unique_ptr<ContentWatcher>> ContentWatcher::open(const fs::path& dir
   if (!fs::is_directory(dir, ec)) return Status::error(fmt::format("content folder {} does not exist", dir.string()));
   int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) return Status::error(fmt::format("cannot watch {}: {}", dir.string(), std::strerror(errno)));
-  std::unique_ptr<ContentWatcher> w(new ContentWatcher(fd, dir));
+  // A symlinked content folder is watched where it really is.
+  std::unique_ptr<ContentWatcher> w(new ContentWatcher(fd, fs::canonical(dir, ec)));
+  if (ec) return Status::error(fmt::format("cannot watch {}: {}", dir.string(), ec.message()));
   w->watch_tree();
   if (w->folders_.empty()) return Status::error(fmt::format("cannot watch {}: {}", dir.string(), std::strerror(errno)));
   return w;
@@ -90,7 +96,7 @@ bool ContentWatcher::drain(Batch& batch) {
         batch.incomplete = rewatch = any = true;
         continue;
       }
-      if (!is_article(name)) continue;  // editor swap files, images, notes
+      if (!is_content(name)) continue;  // editor swap files, notes
       // IN_CREATE alone is an empty file about to be written; its
       // IN_CLOSE_WRITE follows. It still counts, so a batch does not end early.
       batch.paths.insert(folder->second.empty() ? name : folder->second + "/" + name);

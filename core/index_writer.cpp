@@ -86,6 +86,7 @@ Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::filesystem::pa
   try {
     std::filesystem::create_directories(dir);
     std::unique_ptr<IndexWriter> w(new IndexWriter());
+    w->dir_ = dir;
     w->db_ = std::make_unique<Xapian::WritableDatabase>(IndexLayout::xapian_path(dir).string(),
                                                          Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
     w->catalog_ = std::make_unique<Catalog>(IndexLayout::catalog_path(dir).string(), SqliteDb::Mode::kReadWrite);
@@ -159,6 +160,12 @@ Status IndexWriter::rename(const std::string& old_slug, int64_t old_id, int64_t 
 Status IndexWriter::commit() {
   try {
     catalog_->prune_redirects();
+    // Images no article shows any more (removed or replaced) go.
+    const auto shown = catalog_->media_names();
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(dir_ / "media", ec)) {
+      if (!shown.count(f.path().filename().string())) std::filesystem::remove(f.path(), ec);
+    }
     db_->commit();
     txn_->commit();
     db_->close();

@@ -37,6 +37,7 @@ class IndexWriter {
  private:
   IndexWriter() = default;
   void update_spelling(const std::string& id_term, const Xapian::Document* replacement);
+  std::filesystem::path dir_;
   std::unique_ptr<Xapian::WritableDatabase> db_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Transaction> txn_;

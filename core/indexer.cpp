@@ -24,6 +24,9 @@ struct PreviousState {
   bool usable = false;  // a published revision with the current schema
   std::map<std::string, CatalogEntry> by_path;
   std::map<int64_t, std::vector<MediaFile>> media;  // by article id
+  // When rebuilding from scratch: old slugs of renamed articles, by the
+  // article's path, so a schema change does not break old links.
+  std::vector<std::pair<std::string, std::string>> renamed;  // (old slug, path)
 };
 
 PreviousState load_previous(const IndexLayout& layout) {
@@ -32,7 +35,18 @@ PreviousState load_previous(const IndexLayout& layout) {
   if (!cur) return prev;
   try {
     Catalog catalog(IndexLayout::catalog_path(layout.revision_dir(*cur)).string(), SqliteDb::Mode::kReadOnly);
-    if (catalog.schema_version() != schema::kSchemaVersion) return prev;  // rebuild from scratch
+    if (catalog.schema_version() != schema::kSchemaVersion) {
+      // Rebuilt from scratch; only the renames cannot be derived from the files.
+      try {
+        auto st = catalog.db().prepare(
+            "SELECT r.from_slug, a.path FROM redirects r JOIN articles a ON a.id = r.article_id "
+            "WHERE r.kind = 'renamed'");
+        while (st.step()) prev.renamed.emplace_back(st.text(0), st.text(1));
+      } catch (const SqliteError&) {
+        // A catalog from before redirects: nothing to carry.
+      }
+      return prev;
+    }
     for (auto& e : catalog.entries()) prev.by_path.emplace(e.path, std::move(e));
     prev.media = catalog.media();
     prev.usable = true;
@@ -128,7 +142,9 @@ class Run {
         auto m = read_media_file(options_.content_dir, target);
         if (!m) {
           image_problems.emplace(target, m.status().message());
-          media.push_back({target, 0, 0, ""});  // noticed when it appears
+          // Not published; remembered as it is (or as missing) so that the
+          // article is published again once the file is fixed, not before.
+          media.push_back(stat_media_file(options_.content_dir, target).value_or(MediaFile{target, 0, 0, ""}));
           return {};
         }
         media.push_back(*m);
@@ -161,6 +177,11 @@ class Run {
       if (!s) return s;
     }
     copy_media(dir, articles);
+    if (articles.empty() && removed.empty()) {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+      return Status::ok();  // every change failed: nothing to publish
+    }
     Status s = write(dir, articles, removed, find_renames(articles, removed, prev), prev);
     if (!s) {
       std::error_code ec;
@@ -182,35 +203,37 @@ class Run {
     if (it == prev.media.end()) return true;
     for (const MediaFile& was : it->second) {
       auto now = stat_media_file(options_.content_dir, was.path);
-      if (!now || was.hash.empty()) {
-        if (static_cast<bool>(now) != !was.hash.empty()) return false;  // appeared or vanished
+      if (!now) {
+        if (was.mtime_ns != 0) return false;  // vanished
         continue;
       }
       if (now->size == was.size && now->mtime_ns == was.mtime_ns) continue;
+      if (was.hash.empty()) return false;  // appeared, or a rejected file changed
       auto hashed = read_media_file(options_.content_dir, was.path);
       if (!hashed || hashed->hash != was.hash) return false;
     }
     return true;
   }
 
-  // The images of the articles being written, into the new revision
-  // (the ones already there came with the copy of the previous revision).
-  void copy_media(const fs::path& dir, const std::vector<Article>& articles) {
+  // The images of the articles being written, into the new revision (the
+  // ones already there came with the copy of the previous revision; those no
+  // article shows any more are deleted at commit). The bytes must still be the
+  // ones hashed, else the article fails and its previous version serves.
+  void copy_media(const fs::path& dir, std::vector<Article>& articles) {
     const fs::path media_dir = dir / "media";
     std::error_code ec;
     fs::create_directories(media_dir, ec);
-    for (const Article& a : articles) {
+    std::erase_if(articles, [&](const Article& a) {
       for (const MediaFile& m : a.media) {
         if (m.hash.empty()) continue;
-        const fs::path to = media_dir / m.served_name();
-        if (fs::exists(to, ec)) continue;
-        fs::copy_file(options_.content_dir / m.path, to, ec);
-        if (ec) {
-          report_.diagnostics.push_back(
-              {a.path, {Diagnostic::Severity::kWarning, 0, fmt::format("image '{}' not published: {}", m.path, ec.message())}});
+        Status s = publish_media_file(options_.content_dir / m.path, m.hash, media_dir / m.served_name());
+        if (!s) {
+          fail(a.path, Status::error(fmt::format("image '{}' not published: {}", m.path, s.message())));
+          return true;
         }
       }
-    }
+      return false;
+    });
   }
 
   struct Rename {
@@ -241,6 +264,14 @@ class Run {
                        }}) {
       for (const CatalogEntry* old : removed) {
         if (std::any_of(out.begin(), out.end(), [&](const Rename& r) { return r.old == old; })) continue;
+        // Ambiguous on the old side too ("overview.md" left two folders): no guess.
+        if (std::count_if(removed.begin(), removed.end(), [&](const CatalogEntry* o) {
+              return o != old && std::any_of(fresh.begin(), fresh.end(), [&](size_t i) {
+                       return match(*o, articles[i]) && match(*old, articles[i]);
+                     });
+            }) > 0) {
+          continue;
+        }
         std::optional<size_t> found;
         bool unique = true;
         for (size_t i : fresh) {
@@ -302,6 +333,16 @@ class Run {
       if (articles[r.article].id == 0) continue;  // failed to store
       Status s = (*writer)->rename(r.old->slug, r.old->id, articles[r.article].id);
       if (!s) return s;
+    }
+    if (!prev.renamed.empty()) {
+      std::map<std::string, int64_t> id_by_path;
+      for (const auto& a : articles) id_by_path[a.path] = a.id;
+      for (const auto& [old_slug, path] : prev.renamed) {
+        auto it = id_by_path.find(path);
+        if (it == id_by_path.end() || it->second == 0) continue;
+        Status s = (*writer)->rename(old_slug, it->second, it->second);
+        if (!s) return s;
+      }
     }
     return (*writer)->commit();
   }

@@ -61,6 +61,31 @@ std::optional<MediaFile> stat_media_file(const std::filesystem::path& content_di
   return m;
 }
 
+Status publish_media_file(const std::filesystem::path& from, const std::string& hash, const std::filesystem::path& to) {
+  std::error_code ec;
+  if (std::filesystem::exists(to, ec)) return Status::ok();
+  const auto size = std::filesystem::file_size(from, ec);
+  if (ec || size > kMaxImageBytes) return Status::error("cannot read it");
+  std::ifstream in(from, std::ios::binary);
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (!in) return Status::error("cannot read it");
+  if (sha256_hex(bytes) != hash) return Status::error("it changed while being published; it is taken next time");
+  const std::filesystem::path tmp = to.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return Status::error("cannot write it into the index (disk full?)");
+    }
+  }
+  std::filesystem::rename(tmp, to, ec);
+  if (ec) return Status::error(ec.message());
+  return Status::ok();
+}
+
 Result<MediaFile> read_media_file(const std::filesystem::path& content_dir, const std::string& path) {
   if (!image_content_type(path)) {
     return Status::error(fmt::format("image '{}' is not a png, jpg, gif, webp, svg or avif file", path));

@@ -30,6 +30,11 @@ bool is_media_name(std::string_view name);
 // error (for the writer) when it is missing, too large or not an image type.
 Result<MediaFile> read_media_file(const std::filesystem::path& content_dir, const std::string& path);
 
+// Copies `from` to `to` through a temporary file renamed into place, unless
+// `to` exists; an error when the bytes no longer hash to `hash` (the file
+// changed since it was read) or cannot be written.
+Status publish_media_file(const std::filesystem::path& from, const std::string& hash, const std::filesystem::path& to);
+
 // Size and modification time only (hash empty): for telling whether a file
 // changed since it was hashed.
 std::optional<MediaFile> stat_media_file(const std::filesystem::path& content_dir, const std::string& path);

@@ -429,6 +429,10 @@ Result<std::optional<Article>> Searcher::article(const std::string& slug, Visibi
   }
 }
 
+Result<bool> Searcher::media_visible(const std::string& name, Visibility visibility) {
+  return guarded("image", [&] { return catalog_->media_visible(name, visibility); });
+}
+
 Result<std::optional<std::string>> Searcher::redirect(const std::string& slug, Visibility visibility) {
   return guarded("redirect", [&] { return catalog_->redirect(slug, visibility); });
 }

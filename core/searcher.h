@@ -96,6 +96,8 @@ class Searcher {
   // enough, never itself or its translations.
   Result<std::vector<SearchHit>> related(const Article& article, Visibility visibility, size_t limit);
   Result<std::optional<Article>> article(const std::string& slug, Visibility visibility);
+  // Whether an image may be shown to the caller (Catalog::media_visible).
+  Result<bool> media_visible(const std::string& name, Visibility visibility);
   // Where an old slug or alias leads now (Catalog::redirect).
   Result<std::optional<std::string>> redirect(const std::string& slug, Visibility visibility);
   Result<std::vector<ArticleSummary>> list(Visibility visibility);

@@ -235,7 +235,7 @@ int run_report(const Args& a) {
   kb::Analytics::GapReport gaps;
   try {
     kb::AnalyticsOptions read_only;
-    read_only.search_log_days = 0;  // neither log nor prune from here
+    read_only.read_only = true;  // neither log nor prune from here
     kb::Analytics analytics(db, read_only);
     std::optional<bool> agent;
     if (a.audience != "all") agent = a.audience == "agents";

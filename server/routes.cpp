@@ -336,7 +336,11 @@ class App::Handler {
   // An article's image, from the current revision's media/ folder. Names are
   // content hashes, so the answer never changes: cached for a year.
   Response media(const std::string& name) {
-    if (!is_media_name(name)) throw_error(404, "not_found", "no such image");
+    // Only images of articles the caller may see: an internal screenshot's
+    // address pasted into a public place shows nothing.
+    if (!is_media_name(name) || !must(searcher()->media_visible(name, visitor_.visibility))) {
+      throw_error(404, "not_found", "no such image");
+    }
     auto dir = app_.search_.revision_dir();
     if (!dir) throw_error(404, "not_found", "no such image");
     std::ifstream in(*dir / "media" / name, std::ios::binary);
@@ -371,7 +375,9 @@ class App::Handler {
   // words, in the language filtered by, else the visitor's.
   void log_search(const SearchRequest& s, const SearchResult& result, const std::string& visitor_lang) {
     if (!app_.analytics_ || s.offset > 0 || s.query.empty() || req_.method != "GET") return;
-    app_.analytics_->record_search(s.query, s.lang.empty() ? visitor_lang : s.lang,
+    // What ran: after a typo correction, the corrected words (result links
+    // carry those, so clicks meet their search).
+    app_.analytics_->record_search(result.corrected.value_or(s.query), s.lang.empty() ? visitor_lang : s.lang,
                                    visitor_.visibility != Visibility::kPublic, static_cast<int64_t>(result.total));
   }
 
@@ -449,6 +455,8 @@ class App::Handler {
       r.status = 301;
       const std::string location = url_with(encode_path(url_prefix + *target), {req_.params.begin(), req_.params.end()});
       r.headers.emplace_back("Location", location);
+      // Not forever: a new article may take the old slug back.
+      r.headers.emplace_back("Cache-Control", "public, max-age=3600");
       r.body = "Moved to " + location + "\n";
       r.content_type = "text/plain; charset=utf-8";
       throw Redirect{std::move(r)};
@@ -722,8 +730,9 @@ class App::Handler {
     if (app_.analytics_ && req_.method == "GET" && visitor_.visibility == Visibility::kPublic) {
       app_.analytics_->record_view(a.meta.slug);
     }
-    if (const std::string* from = req_.param("hl"); from && app_.analytics_ && req_.method == "GET") {
-      app_.analytics_->record_click(*from, a.meta.slug);  // opened from a result (its link carries the query)
+    if (const std::string* from = req_.param("hl");
+        from && app_.analytics_ && req_.method == "GET" && from->size() <= kMaxQueryBytes && is_valid_utf8(*from)) {
+      app_.analytics_->record_click(*from, visitor_.visibility != Visibility::kPublic, a.meta.slug);  // opened from a result (its link carries the query)
     }
     json view = common_view(a.meta.lang);
     auto translations = must(searcher()->translations(a, visitor_.visibility));

@@ -84,8 +84,45 @@ TEST_CASE("media: article images are published and served; a replaced image gets
   CHECK_FALSE(report.published);
 
   // The missing image appears: the article is published again and shows it.
-  test::write_file(content / "en/media/missing.png", kPng);
+  test::write_file(content / "en/media/missing.png", std::string("\x89PNG\r\n\x1a\n-third", 14));
   report = test::index_folder(content, index);
   CHECK(report.updated == 1);
   CHECK(report.diagnostics.empty());
+
+  // The replaced image's old file is gone from the published revision.
+  CHECK(server.get(url).first == 404);
+  const auto rev = IndexLayout(index).revision_dir(*IndexLayout(index).current());
+  CHECK_FALSE(fs::exists(rev / "media" / url.substr(7)));
+}
+
+TEST_CASE("media: images of internal articles and drafts are not served to the public") {
+  test::TempDir dir;
+  const fs::path content = dir / "content", index = dir / "index";
+  test::write_file(content / "media/secret.png", kPng);
+  test::write_file(content / "media/shared.png", kPng2);
+  test::write_file(content / "internal.md", test::article("title: Internal\nslug: internal\naudience: internal",
+                                                          "![Secret](media/secret.png) ![Shared](media/shared.png)\n"));
+  test::write_file(content / "public.md", test::article("title: Public\nslug: public", "![Shared](media/shared.png)\n"));
+  test::index_folder(content, index);
+  test::TestServer server(index);
+  const std::string token = *server.tokens().create("agent");
+  auto [status, page] = server.get("/articles/internal", token);
+  REQUIRE(status == 200);
+  const std::string secret = image_url(page);
+  REQUIRE_FALSE(secret.empty());
+  CHECK(server.get(secret, token).first == 200);
+  CHECK(server.get(secret).first == 404);
+  CHECK(server.get(image_url(server.get("/articles/public").second)).first == 200);  // also shown publicly
+}
+
+TEST_CASE("media: a rejected image does not republish its article on every run") {
+  test::TempDir dir;
+  const fs::path content = dir / "content", index = dir / "index";
+  test::write_file(content / "diagram.bmp", "BM....");
+  test::write_file(content / "a.md", test::article("title: A", "![Diagram](diagram.bmp)\n"));
+  auto first = test::index_folder(content, index);
+  REQUIRE(first.diagnostics.size() == 1);
+  CHECK_THAT(first.diagnostics[0].diagnostic.message, Catch::Contains("is not a png"));
+  CHECK_FALSE(test::index_folder(content, index).published);
+  CHECK_FALSE(test::index_folder(content, index).published);
 }

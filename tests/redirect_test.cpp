@@ -2,6 +2,7 @@
 // or moved files answer 301 with the article's current address.
 #include <catch2/catch.hpp>
 
+#include "core/catalog.h"
 #include "tests/test_util.h"
 
 using namespace kb;
@@ -60,6 +61,10 @@ TEST_CASE("redirects: aliases answer 301 to the article, keeping the query") {
     CHECK(status == r.status);
     CHECK(location == r.location);
   }
+  // Cached for a while, not forever: the slug may come back as an article.
+  auto res = s.server->client().Get("/articles/plans");
+  REQUIRE(res);
+  CHECK(res->get_header_value("Cache-Control") == "public, max-age=3600");
   const std::string token = *s.server->tokens().create("agent");
   CHECK(s.head("/articles/hidden-old", token) == std::make_pair(301, std::string("/articles/secret")));
 }
@@ -106,4 +111,34 @@ TEST_CASE("redirects: renamed and moved files keep their old slugs working") {
   fs::remove(s.content / "guides/setup.md");
   s.reindex();
   CHECK(s.head("/articles/guides/setup").first == 404);
+}
+
+TEST_CASE("redirects: renames survive a rebuild from scratch (a new schema version)") {
+  Site s;
+  fs::create_directories(s.content / "guides");
+  fs::rename(s.content / "en/setup.md", s.content / "guides/setup.md");
+  s.reindex();
+  REQUIRE(s.head("/articles/en/setup").first == 301);
+  {
+    // What an older kb-index left behind, as far as the next run can tell.
+    const IndexLayout layout(s.index);
+    Catalog old(IndexLayout::catalog_path(layout.revision_dir(*layout.current())).string(), SqliteDb::Mode::kReadWrite);
+    old.set_meta("schema_version", "1");
+  }
+  auto report = test::index_folder(s.content, s.index);
+  CHECK(report.added == 3);  // rebuilt
+  CHECK(s.head("/articles/en/setup") == std::make_pair(301, std::string("/articles/guides/setup")));
+}
+
+TEST_CASE("redirects: an ambiguous move (two files of one name left) redirects nothing") {
+  Site s;
+  test::write_file(s.content / "billing/overview.md", test::article("title: Billing overview", "Bills.\n"));
+  test::write_file(s.content / "shipping/overview.md", test::article("title: Shipping overview", "Parcels.\n"));
+  s.reindex();
+  fs::remove(s.content / "billing/overview.md");
+  fs::remove(s.content / "shipping/overview.md");
+  test::write_file(s.content / "returns/overview.md", test::article("title: Returns overview", "Returns.\n"));
+  s.reindex();
+  CHECK(s.head("/articles/billing/overview").first == 404);
+  CHECK(s.head("/articles/shipping/overview").first == 404);
 }

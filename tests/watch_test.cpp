@@ -109,3 +109,29 @@ TEST_CASE("watch: an invalid save keeps the published version and says why") {
   test::write_file(w.content / "en/ledger-basics.md", test::article("title: Ledger basics\nslug: ledger-basics", "Mended.\n"));
   CHECK(test::eventually([&] { return w.hits("mended") == 1; }));
 }
+
+TEST_CASE("watch: a replaced image republishes the articles that show it") {
+  Watching w;
+  test::write_file(w.content / "en/media/chart.png", std::string("\x89PNG\r\n\x1a\n-one", 12));
+  test::write_file(w.content / "en/chart.md", test::article("title: Chart\nslug: chart", "![The chart](media/chart.png)\n"));
+  auto image = [&] {
+    const std::string page = w.server->get("/articles/chart").second;
+    const size_t at = page.find("/media/");
+    return at == std::string::npos ? std::string() : page.substr(at, 40);
+  };
+  REQUIRE(test::eventually([&] { return !image().empty(); }));
+  const std::string before = image();
+  test::write_file(w.content / "en/media/chart.png", std::string("\x89PNG\r\n\x1a\n-two", 12));
+  CHECK(test::eventually([&] { return !image().empty() && image() != before; }));
+}
+
+TEST_CASE("watch: a content folder reached through a symlink") {
+  test::TempDir dir;
+  test::write_fixture(dir / "real");
+  fs::create_directory_symlink(dir / "real", dir / "link");
+  test::Child indexer({KB_INDEX_BIN, "--content", (dir / "link").string(), "--index", (dir / "index").string(), "--watch"});
+  REQUIRE(test::eventually([&] { return indexer.err().find("watching") != std::string::npos; }));
+  test::TestServer server(dir / "index");
+  test::write_file(dir / "link/top.md", test::article("title: Top level", "Capybara.\n"));
+  CHECK(test::eventually([&] { return server.get_json("/api/v1/search?q=capybara").second["total"] == 1; }));
+}
