@@ -36,6 +36,53 @@ TokenStore::TokenStore(const std::filesystem::path& auth_db) : db_(auth_db.strin
   }
   if (!has_role) db_.exec("ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'agent'");
   if (!has_last_used) db_.exec("ALTER TABLE tokens ADD COLUMN last_used TEXT NOT NULL DEFAULT ''");
+  db_.exec(
+      "CREATE TABLE IF NOT EXISTS sessions ("
+      " hash TEXT PRIMARY KEY,"
+      " token_name TEXT NOT NULL,"
+      " csrf TEXT NOT NULL,"
+      " expires TEXT NOT NULL)");
+}
+
+Result<Session> TokenStore::start_session(const TokenInfo& who) {
+  std::lock_guard lock(mu_);
+  try {
+    Session s{random_hex(kTokenRandomBytes), random_hex(kTokenRandomBytes), who};
+    db_.exec("DELETE FROM sessions WHERE expires < datetime('now')");
+    db_.prepare("INSERT INTO sessions (hash, token_name, csrf, expires) VALUES (?1, ?2, ?3, datetime('now', ?4))")
+        .bind(1, sha256_hex(s.id))
+        .bind(2, who.name)
+        .bind(3, s.csrf)
+        .bind(4, "+" + std::to_string(kSessionHours) + " hours")
+        .run();
+    return s;
+  } catch (const SqliteError& e) {
+    return Status::error(e.what());
+  }
+}
+
+std::optional<Session> TokenStore::session(const std::string& id) {
+  if (id.empty() || id.size() > kMaxTokenBytes) return std::nullopt;
+  std::lock_guard lock(mu_);
+  try {
+    auto st = db_.prepare(
+        "SELECT t.name, t.role, t.created, t.last_used, s.csrf FROM sessions s JOIN tokens t ON t.name = s.token_name "
+        "WHERE s.hash = ?1 AND s.expires > datetime('now')");
+    st.bind(1, sha256_hex(id));
+    if (!st.step()) return std::nullopt;
+    return Session{id, st.text(4), {st.text(0), parse_role(st.text(1)).value_or(Role::kAgent), st.text(2), st.text(3)}};
+  } catch (const SqliteError&) {
+    return std::nullopt;  // an unreadable store grants nothing
+  }
+}
+
+void TokenStore::end_session(const std::string& id) {
+  std::lock_guard lock(mu_);
+  try {
+    db_.prepare("DELETE FROM sessions WHERE hash = ?1").bind(1, sha256_hex(id)).run();
+  } catch (const SqliteError&) {
+    // It expires anyway.
+  }
 }
 
 Result<std::string> TokenStore::create(const std::string& name, Role role) {
@@ -61,6 +108,7 @@ Status TokenStore::revoke(const std::string& name) {
   try {
     db_.prepare("DELETE FROM tokens WHERE name = ?1").bind(1, name).run();
     if (sqlite3_changes(db_.handle()) == 0) return Status::error(fmt::format("no token named '{}'", name));
+    db_.prepare("DELETE FROM sessions WHERE token_name = ?1").bind(1, name).run();
     return Status::ok();
   } catch (const SqliteError& e) {
     return Status::error(e.what());

@@ -32,6 +32,17 @@ struct TokenInfo {
   std::string last_used;  // UTC, to the minute; "" when never used
 };
 
+// A browser's signed-in session: the cookie carries `id` (stored hashed); state
+// changing requests must carry `csrf` too.
+struct Session {
+  std::string id;
+  std::string csrf;
+  TokenInfo who;
+};
+
+// How long a browser stays signed in: a working day.
+inline constexpr int kSessionHours = 12;
+
 class TokenStore {
  public:
   // Opens (creating when missing) the store. Thread-safe.
@@ -45,6 +56,12 @@ class TokenStore {
   // Who the token belongs to, when it is valid. Notes when it was used (at
   // most one write a minute per token).
   std::optional<TokenInfo> verify(const std::string& token);
+
+  // Sessions for the help page in a browser. They end after kSessionHours,
+  // on sign-out, and when their token is revoked.
+  Result<Session> start_session(const TokenInfo& who);
+  std::optional<Session> session(const std::string& id);
+  void end_session(const std::string& id);
 
  private:
   std::mutex mu_;

@@ -25,7 +25,7 @@ struct StaticAsset {
 class Templates {
  public:
   // Pages rendered inside layout.mustache (as the {{> content}} partial).
-  static constexpr const char* kPages[] = {"home", "search", "article", "error"};
+  static constexpr const char* kPages[] = {"home", "search", "article", "error", "signin"};
 
   static Result<Templates> load(const std::filesystem::path& dir);
 

@@ -82,7 +82,36 @@ constexpr const char* kContentSecurityPolicy =
 
 struct Visitor {
   Visibility visibility = Visibility::kPublic;
+  std::optional<TokenInfo> who;     // a support agent or writer
+  std::optional<Session> session;   // signed in with the session cookie (not a header)
 };
+
+constexpr std::string_view kSessionCookie = "kb_session";
+
+// The value of one cookie in a Cookie header ("a=1; kb_session=xyz").
+std::optional<std::string> cookie_value(const std::string* header, std::string_view name) {
+  if (!header) return std::nullopt;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const size_t end = std::min(rest.find(';'), rest.size());
+    std::string_view pair = rest.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+  }
+  return std::nullopt;
+}
+
+// Where to go after signing in: a path on this site, nothing else.
+std::string safe_next(const std::string* next) {
+  if (!next || next->empty() || (*next)[0] != '/' || next->rfind("//", 0) == 0 || next->find('\\') != std::string::npos ||
+      next->size() > 2048) {
+    return "/";
+  }
+  return *next;
+}
 
 // Raised inside handlers for expected failures; turned into a response in one place.
 struct HttpError {
@@ -244,6 +273,8 @@ class App::Handler {
       return route("api_article", is_get, [&] { return api_article(rest); });
     }
     if (p == "/") return route("page_home", is_get, [&] { return page_home(); });
+    if (p == "/signin") return route("signin", is_get || is_post, [&] { return is_post ? sign_in() : page_sign_in(); });
+    if (p == "/signout") return route("signout", is_post, [&] { return sign_out(); });
     if (p == "/search") return route("page_search", is_get, [&] { return page_search(); });
     if (p.rfind("/articles/", 0) == 0) {
       const std::string rest = p.substr(10);
@@ -264,6 +295,7 @@ class App::Handler {
     try {
       if (!method_ok) throw_error(405, "method_not_allowed", req_.method + " is not allowed here");
       authenticate();
+      check_csrf();
       r = f();
     } catch (const HttpError& e) {
       r = error(e.error);
@@ -274,6 +306,17 @@ class App::Handler {
       r = error(ApiError{500, "internal", "internal error; the server log has details"});
     }
     r.route = name;
+    if (visitor_.who) {
+      // Nothing shown to staff may be kept by a shared cache.
+      const bool is_private = std::any_of(r.headers.begin(), r.headers.end(), [](const auto& h) {
+        return h.first == "Cache-Control" && h.second.find("private") != std::string::npos;
+      });
+      if (!is_private) {
+        std::erase_if(r.headers, [](const auto& h) { return h.first == "Cache-Control"; });
+        r.headers.emplace_back("Cache-Control", "private, no-store");
+      }
+    }
+    r.headers.emplace_back("Vary", "Authorization, Cookie");
     if (r.content_type.rfind("text/html", 0) == 0) r.headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     return r;
@@ -281,12 +324,85 @@ class App::Handler {
 
   void authenticate() {
     const std::string* auth = req_.header("authorization");
-    if (!auth) return;
+    if (!auth) {
+      // A browser signed in at /signin. A stale or revoked session is simply
+      // not one: the page shows what the public sees.
+      auto id = cookie_value(req_.header("cookie"), kSessionCookie);
+      if (!id || !app_.tokens_) return;
+      if (auto session = app_.tokens_->session(*id)) {
+        visitor_.visibility = session->who.role == Role::kWriter ? Visibility::kWriter : Visibility::kAgent;
+        visitor_.who = session->who;
+        visitor_.session = std::move(session);
+      }
+      return;
+    }
     const std::string prefix = "Bearer ";
     if (auth->rfind(prefix, 0) != 0) throw_error(401, "unauthorized", "Authorization must be 'Bearer <token>'");
     auto who = app_.tokens_ ? app_.tokens_->verify(auth->substr(prefix.size())) : std::nullopt;
     if (!who) throw_error(401, "unauthorized", "the token is not valid (revoked or mistyped)");
     visitor_.visibility = who->role == Role::kWriter ? Visibility::kWriter : Visibility::kAgent;
+    visitor_.who = std::move(who);
+  }
+
+  // A state-changing request that a signed-in browser makes must come from our
+  // own pages: same origin, and the session's CSRF token in the form
+  // (`csrf`) or the X-CSRF-Token header. Requests with a bearer token carry
+  // no ambient authority and need neither.
+  void check_csrf() {
+    if (req_.method == "GET" || req_.method == "HEAD") return;
+    if (const std::string* origin = req_.header("origin"); origin && *origin != "null") {
+      const std::string* host = req_.header("host");
+      const size_t scheme = origin->find("://");
+      if (!host || scheme == std::string::npos || origin->substr(scheme + 3) != *host) {
+        throw_error(403, "forbidden", "cross-site request refused");
+      }
+    }
+    // Signing in uses the token typed, not the session's authority.
+    if (!visitor_.session || req_.path == "/signin") return;
+    const std::string* sent = req_.param("csrf");
+    if (!sent) sent = req_.header("x-csrf-token");
+    if (!sent || *sent != visitor_.session->csrf) {
+      throw_error(403, "forbidden", "the form is out of date (missing or wrong CSRF token); reload the page");
+    }
+  }
+
+  Response page_sign_in(const std::string& failure = "") {
+    json view = common_view("");
+    view["page_title"] = t("sign_in_title");
+    view["next"] = safe_next(req_.param("next"));
+    view["failure"] = failure;
+    Response r = html(view, "signin");
+    if (!failure.empty()) r.status = 401;
+    return r;
+  }
+
+  Response sign_in() {
+    const std::string* token = req_.param("token");
+    auto who = token && app_.tokens_ ? app_.tokens_->verify(*token) : std::nullopt;
+    if (!who) return page_sign_in(t("sign_in_failed"));
+    auto session = must(app_.tokens_->start_session(*who));
+    Response r;
+    r.status = 303;
+    r.content_type = kHtml;
+    r.headers.emplace_back("Location", safe_next(req_.param("next")));
+    r.headers.emplace_back("Set-Cookie", session_cookie(session.id, kSessionHours * 3600));
+    return r;
+  }
+
+  Response sign_out() {
+    if (visitor_.session) app_.tokens_->end_session(visitor_.session->id);
+    Response r;
+    r.status = 303;
+    r.content_type = kHtml;
+    r.headers.emplace_back("Location", "/");
+    r.headers.emplace_back("Set-Cookie", session_cookie("", 0));
+    return r;
+  }
+
+  std::string session_cookie(const std::string& value, int max_age) const {
+    const std::string* proto = req_.header("x-forwarded-proto");
+    return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", kSessionCookie, value, max_age,
+                       proto && *proto == "https" ? "; Secure" : "");
   }
 
   Response error(const ApiError& e) {
@@ -509,7 +625,13 @@ class App::Handler {
             {"q", q},
             {"lang", lang},
             {"languages", languages},
-            {"agent", visitor_.visibility != Visibility::kPublic}};
+            {"agent", visitor_.visibility != Visibility::kPublic},
+            {"signed_in", visitor_.session.has_value()},
+            {"user_name", visitor_.who ? visitor_.who->name : std::string()},
+            {"user_role", visitor_.who ? app_.templates_.strings(ui).value(std::string("role_") + to_string(visitor_.who->role), "")
+                                       : std::string()},
+            {"csrf", visitor_.session ? visitor_.session->csrf : std::string()},
+            {"signin_url", url_with("/signin", {{"next", req_.path == "/signin" ? std::string("/") : req_.path}})}};
   }
 
   Response html(const json& view, const std::string& page) {
