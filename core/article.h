@@ -67,6 +67,12 @@ struct Article {
   Metadata meta;
   std::string html;  // safe HTML of the body (cmark-gfm, raw HTML omitted)
   std::vector<Section> sections;
+  // With `::: internal` blocks: what support agents see (the blocks' text in
+  // the sections, and marked in the HTML). Both empty when there are none;
+  // `html` and `sections` never hold an internal block's content.
+  std::string html_agent;
+  std::vector<Section> sections_agent;
+  bool has_internal_blocks() const { return !html_agent.empty(); }
   std::string content_hash;  // sha256 of the file bytes
   // Links and images in the body as written, with their lines in the file
   // (for `kb-index check`; not stored in the index).

@@ -12,7 +12,8 @@ using nlohmann::json;
 
 constexpr const char* kArticleColumns =
     "id, path, slug, title, lang, category, tags, summary, audience, draft, updated, verified, expires, "
-    "aliases, translation_of, extra, html, (SELECT data FROM sections WHERE article_id = articles.id), content_hash";
+    "aliases, translation_of, extra, html, (SELECT data FROM sections WHERE article_id = articles.id), content_hash, "
+    "html_agent, (SELECT agent_data FROM sections WHERE article_id = articles.id)";
 
 json sections_to_json(const std::vector<Section>& sections) {
   json arr = json::array();
@@ -64,6 +65,8 @@ Article article_from_row(const Statement& st) {
   a.html = st.text(16);
   a.sections = sections_from_json(st.text(17));
   a.content_hash = st.text(18);
+  a.html_agent = st.text(19);
+  if (a.has_internal_blocks()) a.sections_agent = sections_from_json(st.text(20));
   return a;
 }
 
@@ -130,19 +133,22 @@ void Catalog::create_schema() {
       extra TEXT NOT NULL DEFAULT '{}',
       -- Large columns last: SQLite walks a row's overflow pages to reach the
       -- columns after them.
-      html TEXT NOT NULL
+      html TEXT NOT NULL,
+      html_agent TEXT NOT NULL DEFAULT ''  -- with internal blocks: the agents' HTML
     );
     -- Section text (JSON) apart from the article row, read for every result.
     CREATE TABLE IF NOT EXISTS sections (
       article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-      data TEXT NOT NULL
+      data TEXT NOT NULL,
+      agent_data TEXT NOT NULL DEFAULT ''  -- with internal blocks: the agents' sections
     );
     -- Headings alone (no text), for suggestions as the visitor types.
     CREATE TABLE IF NOT EXISTS headings (
       article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
       level INTEGER NOT NULL,
       title TEXT NOT NULL,
-      anchor TEXT NOT NULL
+      anchor TEXT NOT NULL,
+      internal INTEGER NOT NULL DEFAULT 0  -- inside an internal block: agents only
     );
     CREATE INDEX IF NOT EXISTS headings_article ON headings(article_id);
     -- Old addresses of articles: front matter aliases and the slugs of
@@ -188,25 +194,26 @@ void Catalog::put(Article& a) {
   const Metadata& m = a.meta;
   auto st = db_.prepare(
       "INSERT INTO articles (path, slug, title, lang, category, tags, summary, audience, draft, updated, verified, "
-      "expires, aliases, translation_of, extra, html, content_hash) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18) "
+      "expires, aliases, translation_of, extra, html, content_hash, html_agent) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, ?19) "
       "ON CONFLICT(path) DO UPDATE SET slug = ?2, title = ?3, lang = ?4, category = ?5, tags = ?6, summary = ?7, "
       "audience = ?8, draft = ?9, updated = ?10, verified = ?11, expires = ?12, aliases = ?13, "
-      "translation_of = ?14, extra = ?15, html = ?16, content_hash = ?18 "
+      "translation_of = ?14, extra = ?15, html = ?16, content_hash = ?18, html_agent = ?19 "
       "RETURNING id");
   st.bind(1, a.path).bind(2, m.slug).bind(3, m.title).bind(4, m.lang).bind(5, m.category);
   st.bind(6, json(m.tags).dump()).bind(7, m.summary).bind(8, to_string(m.audience));
   st.bind(9, int64_t{m.draft ? 1 : 0}).bind(10, m.updated).bind(11, m.verified).bind(12, m.expires);
   st.bind(13, json(m.aliases).dump()).bind(14, m.translation_of).bind(15, m.extra.dump());
-  st.bind(16, a.html).bind(18, a.content_hash);
+  st.bind(16, a.html).bind(18, a.content_hash).bind(19, a.html_agent);
   if (!st.step()) throw SqliteError("upsert returned no id for " + a.path);
   a.id = st.integer(0);
   st.reset();
   db_.prepare(
-         "INSERT INTO sections (article_id, data) VALUES (?1, ?2) "
-         "ON CONFLICT(article_id) DO UPDATE SET data = ?2")
+         "INSERT INTO sections (article_id, data, agent_data) VALUES (?1, ?2, ?3) "
+         "ON CONFLICT(article_id) DO UPDATE SET data = ?2, agent_data = ?3")
       .bind(1, a.id)
       .bind(2, sections_to_json(a.sections).dump())
+      .bind(3, a.has_internal_blocks() ? sections_to_json(a.sections_agent).dump() : std::string())
       .run();
   // Aliases: a live article's slug always wins over an alias.
   db_.prepare("DELETE FROM redirects WHERE from_slug = ?1").bind(1, m.slug).run();
@@ -223,10 +230,17 @@ void Catalog::put(Article& a) {
     media.bind(6, f.hash.empty() ? std::string() : f.served_name()).run();
   }
   db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, a.id).run();
-  auto heading = db_.prepare("INSERT INTO headings (article_id, level, title, anchor) VALUES (?1, ?2, ?3, ?4)");
+  auto heading = db_.prepare(
+      "INSERT INTO headings (article_id, level, title, anchor, internal) VALUES (?1, ?2, ?3, ?4, ?5)");
+  std::set<std::pair<std::string, std::string>> public_headings;
   for (const auto& s : a.sections) {
     if (s.level == 0 || s.title.empty()) continue;
-    heading.bind(1, a.id).bind(2, int64_t{s.level}).bind(3, s.title).bind(4, s.anchor).run();
+    public_headings.emplace(s.title, s.anchor);
+    heading.bind(1, a.id).bind(2, int64_t{s.level}).bind(3, s.title).bind(4, s.anchor).bind(5, int64_t{0}).run();
+  }
+  for (const auto& s : a.sections_agent) {  // headings inside internal blocks
+    if (s.level == 0 || s.title.empty() || public_headings.count({s.title, s.anchor})) continue;
+    heading.bind(1, a.id).bind(2, int64_t{s.level}).bind(3, s.title).bind(4, s.anchor).bind(5, int64_t{1}).run();
   }
 }
 
@@ -299,12 +313,24 @@ std::optional<Article> Catalog::find_by_slug(const std::string& slug, Visibility
                                 visible_clause(visibility)));
   st.bind(1, slug);
   if (!st.step()) return std::nullopt;
-  return article_from_row(st);
+  Article a = article_from_row(st);
+  if (a.has_internal_blocks() && visibility != Visibility::kPublic) {
+    a.html = a.html_agent;
+    a.sections = a.sections_agent;
+  }
+  if (visibility == Visibility::kPublic) {  // never handed to a public path at all
+    a.html_agent.clear();
+    a.sections_agent.clear();
+  }
+  return a;
 }
 
-std::map<int64_t, std::vector<Section>> Catalog::sections_of(const std::vector<int64_t>& ids) {
+std::map<int64_t, std::vector<Section>> Catalog::sections_of(const std::vector<int64_t>& ids, Visibility visibility) {
   std::map<int64_t, std::vector<Section>> out;
-  auto st = db_.prepare("SELECT data FROM sections WHERE article_id = ?1");
+  auto st = db_.prepare(visibility == Visibility::kPublic
+                            ? "SELECT data FROM sections WHERE article_id = ?1"
+                            : "SELECT CASE agent_data WHEN '' THEN data ELSE agent_data END FROM sections "
+                              "WHERE article_id = ?1");
   for (int64_t id : ids) {
     st.bind(1, id);
     if (st.step()) out[id] = sections_from_json(st.text(0));
@@ -323,8 +349,10 @@ std::vector<ArticleSummary> Catalog::list(Visibility visibility) {
 
 std::vector<Heading> Catalog::headings() {
   std::vector<Heading> out;
-  auto st = db_.prepare("SELECT article_id, level, title, anchor FROM headings ORDER BY article_id, rowid");
-  while (st.step()) out.push_back({st.integer(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3)});
+  auto st = db_.prepare("SELECT article_id, level, title, anchor, internal FROM headings ORDER BY article_id, rowid");
+  while (st.step()) {
+    out.push_back({st.integer(0), static_cast<int>(st.integer(1)), st.text(2), st.text(3), st.integer(4) != 0});
+  }
   return out;
 }
 

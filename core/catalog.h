@@ -49,6 +49,7 @@ struct Heading {
   int level = 0;
   std::string title;
   std::string anchor;
+  bool internal = false;  // inside an `::: internal` block: for agents only
 };
 
 // What a caller may see: the public sees public, published articles; support
@@ -92,7 +93,8 @@ class Catalog {
 
   std::optional<Article> find_by_slug(const std::string& slug, Visibility visibility);
   // Sections of many articles at once (for result snippets), by id.
-  std::map<int64_t, std::vector<Section>> sections_of(const std::vector<int64_t>& ids);
+  // Agents and writers get the sections with internal blocks' text.
+  std::map<int64_t, std::vector<Section>> sections_of(const std::vector<int64_t>& ids, Visibility visibility);
   // Every visible article, ordered by category then title.
   std::vector<ArticleSummary> list(Visibility visibility);
   // Every heading of every article (visible or not), in article order.

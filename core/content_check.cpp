@@ -155,7 +155,8 @@ class Checker {
       if (!e.head) continue;
       auto a = build_article(*e.head, resolve);
       if (!a) {
-        add(e.path, Severity::kError, a.status().line(), "title", a.status().message());
+        const bool title = a.status().message().starts_with("missing title");
+        add(e.path, Severity::kError, a.status().line(), title ? "title" : "internal-block", a.status().message());
         continue;
       }
       e.article = std::move(a.value());

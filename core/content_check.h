@@ -31,7 +31,8 @@ struct CheckReport {
   // Sorted by path, then line. Each message names its check in `check`.
   struct Item {
     FileDiagnostic where;
-    std::string check;  // "front-matter", "slug", "title", "link", "image", "alias", "translation", "expired", "file"
+    std::string check;  // "file", "front-matter", "slug", "title", "internal-block", "link", "image", "alias",
+                        // "translation", "expired"
   };
   std::vector<Item> items;
 };

@@ -130,7 +130,19 @@ Result<Article> build_article(const ArticleHead& head,
   options.resolve_article_link = resolve_article_link;
   options.resolve_image = resolve_image;
   options.take_title_from_first_heading = a.meta.title.empty();
-  RenderedMarkdown r = render_markdown(head.front.body, options);
+  auto blocks = split_internal_blocks(head.front.body);
+  if (!blocks) {
+    const int line = blocks.status().line();
+    return Status::error(blocks.status().message(), line > 0 ? line + head.front.body_first_line - 1 : 0);
+  }
+  RenderedMarkdown r = render_markdown(blocks->any ? std::string_view(blocks->public_text) : head.front.body, options);
+  if (blocks->any) {
+    // The agents' version; links and images are checked in it (it has them all).
+    RenderedMarkdown agent = render_markdown(blocks->agent_text, options);
+    a.sections_agent = std::move(agent.sections);
+    r.references = std::move(agent.references);
+    a.html_agent = wrap_internal_blocks(render_markdown(blocks->agent_marked, options).html);
+  }
   if (a.meta.title.empty()) a.meta.title = r.title;
   if (a.meta.title.empty()) {
     return Status::error("missing title: add 'title:' to the front matter or start the text with '# Title'", 1);

@@ -38,7 +38,7 @@ std::vector<std::string> spelling_words(const Xapian::Document& doc) {
 
 }  // namespace
 
-Xapian::Document make_document(const Article& a) {
+Xapian::Document make_document(const Article& a, bool agent_copy) {
   using namespace schema;
   const Metadata& m = a.meta;
   Xapian::Document doc;
@@ -48,20 +48,21 @@ Xapian::Document make_document(const Article& a) {
   analyzer.index_prefixed(m.title, kPrefixTitle);
   analyzer.next_field();
   analyzer.index(m.summary, kWdfSummary);
-  for (const auto& s : a.sections) {
+  for (const auto& s : agent_copy ? a.sections_agent : a.sections) {
     analyzer.next_field();
     analyzer.index(s.title, kWdfHeading);
     analyzer.index(s.text, kWdfBody);
   }
   analyzer.finish();
 
-  add_boolean(doc, kPrefixId, std::to_string(a.id));
+  add_boolean(doc, agent_copy ? kPrefixAgentCopy : kPrefixId, std::to_string(a.id));
   add_boolean(doc, kPrefixLang, m.lang);
   add_boolean(doc, kPrefixCategory, m.category);
   for (const auto& t : m.tags) add_boolean(doc, kPrefixTag, t);
   add_boolean(doc, kPrefixAudience, to_string(m.audience));
   if (m.draft) doc.add_boolean_term(std::string(kTermDraft));
-  if (a.is_public()) doc.add_boolean_term(std::string(kTermPublic));
+  if (a.is_public() && !agent_copy) doc.add_boolean_term(std::string(kTermPublic));
+  if (agent_copy || !a.has_internal_blocks()) doc.add_boolean_term(std::string(kTermStaff));
   if (!m.draft) doc.add_boolean_term(std::string(kTermPublished));
 
   std::string tags;
@@ -126,6 +127,13 @@ Status IndexWriter::put(Article& article) {
     const Xapian::Document doc = make_document(article);
     update_spelling(id_term, &doc);
     db_->replace_document(id_term, doc);
+    // Spelling comes from the public document only.
+    const std::string copy_term = std::string(schema::kPrefixAgentCopy) + std::to_string(article.id);
+    if (article.has_internal_blocks()) {
+      db_->replace_document(copy_term, make_document(article, true));
+    } else {
+      db_->delete_document(copy_term);
+    }
     return Status::ok();
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("indexing {}: {}", article.path, e.get_description()));
@@ -140,6 +148,7 @@ Status IndexWriter::remove(int64_t id) {
     const std::string id_term = std::string(schema::kPrefixId) + std::to_string(id);
     update_spelling(id_term, nullptr);
     db_->delete_document(id_term);
+    db_->delete_document(std::string(schema::kPrefixAgentCopy) + std::to_string(id));
     return Status::ok();
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("removing article {}: {}", id, e.get_description()));

@@ -15,7 +15,8 @@
 namespace kb {
 
 // The Xapian document for an article (schema.h). Needs article.id set.
-Xapian::Document make_document(const Article& article);
+// `agent_copy`: the staff document of an article with internal blocks.
+Xapian::Document make_document(const Article& article, bool agent_copy = false);
 
 class IndexWriter {
  public:

@@ -9,6 +9,8 @@
 #include <regex>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "core/text.h"
 
 namespace kb {
@@ -159,6 +161,72 @@ cmark_parser* new_gfm_parser(int options) {
 }  // namespace
 
 bool has_url_scheme(std::string_view url) { return has_scheme(url); }
+
+Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
+  InternalBlocks out;
+  int line = 0, open_line = 0;
+  bool in_block = false;
+  std::string_view code_fence;  // the ``` or ~~~ run of an open code block
+  for (size_t pos = 0; pos < markdown.size();) {
+    const size_t nl = markdown.find('\n', pos);
+    const size_t end = nl == std::string_view::npos ? markdown.size() : nl + 1;
+    const std::string_view raw = markdown.substr(pos, end - pos);
+    pos = end;
+    ++line;
+    std::string_view l = raw;
+    while (!l.empty() && (l.back() == '\n' || l.back() == '\r' || l.back() == ' ' || l.back() == '\t')) l.remove_suffix(1);
+    std::string_view indented = l;
+    while (!indented.empty() && indented.front() == ' ') indented.remove_prefix(1);
+    if (!code_fence.empty()) {
+      if (indented.starts_with(code_fence)) code_fence = {};
+    } else if (indented.starts_with("```") || indented.starts_with("~~~")) {
+      code_fence = indented.substr(0, 3);
+    }
+    const bool opens = code_fence.empty() && (l == "::: internal" || l == ":::internal");
+    const bool closes = code_fence.empty() && in_block && l == ":::";
+    if (opens) {
+      if (in_block) {
+        return Status::error(fmt::format("'::: internal' inside the internal block opened on line {}; close it "
+                                         "with ':::' first", open_line),
+                             line);
+      }
+      in_block = true;
+      open_line = line;
+      out.any = true;
+      out.public_text += '\n';
+      out.agent_text += '\n';
+      out.agent_marked += "\n" + std::string(kInternalOpenMarker) + "\n\n";
+      continue;
+    }
+    if (closes) {
+      in_block = false;
+      out.public_text += '\n';
+      out.agent_text += '\n';
+      out.agent_marked += "\n" + std::string(kInternalCloseMarker) + "\n\n";
+      continue;
+    }
+    out.public_text += in_block ? std::string_view("\n") : raw;
+    out.agent_text += raw;
+    out.agent_marked += raw;
+  }
+  if (in_block) {
+    return Status::error("the internal block opened here is never closed: end it with a line ':::'", open_line);
+  }
+  return out;
+}
+
+std::string wrap_internal_blocks(const std::string& html) {
+  const std::string open = "<p>" + std::string(kInternalOpenMarker) + "</p>";
+  const std::string close = "<p>" + std::string(kInternalCloseMarker) + "</p>";
+  std::string out = html;
+  for (size_t at; (at = out.find(open)) != std::string::npos;) out.replace(at, open.size(), "<div class=\"internal-block\">");
+  for (size_t at; (at = out.find(close)) != std::string::npos;) out.replace(at, close.size(), "</div>");
+  // Markers the Markdown put somewhere else (inside a list): dropped.
+  for (const auto marker : {kInternalOpenMarker, kInternalCloseMarker}) {
+    for (size_t at; (at = out.find(marker)) != std::string::npos;) out.erase(at, marker.size());
+  }
+  return out;
+}
 
 std::string resolve_relative_path(std::string_view from_path, std::string_view target) {
   if (target.empty() || target[0] == '/' || has_scheme(target)) return {};

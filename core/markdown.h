@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/article.h"
+#include "core/status.h"
 
 namespace kb {
 
@@ -41,6 +42,33 @@ RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOption
 
 // True when `url` starts with a scheme ("https:", "mailto:").
 bool has_url_scheme(std::string_view url);
+
+// Agent-only notes inside an article:
+//
+//   ::: internal
+//   Refunds over 500 EUR need a team lead's approval.
+//   :::
+//
+// The fence lines stand alone at the start of a line (outside code blocks).
+// Three versions of the body keep every other line where it was, so line
+// numbers in messages stay true: `public_text` without the blocks,
+// `agent_text` with their content, `agent_marked` with each block between
+// kInternalOpenMarker/kInternalCloseMarker paragraphs (for the agents' HTML).
+inline constexpr std::string_view kInternalOpenMarker = "KB-INTERNAL-OPEN-7c1e";
+inline constexpr std::string_view kInternalCloseMarker = "KB-INTERNAL-CLOSE-7c1e";
+struct InternalBlocks {
+  bool any = false;
+  std::string public_text;
+  std::string agent_text;
+  std::string agent_marked;
+};
+// An error (with its line) for a block that is never closed, or opened
+// inside another: the article must not be published with its notes showing.
+Result<InternalBlocks> split_internal_blocks(std::string_view markdown);
+
+// Replaces the marker paragraphs of an agent_marked rendering with
+// <div class="internal-block"> ... </div>.
+std::string wrap_internal_blocks(const std::string& html);
 
 // Resolves `target` (a link as written) against the directory of `from_path`.
 // Returns "" when it leaves the content folder or is not a relative path.

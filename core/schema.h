@@ -11,7 +11,7 @@
 namespace kb::schema {
 
 // Bumped whenever terms, values or document data change meaning.
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -33,6 +33,13 @@ inline constexpr std::string_view kTermDraft = "XDdraft";
 inline constexpr std::string_view kTermPublic = "XVpublic";
 // On every article that is not a draft: what support agents may see.
 inline constexpr std::string_view kTermPublished = "XVpublished";
+// On the document staff search: the article's only document, or, for an
+// article with `::: internal` blocks, its second document holding the blocks'
+// text too (id term kPrefixAgentCopy + id). That copy never has kTermPublic,
+// and the first document then lacks this term, so each search sees one
+// document per article and the public never matches words of the blocks.
+inline constexpr std::string_view kTermStaff = "XVstaff";
+inline constexpr std::string_view kPrefixAgentCopy = "QX";
 
 // --- Free-text terms -----------------------------------------------------------
 // Words are indexed unprefixed with positions; stemmed forms carry Xapian's

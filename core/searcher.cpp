@@ -46,6 +46,7 @@ class FacetSpy : public Xapian::MatchSpy {
 Xapian::Query filter_query(const SearchRequest& r) {
   std::vector<Xapian::Query> filters;
   if (r.visibility == Visibility::kPublic) filters.emplace_back(std::string(schema::kTermPublic));
+  if (r.visibility != Visibility::kPublic) filters.emplace_back(std::string(schema::kTermStaff));
   if (r.visibility == Visibility::kAgent) filters.emplace_back(std::string(schema::kTermPublished));
   if (!r.lang.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixLang, analysis::normalize_lang(r.lang)));
   if (!r.tag.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixTag, r.tag));
@@ -209,7 +210,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
       result.hits.push_back(std::move(*h));
     }
   }
-  fill_sections(words, word_weights(frequencies, db_), result);
+  fill_sections(words, word_weights(frequencies, db_), r.visibility, result);
   return result;
 }
 
@@ -274,8 +275,11 @@ Result<std::vector<SearchHit>> Searcher::related(const Article& article, Visibil
 std::vector<SearchHit> Searcher::run_related(const Article& article, Visibility visibility, size_t limit) {
   std::vector<SearchHit> out;
   const std::string id_term = std::string(schema::kPrefixId) + std::to_string(article.id);
-  Xapian::PostingIterator p = db_.postlist_begin(id_term);
-  if (p == db_.postlist_end(id_term)) return out;
+  const std::string copy_term = std::string(schema::kPrefixAgentCopy) + std::to_string(article.id);
+  // The words of what the caller can read: staff, the copy with internal notes.
+  const std::string& own = visibility != Visibility::kPublic && db_.term_exists(copy_term) ? copy_term : id_term;
+  Xapian::PostingIterator p = db_.postlist_begin(own);
+  if (p == db_.postlist_end(own)) return out;
   Xapian::RSet rset;
   rset.add_document(*p);
   // Free-text words and base forms only: not filters, folded or title copies.
@@ -291,9 +295,12 @@ std::vector<SearchHit> Searcher::run_related(const Article& article, Visibility 
   if (eset.empty()) return out;
   const Xapian::Query about(Xapian::Query::OP_ELITE_SET, eset.begin(), eset.end(), kRelatedTerms);
   // Leave out the article and its translations (shown apart, as such).
-  std::vector<Xapian::Query> exclude = {Xapian::Query(id_term)};
+  std::vector<Xapian::Query> exclude = {Xapian::Query(id_term), Xapian::Query(copy_term)};
   auto translations = catalog_->translations_of(article, Visibility::kWriter);
-  for (const auto& t : translations) exclude.emplace_back(std::string(schema::kPrefixId) + std::to_string(t.id));
+  for (const auto& t : translations) {
+    exclude.emplace_back(std::string(schema::kPrefixId) + std::to_string(t.id));
+    exclude.emplace_back(std::string(schema::kPrefixAgentCopy) + std::to_string(t.id));
+  }
   const Xapian::Query candidates(Xapian::Query::OP_AND_NOT, about,
                                  Xapian::Query(Xapian::Query::OP_OR, exclude.begin(), exclude.end()));
   for (const std::string& lang : {article.meta.lang, std::string()}) {
@@ -315,10 +322,10 @@ std::vector<SearchHit> Searcher::run_related(const Article& article, Visibility 
 }
 
 void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,
-                             SearchResult& result) {
+                             Visibility visibility, SearchResult& result) {
   std::vector<int64_t> ids;
   for (const auto& h : result.hits) ids.push_back(h.id);
-  auto sections = catalog_->sections_of(ids);
+  auto sections = catalog_->sections_of(ids, visibility);
   const Highlighter highlighter(words, std::move(weights));
   for (auto& h : result.hits) {
     const auto& secs = sections[h.id];

@@ -121,7 +121,7 @@ class Searcher {
   std::optional<std::string> correct_spelling(const std::vector<analysis::QueryWord>& words,
                                               const Xapian::Query& filter);
   void fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,
-                     SearchResult& result);
+                     Visibility visibility, SearchResult& result);
 
   Xapian::Database db_;
   std::unique_ptr<Catalog> catalog_;

@@ -118,7 +118,7 @@ std::shared_ptr<const Suggester> Suggester::build(Catalog& catalog) {
     auto it = by_id.find(h.article_id);
     if (it == by_id.end()) continue;
     s->entries_.push_back({it->second, h.level, std::move(h.title), std::move(h.anchor), {},
-                           h.level <= 2 ? kSectionPrior : kSubsectionPrior});
+                           h.level <= 2 ? kSectionPrior : kSubsectionPrior, h.internal});
   }
   std::unordered_map<std::string, int> shared;  // folded heading text -> entries with it
   for (auto& e : s->entries_) {
@@ -134,7 +134,9 @@ std::shared_ptr<const Suggester> Suggester::build(Catalog& catalog) {
     if (lang == s->langs_.end()) lang = s->langs_.insert(lang, a.lang);
     const auto lang_id = static_cast<uint16_t>(lang - s->langs_.begin());
     for (size_t w = 0; w < e.words.size(); ++w) {
-      s->keys_.push_back({e.words[w].key, id, static_cast<float>(e.prior), lang_id, w == 0, a.is_public, a.draft});
+      // A heading inside an internal block is as hidden as an internal article.
+      s->keys_.push_back(
+          {e.words[w].key, id, static_cast<float>(e.prior), lang_id, w == 0, a.is_public && !e.internal, a.draft});
     }
   }
   std::sort(s->keys_.begin(), s->keys_.end());
@@ -229,7 +231,7 @@ std::vector<Suggestion> Suggester::suggest_words(const std::vector<Word>& typed,
     seen[k->entry] = true;
     const Entry& e = entries_[k->entry];
     const ArticleInfo& a = articles_[e.article];
-    if (!visible_to(r.visibility, a.is_public, a.draft)) continue;
+    if (!visible_to(r.visibility, a.is_public && !e.internal, a.draft)) continue;
     used.assign(e.words.size(), false);
     double score = e.prior;
     bool all = true;

@@ -82,6 +82,7 @@ class Suggester {
     std::string text, anchor;
     std::vector<Word> words;
     double prior = 0;  // query-independent part of the score
+    bool internal = false;  // a heading inside an `::: internal` block
   };
   // One word of one entry, with what scoring a one-word query needs, so that
   // the common case (the first word being typed) never leaves this array.

@@ -873,6 +873,15 @@ class App::Handler {
     view["page_title"] = a.meta.title;
     view["title"] = a.meta.title;
     std::string body = add_heading_links(a.html, t("link_to_section"));
+    if (visitor_.visibility != Visibility::kPublic) {
+      // Internal notes, labelled so they are not pasted into a reply.
+      const std::string open = "<div class=\"internal-block\">";
+      const std::string labelled = "<div class=\"internal-block\" role=\"note\"><p class=\"internal-label\">" +
+                                   html_escape(t("internal_note_label")) + "</p>";
+      for (size_t at = 0; (at = body.find(open, at)) != std::string::npos; at += labelled.size()) {
+        body.replace(at, open.size(), labelled);
+      }
+    }
     if (const std::string* hl = req_.param("hl"); hl && is_valid_utf8(*hl) && hl->size() <= kMaxQueryBytes) {
       // Arrived from a result: the searched words marked in the text.
       const auto words = analysis::analyse_query(*hl, {a.meta.lang});

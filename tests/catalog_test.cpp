@@ -41,7 +41,7 @@ TEST_CASE("catalog: put, update by path, find, remove") {
   CHECK(found->meta.title == "Changed");
   REQUIRE(found->sections.size() == 2);
   CHECK(found->sections[1].anchor == "steps");
-  CHECK(c.sections_of({id})[id].size() == 2);
+  CHECK(c.sections_of({id}, Visibility::kPublic)[id].size() == 2);
   c.remove(id);
   CHECK_FALSE(c.find_by_slug("a", Visibility::kPublic));
   CHECK(c.schema_version() > 0);

@@ -19,6 +19,7 @@ const MODES = [
     { name: 'agent results', path: '/search?q=goodwill%20credit' },
     { name: 'internal article', path: '/articles/refund-exceptions' },
     { name: 'draft article', path: '/articles/annual-plans-2027' },
+    { name: 'article with an internal note', path: '/articles/refunds' },
   ] },
 ];
 

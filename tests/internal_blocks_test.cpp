@@ -1,0 +1,165 @@
+// `::: internal` blocks: notes for agents inside public articles. Their words
+// reach the public on no path: a table of public routes, each checked for the
+// secret words, then the same for an agent, who sees them.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "core/markdown.h"
+#include "tests/test_util.h"
+
+using namespace kb;
+
+namespace {
+
+constexpr const char* kArticle =
+    "---\ntitle: Damaged parcels\nslug: damaged-parcels\ncategory: Shipping\n---\n"
+    "Photograph the parcel before you open it.\n\n"
+    "::: internal\n"
+    "## Quokkaberg escalation\n\n"
+    "Claims over 500 EUR go to the xylocarp desk for approval.\n"
+    ":::\n\n"
+    "## Returning a parcel\n\n"
+    "Send the damaged parcel back within 30 days.\n";
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The words of a route's q= or hl= parameter.
+std::vector<std::string> asked_words(const std::string& route) {
+  std::vector<std::string> out;
+  for (const std::string key : {"q=", "hl="}) {
+    const size_t at = route.find(key);
+    if (at == std::string::npos || (route[at - 1] != '?' && route[at - 1] != '&')) continue;
+    const std::string value = route.substr(at + key.size(), route.find('&', at) - at - key.size());
+    std::string word;
+    for (size_t i = 0; i <= value.size(); ++i) {
+      if (i == value.size() || value.compare(i, 3, "%20") == 0) {
+        if (!word.empty()) out.push_back(word);
+        word.clear();
+        i += 2;
+      } else {
+        word += value[i];
+      }
+    }
+  }
+  return out;
+}
+
+std::string without(const std::string& text, const std::string& word) {
+  std::string out;
+  size_t pos = 0;
+  for (size_t at; (at = text.find(word, pos)) != std::string::npos; pos = at + word.size()) out.append(text, pos, at - pos);
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+struct Site {
+  Site() {
+    test::write_fixture(dir / "content");
+    test::write_file(dir / "content/en/damaged-parcels.md", kArticle);
+    auto report = test::index_folder(dir / "content", dir / "index");
+    REQUIRE(report.failed == 0);
+    server = std::make_unique<test::TestServer>(dir / "index");
+    agent = *server->tokens().create("agent", Role::kAgent);
+  }
+  test::TempDir dir;
+  std::unique_ptr<test::TestServer> server;
+  std::string agent;
+};
+
+}  // namespace
+
+TEST_CASE("internal blocks: split from the public text, lines kept") {
+  auto b = split_internal_blocks("a\n::: internal\nsecret\n:::\nb\n");
+  REQUIRE(b.is_ok());
+  CHECK(b->any);
+  CHECK(b->public_text == "a\n\n\n\nb\n");
+  CHECK(b->agent_text == "a\n\nsecret\n\nb\n");
+  // Inside a code block the fence is text, not a block.
+  auto code = split_internal_blocks("```\n::: internal\n```\n");
+  REQUIRE(code.is_ok());
+  CHECK_FALSE(code->any);
+  struct Row {
+    const char* text;
+    int line;
+    const char* message;
+  };
+  const Row rows[] = {{"x\n::: internal\nsecret\n", 2, "never closed"},
+                      {"::: internal\n::: internal\n:::\n", 2, "inside the internal block opened on line 1"}};
+  for (const auto& r : rows) {
+    auto bad = split_internal_blocks(r.text);
+    REQUIRE_FALSE(bad.is_ok());
+    CHECK(bad.status().line() == r.line);
+    CHECK_THAT(bad.status().message(), Catch::Contains(r.message));
+  }
+}
+
+TEST_CASE("internal blocks: no public path shows their words") {
+  Site s;
+  const char* public_routes[] = {
+      "/api/v1/search?q=xylocarp",
+      "/api/v1/search?q=xylocarq",  // one letter off: no correction to the secret word
+      "/api/v1/search?q=quokkaberg%20escalation",
+      "/api/v1/search?q=parcel",  // the article itself is found: its snippet
+      "/api/v1/search?q=approval%20desk",
+      "/api/v1/search?category=Shipping",
+      "/search?q=xylocarp",
+      "/search?q=parcel",
+      "/search?q=damaged%20parcel%20claims",
+      "/api/v1/suggest?q=quokk",
+      "/api/v1/suggest?q=xyloc",
+      "/api/v1/suggest?q=parcel%20esc",
+      "/articles/damaged-parcels",
+      "/articles/damaged-parcels?hl=xylocarp",
+      "/api/v1/articles/damaged-parcels",
+      "/",
+  };
+  for (const char* route : public_routes) {
+    INFO(route);
+    auto [status, body] = s.server->get(route);
+    CHECK(status == 200);
+    // What was asked is echoed back (the box, "query"); only that may appear.
+    std::string text = lower(body);
+    for (const auto& word : asked_words(route)) text = without(text, word);
+    CHECK(text.find("xylocarp") == std::string::npos);
+    CHECK(text.find("quokkaberg") == std::string::npos);
+    CHECK(text.find("500 eur") == std::string::npos);
+    CHECK(text.find("internal-block") == std::string::npos);
+  }
+  CHECK(s.server->get_json("/api/v1/search?q=xylocarp").second["total"] == 0);
+  CHECK(s.server->get_json("/api/v1/search?q=parcel").second["total"] == 1);
+}
+
+TEST_CASE("internal blocks: agents find them, see them marked, and get suggestions from them") {
+  Site s;
+  auto [status, found] = s.server->get_json("/api/v1/search?q=xylocarp", s.agent);
+  REQUIRE(status == 200);
+  REQUIRE(found["total"] == 1);
+  CHECK(found["results"][0]["slug"] == "damaged-parcels");
+  CHECK_THAT(found["results"][0]["snippet"].get<std::string>(), Catch::Contains("<mark>xylocarp</mark>"));
+  CHECK(found["results"][0]["section"]["anchor"] == "quokkaberg-escalation");
+  // One result per article for staff, though the article has two documents.
+  CHECK(s.server->get_json("/api/v1/search?q=parcel", s.agent).second["total"] == 1);
+
+  auto suggest = s.server->get_json("/api/v1/suggest?q=quokk", s.agent).second;
+  REQUIRE_FALSE(suggest["suggestions"].empty());
+  CHECK(suggest["suggestions"][0]["text"] == "Quokkaberg escalation");
+
+  const std::string page = s.server->get("/articles/damaged-parcels", s.agent).second;
+  CHECK_THAT(page, Catch::Contains("class=\"internal-block\" role=\"note\""));
+  CHECK_THAT(page, Catch::Contains("xylocarp"));
+  auto api = s.server->get_json("/api/v1/articles/damaged-parcels", s.agent).second;
+  CHECK_THAT(api["html"].get<std::string>(), Catch::Contains("xylocarp"));
+}
+
+TEST_CASE("internal blocks: an unclosed block fails the file, naming the line") {
+  test::TempDir dir;
+  test::write_file(dir / "content/a.md", "---\ntitle: A\n---\nText.\n\n::: internal\nSecret.\n");
+  auto report = test::index_folder(dir / "content", dir / "index");
+  REQUIRE(report.failed == 1);
+  CHECK(format_diagnostic(report.diagnostics[0]) ==
+        "a.md:6: error: the internal block opened here is never closed: end it with a line ':::'");
+}
