@@ -21,6 +21,7 @@ struct Section {
   std::string anchor;
   int level = 0;  // heading level 1..6; 0 for the intro
   std::string text;
+  std::string markdown;  // the section's body as CommonMark, links resolved (no heading)
 };
 
 // A link or image in an article's body, as written.

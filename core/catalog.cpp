@@ -18,7 +18,8 @@ constexpr const char* kArticleColumns =
 json sections_to_json(const std::vector<Section>& sections) {
   json arr = json::array();
   for (const auto& s : sections) {
-    arr.push_back({{"title", s.title}, {"anchor", s.anchor}, {"level", s.level}, {"text", s.text}});
+    arr.push_back(
+        {{"title", s.title}, {"anchor", s.anchor}, {"level", s.level}, {"text", s.text}, {"markdown", s.markdown}});
   }
   return arr;
 }
@@ -28,7 +29,8 @@ std::vector<Section> sections_from_json(const std::string& text) {
   json arr = json::parse(text, nullptr, false);
   if (!arr.is_array()) return out;
   for (const auto& s : arr) {
-    out.push_back({s.value("title", ""), s.value("anchor", ""), s.value("level", 0), s.value("text", "")});
+    out.push_back({s.value("title", ""), s.value("anchor", ""), s.value("level", 0), s.value("text", ""),
+                   s.value("markdown", "")});
   }
   return out;
 }

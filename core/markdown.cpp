@@ -310,13 +310,16 @@ RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOption
     anchors[i] = candidate;
   }
 
-  // Pass 2: plain text per section.
+  // Pass 2: plain text and Markdown (links already rewritten) per section.
   Section current;  // the intro
-  std::string text;
+  std::string text, md;
   auto finish_section = [&] {
     current.text = collapse_whitespace(text);
+    while (!md.empty() && md.back() == '\n') md.pop_back();
+    current.markdown = std::move(md);
     if (!current.text.empty() || current.level > 0) out.sections.push_back(std::move(current));
     text.clear();
+    md.clear();
   };
   {
     std::unique_ptr<cmark_iter, IterDeleter> it(cmark_iter_new(doc.get()));
@@ -328,7 +331,7 @@ RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOption
         if (ev == CMARK_EVENT_ENTER) {
           finish_section();
           size_t i = heading_index[n];
-          current = Section{plain_text_of(n), anchors[i], cmark_node_get_heading_level(n), {}};
+          current = Section{plain_text_of(n), anchors[i], cmark_node_get_heading_level(n), {}, {}};
           // Skip the heading's own inline content: it is the section title.
           cmark_iter_reset(it.get(), n, CMARK_EVENT_EXIT);
         }
@@ -337,6 +340,12 @@ RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOption
       if (ev == CMARK_EVENT_EXIT) {
         if (is_block(n)) text += '\n';
         continue;
+      }
+      if (cmark_node_parent(n) == doc.get()) {
+        char* block = cmark_render_commonmark(n, CMARK_OPT_DEFAULT, 0);
+        md += block;
+        md += '\n';
+        free(block);  // NOLINT: allocated by cmark with the default allocator
       }
       switch (t) {
         case CMARK_NODE_TEXT:

@@ -264,6 +264,7 @@ class App::Handler {
     }
     if (p == "/api/v1/search") return route("api_search", is_get, [&] { return api_search(); });
     if (p == "/api/v1/suggest") return route("api_suggest", is_get, [&] { return api_suggest(); });
+    if (p == "/api/v1/answer") return route("api_answer", is_get, [&] { return api_answer(); });
     const bool is_post = req_.method == "POST";
     if (p.rfind("/api/v1/articles/", 0) == 0) {
       const std::string rest = p.substr(17);
@@ -519,6 +520,77 @@ class App::Handler {
                                {"results", results},
                                {"facets", facets},
                                {"other_languages", result.other_languages}});
+  }
+
+  // The best matching section, ready to paste into a reply: Markdown with
+  // absolute links and plain text, the article and a link to the section.
+  // `customer` is the same section as the public sees it (no internal notes),
+  // or null when the public cannot see it at all.
+  Response api_answer() {
+    SearchRequest s = take(parse_search_params(req_));
+    s.visibility = visitor_.visibility;
+    s.limit = 1;
+    s.offset = 0;
+    SearchResult result = must(searcher()->search(s));
+    json answer = nullptr;
+    if (!result.hits.empty()) {
+      const SearchHit& hit = result.hits.front();
+      auto article = must(searcher()->article(hit.slug, visitor_.visibility));
+      if (article) answer = answer_json(*article, hit.section_anchor);
+    }
+    return json_response(200, {{"query", s.query},
+                               {"corrected", result.corrected ? json(*result.corrected) : json(nullptr)},
+                               {"answer", answer}});
+  }
+
+  json answer_json(const Article& a, const std::string& anchor) {
+    auto section_of = [&](const std::vector<Section>& sections) -> const Section* {
+      for (const auto& sec : sections) {
+        if (sec.anchor == anchor) return &sec;
+      }
+      return sections.empty() ? nullptr : &sections.front();
+    };
+    const std::string base = site_base_url();
+    auto absolute = [&](std::string md) {
+      // Links to our own pages, for a reader outside the help center.
+      for (size_t at = 0; (at = md.find("](/", at)) != std::string::npos; at += base.size() + 2) md.insert(at + 2, base);
+      return md;
+    };
+    auto section_json = [&](const Section& sec) {
+      const std::string url = base + article_url(a.meta.slug) + (sec.anchor.empty() ? "" : "#" + sec.anchor);
+      std::string md = absolute(sec.markdown);
+      return json{{"title", sec.title.empty() ? a.meta.title : sec.title},
+                  {"anchor", sec.anchor},
+                  {"url", url},
+                  {"markdown", md},
+                  {"text", sec.text}};
+    };
+    const Section* mine = section_of(a.sections);
+    if (!mine) return nullptr;
+    json out = {{"article", {{"title", a.meta.title}, {"slug", a.meta.slug}, {"lang", a.meta.lang},
+                             {"url", base + article_url(a.meta.slug)}}},
+                {"section", section_json(*mine)},
+                {"internal", !a.is_public() || a.has_internal_blocks()},
+                {"customer", nullptr}};
+    if (visitor_.visibility == Visibility::kPublic) {
+      out["customer"] = out["section"];
+    } else if (a.is_public()) {
+      // The public version of the same section, if the public has it.
+      if (auto pub = must(searcher()->article(a.meta.slug, Visibility::kPublic))) {
+        for (const auto& sec : pub->sections) {
+          if (sec.anchor == mine->anchor) out["customer"] = section_json(sec);
+        }
+      }
+    }
+    return out;
+  }
+
+  // Where this help center is reached, as the caller reached it.
+  std::string site_base_url() const {
+    const std::string* host = req_.header("host");
+    const std::string* proto = req_.header("x-forwarded-proto");
+    const std::string scheme = proto && *proto == "https" ? "https" : "http";
+    return host && !host->empty() ? scheme + "://" + *host : std::string();
   }
 
   Response api_suggest() {

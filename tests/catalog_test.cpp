@@ -18,7 +18,7 @@ Article make(const std::string& path, const std::string& slug, Audience audience
   a.meta.draft = draft;
   a.meta.translation_of = translation_of;
   a.html = "<p>x</p>";
-  a.sections = {{"", "", 0, "intro"}, {"Steps", "steps", 2, "do it"}};
+  a.sections = {{"", "", 0, "intro", "intro"}, {"Steps", "steps", 2, "do it", "do it"}};
   a.content_hash = "h-" + slug;
   return a;
 }

@@ -1,0 +1,94 @@
+// GET /api/v1/answer: the best section of the bundled sample help center as
+// Markdown and plain text, in several languages, and the customer's copy that
+// never holds an internal note.
+#include <catch2/catch.hpp>
+
+#include "tests/test_util.h"
+
+using namespace kb;
+using nlohmann::json;
+
+namespace {
+
+struct Sample {
+  Sample() {
+    test::index_folder(fs::path(KB_SOURCE_DIR) / "content", dir / "index");
+    server = std::make_unique<test::TestServer>(dir / "index");
+    agent = *server->tokens().create("agent", Role::kAgent);
+  }
+  json answer(const std::string& q, const std::string& token = "") const {
+    auto [status, j] = server->get_json("/api/v1/answer?q=" + httplib::detail::encode_query_param(q), token);
+    REQUIRE(status == 200);
+    return j["answer"];
+  }
+  test::TempDir dir;
+  std::unique_ptr<test::TestServer> server;
+  std::string agent;
+};
+
+}  // namespace
+
+TEST_CASE("answer: the section that answers, as Markdown and text, per language") {
+  Sample s;
+  struct Row {
+    const char* q;
+    const char* slug;
+    const char* anchor;
+    const char* markdown;  // a piece of the section's Markdown
+  };
+  const Row rows[] = {
+      {"when will I see the refund money on my card", "refunds", "when-will-i-see-the-money", "5–10 business days"},
+      {"miten ilmoitan kilometrikorvaukset", "kuluraportin-lahettaminen", "kilometrikorvaukset-ja-päivärahat",
+       "ilometri"},
+      {"korekta faktury do zera", "faktura-korygujaca", "korekta-do-zera", "zera"},
+      {"utrata telefonu 2FA", "weryfikacja-dwuetapowa", "utrata-telefonu-lub-klucza", "kod"},
+      {"quen mat khau", "dat-lai-mat-khau", "đặt-lại-mật-khẩu-đã-quên", "mật khẩu"},
+  };
+  const std::string base = "http://127.0.0.1:" + std::to_string(s.server->port());
+  for (const auto& r : rows) {
+    INFO(r.q);
+    const json a = s.answer(r.q);
+    REQUIRE(a.is_object());
+    CHECK(a["article"]["slug"] == r.slug);
+    CHECK(a["section"]["anchor"] == r.anchor);
+    CHECK(a["section"]["url"] == base + "/articles/" + r.slug + "#" + r.anchor);
+    const std::string md = a["section"]["markdown"], text = a["section"]["text"];
+    CHECK_THAT(md, Catch::Contains(r.markdown));
+    CHECK(md.find("<p>") == std::string::npos);       // Markdown, not HTML
+    CHECK(md.find("<strong>") == std::string::npos);
+    CHECK(text.find("**") == std::string::npos);  // text, not Markdown
+    CHECK(a["customer"] == a["section"]);          // nothing internal in these
+  }
+  CHECK(s.answer("zzqqxx").is_null());
+}
+
+TEST_CASE("answer: links become absolute; the customer's copy has no internal note") {
+  Sample s;
+  // The Finnish password article links to the English 2FA article.
+  const json fi = s.answer("palautusviesti ei tule perille");
+  REQUIRE(fi.is_object());
+  CHECK_THAT(fi["section"]["markdown"].get<std::string>(),
+             Catch::Contains("](http://127.0.0.1:" + std::to_string(s.server->port()) + "/articles/two-factor-authentication)"));
+
+  // The refund article's eligibility section carries an approvals note.
+  const json agent = s.answer("refund eligibility annual plan cancelled", s.agent);
+  REQUIRE(agent.is_object());
+  REQUIRE(agent["section"]["anchor"] == "refund-eligibility");
+  CHECK(agent["internal"] == true);
+  CHECK_THAT(agent["section"]["markdown"].get<std::string>(), Catch::Contains("team lead"));
+  REQUIRE(agent["customer"].is_object());
+  CHECK(agent["customer"]["anchor"] == "refund-eligibility");
+  CHECK(agent["customer"]["markdown"].get<std::string>().find("team lead") == std::string::npos);
+  CHECK(agent["customer"]["text"].get<std::string>().find("team lead") == std::string::npos);
+  CHECK_THAT(agent["customer"]["markdown"].get<std::string>(), Catch::Contains("| Situation |"));
+
+  // An internal article has no customer copy; the public never gets it at all.
+  const json internal = s.answer("goodwill credit approval limits", s.agent);
+  REQUIRE(internal.is_object());
+  CHECK(internal["article"]["slug"] == "refund-exceptions");
+  CHECK(internal["customer"].is_null());
+  const json pub = s.answer("goodwill credit approval limits");
+  CHECK((pub.is_null() || pub["article"]["slug"] != "refund-exceptions"));
+  CHECK(s.answer("refund eligibility annual plan cancelled")["section"]["markdown"].get<std::string>().find(
+            "team lead") == std::string::npos);
+}
