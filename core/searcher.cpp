@@ -55,6 +55,8 @@ Xapian::Query filter_query(const SearchRequest& r) {
   return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
 }
 
+// At most this many words of a ticket make its query.
+constexpr size_t kSimilarWords = 16;
 // Weight of query words found in the title, on top of their weight anywhere.
 constexpr double kTitleBoost = 1.0;
 // A query word in more than this share of articles only ranks...
@@ -266,6 +268,47 @@ std::vector<SearchHit> Searcher::run_top_articles(const TypedQuery& typed) {
     }
   }
   return out;
+}
+
+Result<SearchResult> Searcher::similar(std::string_view ticket, const std::string& lang, Visibility visibility,
+                                      size_t limit, std::string* language) {
+  return guarded("similar articles", [&] {
+    // The ticket's language, when the help center has articles in it.
+    std::string in = lang;
+    if (in.empty()) {
+      auto detected = analysis::detect_language(ticket);
+      if (detected && std::find(languages_.begin(), languages_.end(), *detected) != languages_.end()) in = *detected;
+    }
+    if (language) *language = in;
+    const std::vector<std::string> langs = in.empty() ? languages_ : std::vector<std::string>{in};
+    auto words = analysis::analyse_query(ticket, langs);
+    const auto frequencies = word_frequencies(words, db_);
+    // Each distinct word once, scored by how telling it is: rarer in the help
+    // center and more often in the ticket. Words in most articles, and words
+    // no article has, say nothing.
+    const double n = std::max(1.0, static_cast<double>(db_.get_doccount()));
+    std::map<std::string, std::pair<double, size_t>> score;  // word -> (score, first index)
+    for (size_t i = 0; i < words.size(); ++i) {
+      if (frequencies[i] == 0 || static_cast<double>(frequencies[i]) > kCommonWordShare * n) continue;
+      auto [it, fresh] = score.emplace(words[i].text, std::make_pair(0.0, i));
+      it->second.first += std::log(n / static_cast<double>(frequencies[i]));
+    }
+    std::vector<std::pair<double, size_t>> ranked;
+    for (const auto& [w, s] : score) ranked.push_back(s);
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (ranked.size() > kSimilarWords) ranked.resize(kSimilarWords);
+    std::string query;
+    for (const auto& [s, i] : ranked) query += (query.empty() ? "" : " ") + words[i].text;
+    SearchRequest r;
+    r.query = query;
+    r.lang = in;
+    r.visibility = visibility;
+    r.limit = limit;
+    r.correct_spelling = false;
+    if (query.empty()) return SearchResult{};
+    // Enough words make a ranked (not filtered) query: see plan_query.
+    return run(r);
+  });
 }
 
 Result<std::vector<SearchHit>> Searcher::related(const Article& article, Visibility visibility, size_t limit) {

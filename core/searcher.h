@@ -95,6 +95,12 @@ class Searcher {
   // its most telling terms, searched for), in its language when there are
   // enough, never itself or its translations.
   Result<std::vector<SearchHit>> related(const Article& article, Visibility visibility, size_t limit);
+  // Articles likely to answer a support ticket: the ticket's most telling
+  // words (rare in the help center, frequent in the ticket) ranked by BM25,
+  // in the ticket's language when the help center has it (`lang` overrides).
+  // `language` is set to the language searched in ("" for all).
+  Result<SearchResult> similar(std::string_view ticket, const std::string& lang, Visibility visibility, size_t limit,
+                               std::string* language = nullptr);
   Result<std::optional<Article>> article(const std::string& slug, Visibility visibility);
   // Whether an image may be shown to the caller (Catalog::media_visible).
   Result<bool> media_visible(const std::string& name, Visibility visibility);

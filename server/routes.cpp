@@ -38,6 +38,9 @@ constexpr size_t kRelatedArticles = 5;
 constexpr size_t kFacetValuesShown = 8;
 constexpr int kPopularDays = 30;
 constexpr std::string_view kFeedbackSuffix = "/feedback";
+constexpr size_t kDefaultSimilar = 5;
+constexpr int64_t kMaxSimilar = 20;
+constexpr size_t kMaxTicketBytes = 32 * 1024;
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -265,6 +268,7 @@ class App::Handler {
     if (p == "/api/v1/search") return route("api_search", is_get, [&] { return api_search(); });
     if (p == "/api/v1/suggest") return route("api_suggest", is_get, [&] { return api_suggest(); });
     if (p == "/api/v1/answer") return route("api_answer", is_get, [&] { return api_answer(); });
+    if (p == "/api/v1/similar") return route("api_similar", req_.method == "POST", [&] { return api_similar(); });
     const bool is_post = req_.method == "POST";
     if (p.rfind("/api/v1/articles/", 0) == 0) {
       const std::string rest = p.substr(17);
@@ -541,6 +545,50 @@ class App::Handler {
     return json_response(200, {{"query", s.query},
                                {"corrected", result.corrected ? json(*result.corrected) : json(nullptr)},
                                {"answer", answer}});
+  }
+
+  // A support ticket's text in (JSON {"subject", "body", "lang", "limit"} or
+  // the same as form fields), the articles most likely to answer it out.
+  Response api_similar() {
+    std::string subject, body, lang;
+    size_t limit = kDefaultSimilar;
+    const std::string* type = req_.header("content-type");
+    if (type && type->rfind("application/json", 0) == 0) {
+      const json in = json::parse(req_.body, nullptr, false);
+      if (!in.is_object()) throw_error(400, "invalid_parameter", "the body must be a JSON object");
+      auto text = [&](const char* key) {
+        if (!in.contains(key)) return std::string();
+        if (!in[key].is_string()) throw_error(400, "invalid_parameter", std::string("'") + key + "' must be a string");
+        return in[key].get<std::string>();
+      };
+      subject = text("subject");
+      body = text("body");
+      lang = text("lang");
+      if (in.contains("limit")) {
+        if (!in["limit"].is_number_integer()) throw_error(400, "invalid_parameter", "'limit' must be a whole number");
+        limit = static_cast<size_t>(std::clamp<int64_t>(in["limit"].get<int64_t>(), 1, kMaxSimilar));
+      }
+    } else {
+      if (const std::string* v = req_.param("subject")) subject = *v;
+      if (const std::string* v = req_.param("body")) body = *v;
+      if (const std::string* v = req_.param("lang")) lang = *v;
+    }
+    if (subject.empty() && body.empty()) throw_error(400, "missing_parameter", "give the ticket's 'subject' or 'body'");
+    if (subject.size() + body.size() > kMaxTicketBytes) {
+      throw_error(413, "too_large", fmt::format("a ticket is limited to {} KB of text", kMaxTicketBytes / 1024));
+    }
+    const std::string ticket = subject + "\n\n" + body;
+    if (!is_valid_utf8(ticket)) throw_error(400, "invalid_parameter", "the ticket must be UTF-8 text");
+    if (!lang.empty()) {
+      if (!analysis::is_language_tag(lang)) throw_error(400, "invalid_parameter", "'lang' must be a language tag");
+      lang = analysis::normalize_lang(lang);
+    }
+    std::string searched;
+    // The subject says the most: counted twice.
+    const SearchResult result = must(searcher()->similar(subject + "\n" + ticket, lang, visitor_.visibility, limit, &searched));
+    json results = json::array();
+    for (const auto& h : result.hits) results.push_back(hit_json(h));
+    return json_response(200, {{"lang", searched}, {"results", results}});
   }
 
   json answer_json(const Article& a, const std::string& anchor) {
