@@ -38,7 +38,9 @@ echo "no-change re-run: $(tail -1 "$work/time2") s"
 # Search latency over HTTP, as an agent (sees every article).
 token=$("$build/kb-index" token create bench --index "$work/index")
 port=$((20000 + RANDOM % 20000))
-"$build/kb-server" --index "$work/index" --port "$port" --no-access-log --threads 64 2>"$work/server.log" &
+# One address sends all the load: no per-address limit.
+"$build/kb-server" --index "$work/index" --port "$port" --no-access-log --threads 64 --rate-limit 0 \
+  --staff-rate-limit 0 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
 echo "queries: $queries ($(wc -l < "$queries") queries)"

@@ -28,7 +28,7 @@ echo "one-file change, plain kb-index re-run: $(tail -1 "$work/time") s"
 # As an agent: d365's 'audience: Application User' articles are internal here.
 token=$("$build/kb-index" token create bench --index "$work/index")
 port=$((20000 + RANDOM % 20000))
-"$build/kb-server" --index "$work/index" --port "$port" --no-access-log 2>"$work/server.log" &
+"$build/kb-server" --index "$work/index" --port "$port" --no-access-log --staff-rate-limit 0 2>"$work/server.log" &
 server_pid=$!
 "$build/kb-index" --content "$work/content" --index "$work/index" --watch --quiet 2>"$work/watch.log" &
 watch_pid=$!

@@ -31,12 +31,21 @@ which wins over the --config file):
   --templates DIR    templates and static/ (default ./templates) [KB_TEMPLATES]
   --site-name TEXT   name shown in the page header               [KB_SITE_NAME]
   --threads N        worker threads, 1..1024 (default 32)        [KB_THREADS]
+  --rate-limit N     requests a second per visitor address, bursts of 5x
+                     (default 20; 0: no limit); beyond it 429 + Retry-After
+                                                               [KB_RATE_LIMIT]
+  --staff-rate-limit N
+                     the same per agent or writer token (default 50)
+  --real-ip-header NAME
+                     behind a proxy: the header with the visitor's address
+                     (X-Forwarded-For; the last address in it counts)
   --search-log-days N
                      keep searches N days, 0 to not log them (default 90)
                                                                 [KB_SEARCH_LOG_DAYS]
   --no-access-log    do not log one line per request
   --config FILE      YAML file with any of: index, host, port, templates,
-                     site_name, threads, access_log, search_log_days
+                     site_name, threads, access_log, search_log_days,
+                     rate_limit, staff_rate_limit, real_ip_header
   -h, --help         this text
 
 Tokens: support agents and writers send 'Authorization: Bearer TOKEN'. An
@@ -66,6 +75,9 @@ Status apply(ServerConfig& c, const std::string& key, const std::string& value, 
   else if (key == "site_name") c.site_name = value;
   else if (key == "port") return set_int(name, value, 0, 65535, c.port);
   else if (key == "threads") return set_int(name, value, 1, 1024, c.threads);
+  else if (key == "rate_limit") return set_int(name, value, 0, 1000000, c.rate_limit);
+  else if (key == "staff_rate_limit") return set_int(name, value, 0, 1000000, c.staff_rate_limit);
+  else if (key == "real_ip_header") c.real_ip_header = value;
   else if (key == "search_log_days") return set_int(name, value, 0, 3650, c.search_log_days);
   else if (key == "access_log") c.access_log = value == "true" || value == "1" || value == "yes";
   else return Status::error(fmt::format("unknown setting '{}'", name));
@@ -104,7 +116,8 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
   const std::pair<const char*, const char*> env[] = {{"KB_INDEX", "index"},        {"KB_HOST", "host"},
                                                      {"KB_PORT", "port"},          {"KB_TEMPLATES", "templates"},
                                                      {"KB_SITE_NAME", "site_name"}, {"KB_THREADS", "threads"},
-                                                     {"KB_SEARCH_LOG_DAYS", "search_log_days"}};
+                                                     {"KB_SEARCH_LOG_DAYS", "search_log_days"},
+                                                     {"KB_RATE_LIMIT", "rate_limit"}};
   for (const auto& [var, key] : env) {
     if (const char* v = std::getenv(var)) {
       Status s = apply(c, key, v, std::string("environment variable ") + var + " for ");
@@ -125,8 +138,12 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
     std::string key = a.substr(2);
     if (key == "site-name") key = "site_name";
     if (key == "search-log-days") key = "search_log_days";
+    if (key == "rate-limit") key = "rate_limit";
+    if (key == "staff-rate-limit") key = "staff_rate_limit";
+    if (key == "real-ip-header") key = "real_ip_header";
     if (key == "site_name" || key == "threads" || key == "index" || key == "host" || key == "port" ||
-        key == "templates" || key == "search_log_days") {
+        key == "templates" || key == "search_log_days" || key == "rate_limit" || key == "staff_rate_limit" ||
+        key == "real_ip_header") {
       Status s = apply(c, key, value, "--");
       if (!s) return s;
     } else {

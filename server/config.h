@@ -19,6 +19,9 @@ struct ServerConfig {
   int threads = 32;                      // worker threads; one per keep-alive connection
   bool access_log = true;
   int search_log_days = 90;              // days searches are kept; 0: not logged
+  int rate_limit = 20;                   // requests/s per visitor address; 0: none
+  int staff_rate_limit = 50;             // requests/s per staff token; 0: none
+  std::string real_ip_header;            // e.g. X-Forwarded-For behind a proxy
 };
 
 // Applies file, environment and flags in that order. `args` excludes argv[0].

@@ -34,6 +34,7 @@ Request to_request(const httplib::Request& in) {
     r.headers.emplace(std::move(key), v);
   }
   r.body = in.body;
+  r.remote_addr = in.remote_addr;
   return r;
 }
 

@@ -15,6 +15,7 @@ struct Request {
   std::multimap<std::string, std::string> params;  // decoded query parameters
   std::map<std::string, std::string> headers;      // keys lowercase
   std::string body;
+  std::string remote_addr;  // the peer's address
 
   // First value of a parameter, or nullptr.
   const std::string* param(const std::string& name) const {

@@ -71,7 +71,17 @@ int main(int argc, char** argv) {
               << " yet; serving 503 until kb-index publishes one\n";
   }
   kb::Metrics metrics;
-  kb::App app(search, tokens.get(), *templates, metrics, kb::AppOptions{config->site_name}, analytics.get());
+  kb::AppOptions app_options;
+  app_options.site_name = config->site_name;
+  app_options.public_rate = config->rate_limit;
+  app_options.public_burst = 5.0 * config->rate_limit;
+  app_options.staff_rate = config->staff_rate_limit;
+  app_options.staff_burst = 5.0 * config->staff_rate_limit;
+  // A few worker threads are kept for agents whatever the public does.
+  app_options.public_slots = std::max(1, config->threads - std::max(1, config->threads / 8));
+  app_options.real_ip_header = config->real_ip_header;
+  for (char& c : app_options.real_ip_header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  kb::App app(search, tokens.get(), *templates, metrics, app_options, analytics.get());
   kb::HttpServer server(app, {config->host, config->port, config->threads, config->access_log});
   auto port = server.bind();
   if (!port) {

@@ -121,8 +121,8 @@ struct HttpError {
   ApiError error;
 };
 
-// Raised by a handler whose answer is elsewhere (an old slug's 301).
-struct Redirect {
+// Raised by a handler with a complete answer of its own (a 301, a 429).
+struct EarlyAnswer {
   Response response;
 };
 
@@ -301,10 +301,27 @@ class App::Handler {
       if (!method_ok) throw_error(405, "method_not_allowed", req_.method + " is not allowed here");
       authenticate();
       check_csrf();
-      r = f();
+      if (auto refused = over_limits(name)) {
+        r = std::move(*refused);
+      } else {
+        // Public requests take a slot; the threads beyond the slots serve staff.
+        struct Slot {
+          std::atomic<int>* n;
+          ~Slot() {
+            if (n) --*n;
+          }
+        } slot{nullptr};
+        if (!visitor_.who && app_.options_.public_slots > 0 && counted(name)) {
+          slot.n = &app_.public_in_flight_;
+          if (++app_.public_in_flight_ > app_.options_.public_slots) {
+            throw_limited(503, "busy", "the help center is busy; try again in a moment", 1);
+          }
+        }
+        r = f();
+      }
     } catch (const HttpError& e) {
       r = error(e.error);
-    } catch (Redirect& moved) {
+    } catch (EarlyAnswer& moved) {
       r = std::move(moved.response);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "kb-server: error: %s %s: %s\n", req_.method.c_str(), req_.path.c_str(), e.what());
@@ -324,6 +341,43 @@ class App::Handler {
     r.headers.emplace_back("Vary", "Authorization, Cookie");
     if (r.content_type.rfind("text/html", 0) == 0) r.headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    return r;
+  }
+
+  static bool counted(std::string_view route) {
+    return route != "static" && route != "media" && route != "healthz" && route != "metrics";
+  }
+
+  // The address requests are counted by: the peer, or behind a proxy the
+  // last address the proxy added to the configured header.
+  std::string client_address() const {
+    if (!app_.options_.real_ip_header.empty()) {
+      if (const std::string* h = req_.header(app_.options_.real_ip_header)) {
+        std::string_view v = *h;
+        if (const size_t comma = v.rfind(','); comma != std::string_view::npos) v.remove_prefix(comma + 1);
+        while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+        while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+        if (!v.empty()) return std::string(v);
+      }
+    }
+    return req_.remote_addr;
+  }
+
+  [[noreturn]] void throw_limited(int status, const char* code, const std::string& message, int retry_after) {
+    Response r = error(ApiError{status, code, message});
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    throw EarlyAnswer{std::move(r)};
+  }
+
+  // A 429 when the caller has used up its allowance.
+  std::optional<Response> over_limits(std::string_view route) {
+    if (!counted(route)) return std::nullopt;
+    int retry_after = 1;
+    const bool ok = visitor_.who ? app_.staff_limits_.allow("token:" + visitor_.who->name, &retry_after)
+                                 : app_.public_limits_.allow("addr:" + client_address(), &retry_after);
+    if (ok) return std::nullopt;
+    Response r = error(ApiError{429, "rate_limited", "too many requests; slow down"});
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after));
     return r;
   }
 
@@ -695,7 +749,7 @@ class App::Handler {
       r.headers.emplace_back("Cache-Control", "public, max-age=3600");
       r.body = "Moved to " + location + "\n";
       r.content_type = "text/plain; charset=utf-8";
-      throw Redirect{std::move(r)};
+      throw EarlyAnswer{std::move(r)};
     }
     throw_error(404, "not_found", "no article '" + slug + "'");
   }
@@ -1049,7 +1103,9 @@ App::App(SearchService& search, TokenStore* tokens, const Templates& templates, 
       templates_(templates),
       metrics_(metrics),
       options_(std::move(options)),
-      analytics_(analytics) {}
+      analytics_(analytics),
+      public_limits_(options_.public_rate, options_.public_burst),
+      staff_limits_(options_.staff_rate, options_.staff_burst) {}
 
 Response App::handle(const Request& request) {
   const auto start = std::chrono::steady_clock::now();

@@ -3,10 +3,12 @@
 // throws: expected failures become 4xx JSON errors, anything else a logged 500.
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "core/tokens.h"
 #include "core/analytics.h"
+#include "server/rate_limit.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 #include "server/render.h"
@@ -16,6 +18,16 @@ namespace kb {
 
 struct AppOptions {
   std::string site_name = "Help Center";
+  // Requests a second (and bursts) per visitor address and per staff token;
+  // 0: no limit. Static files, images, /healthz and /metrics are not counted.
+  double public_rate = 0, public_burst = 0;
+  double staff_rate = 0, staff_burst = 0;
+  // Public requests handled at once, at most; beyond it 503 (0: no limit).
+  // The worker threads above it stay free for support agents.
+  int public_slots = 0;
+  // Header holding the visitor's address when behind a proxy (the proxy
+  // appends it: the last address of the list counts); "": the peer address.
+  std::string real_ip_header;
 };
 
 class App {
@@ -36,6 +48,9 @@ class App {
   Metrics& metrics_;
   AppOptions options_;
   Analytics* analytics_;
+  RateLimiter public_limits_;
+  RateLimiter staff_limits_;
+  std::atomic<int> public_in_flight_{0};
 };
 
 }  // namespace kb

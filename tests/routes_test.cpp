@@ -18,7 +18,7 @@ struct AppFixture {
     templates = std::make_unique<Templates>(std::move(t.value()));
     tokens = std::make_unique<TokenStore>(layout.auth_db());
     analytics = std::make_unique<Analytics>(dir / "analytics.db");
-    app = std::make_unique<App>(search, tokens.get(), *templates, metrics, AppOptions{"Test"}, analytics.get());
+    app = std::make_unique<App>(search, tokens.get(), *templates, metrics, test::app_options("Test"), analytics.get());
   }
   Response post(const std::string& path, std::multimap<std::string, std::string> params) {
     Request r;

@@ -83,7 +83,13 @@ IndexReport index_folder(const fs::path& content, const fs::path& index) {
 
 fs::path templates_dir() { return fs::path(KB_SOURCE_DIR) / "templates"; }
 
-TestServer::TestServer(const fs::path& index_dir) : layout_(index_dir), search_(layout_) {
+AppOptions app_options(const std::string& site_name) {
+  AppOptions o;
+  o.site_name = site_name;
+  return o;
+}
+
+TestServer::TestServer(const fs::path& index_dir, AppOptions options) : layout_(index_dir), search_(layout_) {
   auto t = Templates::load(templates_dir());
   INFO(t.status().message());
   REQUIRE(t.is_ok());
@@ -91,7 +97,7 @@ TestServer::TestServer(const fs::path& index_dir) : layout_(index_dir), search_(
   fs::create_directories(index_dir);
   tokens_ = std::make_unique<TokenStore>(layout_.auth_db());
   analytics_ = std::make_unique<Analytics>(layout_.root() / Analytics::kFileName);
-  app_ = std::make_unique<App>(search_, tokens_.get(), *templates_, metrics_, AppOptions{"Test Help"},
+  app_ = std::make_unique<App>(search_, tokens_.get(), *templates_, metrics_, std::move(options),
                                analytics_.get());
   server_ = std::make_unique<HttpServer>(*app_, HttpServerOptions{"127.0.0.1", 0, 4, false});
   auto port = server_->bind();

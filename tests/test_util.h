@@ -88,10 +88,13 @@ class Child {
 // Polls `done` every 20 ms for up to `seconds`; its last answer.
 bool eventually(const std::function<bool()>& done, double seconds = 10);
 
+// App options with only the site name set (no limits).
+AppOptions app_options(const std::string& site_name);
+
 // The real HTTP server, in-process, on a free loopback port.
 class TestServer {
  public:
-  explicit TestServer(const fs::path& index_dir);
+  explicit TestServer(const fs::path& index_dir, AppOptions options = app_options("Test Help"));
   ~TestServer();
   int port() const { return port_; }
   httplib::Client client() const;
