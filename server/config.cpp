@@ -39,13 +39,16 @@ which wins over the --config file):
   --real-ip-header NAME
                      behind a proxy: the header with the visitor's address
                      (X-Forwarded-For; the last address in it counts)
+  --embed-origins "ORIGIN ..."
+                     sites allowed to show /embed in a frame, e.g.
+                     "https://acme.zendesk.com" (default: any)
   --search-log-days N
                      keep searches N days, 0 to not log them (default 90)
                                                                 [KB_SEARCH_LOG_DAYS]
   --no-access-log    do not log one line per request
   --config FILE      YAML file with any of: index, host, port, templates,
                      site_name, threads, access_log, search_log_days,
-                     rate_limit, staff_rate_limit, real_ip_header
+                     rate_limit, staff_rate_limit, real_ip_header, embed_origins
   -h, --help         this text
 
 Tokens: support agents and writers send 'Authorization: Bearer TOKEN'. An
@@ -78,6 +81,12 @@ Status apply(ServerConfig& c, const std::string& key, const std::string& value, 
   else if (key == "rate_limit") return set_int(name, value, 0, 1000000, c.rate_limit);
   else if (key == "staff_rate_limit") return set_int(name, value, 0, 1000000, c.staff_rate_limit);
   else if (key == "real_ip_header") c.real_ip_header = value;
+  else if (key == "embed_origins") {
+    if (value.find_first_of(";,'\"") != std::string::npos) {
+      return Status::error(fmt::format("{} must be origins separated by spaces, like https://help.example", name));
+    }
+    c.embed_origins = value;
+  }
   else if (key == "search_log_days") return set_int(name, value, 0, 3650, c.search_log_days);
   else if (key == "access_log") c.access_log = value == "true" || value == "1" || value == "yes";
   else return Status::error(fmt::format("unknown setting '{}'", name));
@@ -141,9 +150,10 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
     if (key == "rate-limit") key = "rate_limit";
     if (key == "staff-rate-limit") key = "staff_rate_limit";
     if (key == "real-ip-header") key = "real_ip_header";
+    if (key == "embed-origins") key = "embed_origins";
     if (key == "site_name" || key == "threads" || key == "index" || key == "host" || key == "port" ||
         key == "templates" || key == "search_log_days" || key == "rate_limit" || key == "staff_rate_limit" ||
-        key == "real_ip_header") {
+        key == "real_ip_header" || key == "embed_origins") {
       Status s = apply(c, key, value, "--");
       if (!s) return s;
     } else {

@@ -22,6 +22,7 @@ struct ServerConfig {
   int rate_limit = 20;                   // requests/s per visitor address; 0: none
   int staff_rate_limit = 50;             // requests/s per staff token; 0: none
   std::string real_ip_header;            // e.g. X-Forwarded-For behind a proxy
+  std::string embed_origins;             // who may frame /embed; "": anyone
 };
 
 // Applies file, environment and flags in that order. `args` excludes argv[0].

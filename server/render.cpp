@@ -160,6 +160,9 @@ std::string Templates::format_date(const std::string& lang, const std::string& i
 }
 
 std::string Templates::render(const std::string& page, const nlohmann::json& view) const {
+  for (const char* standalone : kStandalonePages) {
+    if (page == standalone) return mstch::render(templates_.at(page), to_mstch(view));
+  }
   std::map<std::string, std::string> partials = {{"content", templates_.at(page)}};
   return mstch::render(templates_.at("layout"), to_mstch(view), partials);
 }

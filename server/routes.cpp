@@ -281,6 +281,7 @@ class App::Handler {
     if (p == "/signin") return route("signin", is_get || is_post, [&] { return is_post ? sign_in() : page_sign_in(); });
     if (p == "/signout") return route("signout", is_post, [&] { return sign_out(); });
     if (p == "/search") return route("page_search", is_get, [&] { return page_search(); });
+    if (p == "/embed") return route("page_embed", is_get, [&] { return page_embed(); });
     if (p.rfind("/articles/", 0) == 0) {
       const std::string rest = p.substr(10);
       if (ends_with(rest, kFeedbackSuffix)) {
@@ -339,7 +340,11 @@ class App::Handler {
       }
     }
     r.headers.emplace_back("Vary", "Authorization, Cookie");
-    if (r.content_type.rfind("text/html", 0) == 0) r.headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
+    const bool has_csp = std::any_of(r.headers.begin(), r.headers.end(),
+                                     [](const auto& h) { return h.first == "Content-Security-Policy"; });
+    if (r.content_type.rfind("text/html", 0) == 0 && !has_csp) {
+      r.headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
+    }
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     return r;
   }
@@ -423,6 +428,41 @@ class App::Handler {
     if (!sent || *sent != visitor_.session->csrf) {
       throw_error(403, "forbidden", "the form is out of date (missing or wrong CSRF token); reload the page");
     }
+  }
+
+  // For an iframe in a helpdesk's ticket sidebar: the articles that answer
+  // the ticket whose text the helpdesk puts in the address. Public articles
+  // unless the browser is signed in here (a session cookie is sent to the
+  // iframe only when the helpdesk is on the same site).
+  Response page_embed() {
+    json view = common_view("");
+    std::string subject, body;
+    if (const std::string* v = req_.param("subject")) subject = *v;
+    if (const std::string* v = req_.param("body")) body = *v;
+    std::string ticket = subject + "\n" + subject + "\n\n" + body;
+    if (!is_valid_utf8(ticket) || ticket.size() > kMaxTicketBytes) {
+      throw_error(400, "invalid_parameter", "the ticket must be UTF-8 text of at most 32 KB");
+    }
+    json results = json::array();
+    if (!subject.empty() || !body.empty()) {
+      const std::string lang = view["lang"];
+      const SearchResult r = must(searcher()->similar(ticket, lang, visitor_.visibility, kDefaultSimilar));
+      for (const auto& h : r.hits) {
+        results.push_back({{"title", h.title}, {"url", h.url}, {"snippet", h.snippet}, {"lang", h.lang},
+                           {"category", h.category}});
+      }
+    }
+    view["results"] = results;
+    view["has_results"] = !results.empty();
+    view["asked"] = !subject.empty() || !body.empty();
+    Response r = html(view, "embed");
+    // Meant to be framed by a helpdesk: the sites --embed-origins names, else
+    // any (it changes nothing, and a cross-site frame gets no session cookie).
+    std::string csp = kContentSecurityPolicy;
+    csp.replace(csp.find("frame-ancestors 'none'"), std::string("frame-ancestors 'none'").size(),
+                "frame-ancestors " + (app_.options_.embed_origins.empty() ? std::string("*") : app_.options_.embed_origins));
+    r.headers.emplace_back("Content-Security-Policy", csp);
+    return r;
   }
 
   Response page_sign_in(const std::string& failure = "") {

@@ -28,6 +28,8 @@ struct AppOptions {
   // Header holding the visitor's address when behind a proxy (the proxy
   // appends it: the last address of the list counts); "": the peer address.
   std::string real_ip_header;
+  // Origins allowed to frame /embed ("https://acme.zendesk.com ..."); "": any.
+  std::string embed_origins;
 };
 
 class App {

@@ -111,3 +111,28 @@ TEST_CASE("similar: visibility, limits and bad input") {
   CHECK(res->status == 200);
   CHECK(s.server->get("/api/v1/similar").first == 405);
 }
+
+TEST_CASE("embed: a helpdesk frame lists the articles for the ticket it is given") {
+  Sample s;
+  auto res = s.server->client().Get("/embed?subject=Charged%20twice&body=You%20charged%20my%20card%20twice%20this%20month");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  const std::string& page = res->body;
+  const size_t first = page.find("class=\"embed-result\"");
+  REQUIRE(first != std::string::npos);
+  CHECK(page.find("refunds", first) < page.find("</li>", first));  // the refund article first
+  CHECK_THAT(page, Catch::Contains("target=\"_blank\""));
+  CHECK(page.find("class=\"site-header\"") == std::string::npos);  // no site chrome in a sidebar
+  CHECK_THAT(res->get_header_value("Content-Security-Policy"), Catch::Contains("frame-ancestors *"));
+  // Other pages still refuse to be framed.
+  CHECK_THAT(s.server->client().Get("/")->get_header_value("Content-Security-Policy"),
+             Catch::Contains("frame-ancestors 'none'"));
+  // Nothing to go on: a line saying so, not an error.
+  CHECK(s.server->get("/embed").first == 200);
+
+  AppOptions only_acme = test::app_options("Test");
+  only_acme.embed_origins = "https://acme.zendesk.com";
+  test::TestServer framed(s.dir / "index", only_acme);
+  CHECK_THAT(framed.client().Get("/embed?subject=refund")->get_header_value("Content-Security-Policy"),
+             Catch::EndsWith("frame-ancestors https://acme.zendesk.com"));
+}

@@ -37,6 +37,7 @@ export const PAGES = [
   { name: 'article (vi)', path: '/articles/dat-lai-mat-khau' },
   { name: 'not found', path: '/articles/no-such-article', status: 404 },
   { name: 'sign-in', path: '/signin' },
+  { name: 'helpdesk embed', path: '/embed?subject=Charged%20twice&body=You%20charged%20my%20card%20twice' },
 ];
 
 // Defects already reported and not yet fixed, tolerated here so the rest of
