@@ -78,7 +78,9 @@ Xapian::Document make_document(const Article& a, bool agent_copy) {
 
   nlohmann::json data = {{"id", a.id},         {"slug", m.slug},         {"path", a.path},
                          {"title", m.title},   {"lang", m.lang},         {"category", m.category},
-                         {"updated", m.updated}, {"summary", m.summary}};
+                         {"updated", m.updated}, {"summary", m.summary},
+                         // Staff results say what must not reach a customer.
+                         {"internal", !a.is_public() || (agent_copy && a.has_internal_blocks())}};
   doc.set_data(data.dump());
   return doc;
 }

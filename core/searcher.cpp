@@ -107,6 +107,7 @@ std::optional<SearchHit> hit_from_document(const Xapian::Document& doc) {
   h.lang = data.value("lang", "");
   h.category = data.value("category", "");
   h.updated = data.value("updated", "");
+  h.internal = data.value("internal", false);
   h.url = article_url(h.slug);
   return h;
 }

@@ -62,6 +62,8 @@ struct SearchHit {
   std::string section_anchor;
   std::string snippet;  // HTML: matches in <mark>, everything else escaped
   double score = 0;
+  // Staff only: an internal article or draft, or one with internal notes.
+  bool internal = false;
 
   bool operator==(const SearchHit& o) const { return id == o.id; }
 };

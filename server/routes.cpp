@@ -39,6 +39,7 @@ constexpr size_t kFacetValuesShown = 8;
 constexpr int kPopularDays = 30;
 constexpr std::string_view kFeedbackSuffix = "/feedback";
 constexpr size_t kDefaultSimilar = 5;
+constexpr size_t kAgentResults = 20;
 constexpr int64_t kMaxSimilar = 20;
 constexpr size_t kMaxTicketBytes = 32 * 1024;
 
@@ -81,7 +82,7 @@ constexpr const char* kApiPrefix = "/api/";
 // Pages: no inline script or style, nothing from elsewhere.
 constexpr const char* kContentSecurityPolicy =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+    "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
 
 struct Visitor {
   Visibility visibility = Visibility::kPublic;
@@ -169,13 +170,28 @@ std::string encode_path(std::string_view path) {
   return out;
 }
 
+// A query parameter value: everything but RFC 3986's unreserved characters
+// percent-encoded, so a value may itself be a URL with '&' and '='.
+std::string encode_component(std::string_view value) {
+  std::string out;
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      out += ch;
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
 std::string url_with(const std::string& path, const std::vector<std::pair<std::string, std::string>>& params) {
   std::string url = path;
   char sep = '?';
   for (const auto& [k, v] : params) {
     if (v.empty()) continue;
     url += sep;
-    url += k + "=" + httplib::detail::encode_query_param(v);
+    url += k + "=" + encode_component(v);
     sep = '&';
   }
   return url;
@@ -211,7 +227,8 @@ json hit_json(const SearchHit& h) {
           {"section", {{"title", h.section_title}, {"anchor", h.section_anchor}}},
           {"snippet", h.snippet},
           {"score", h.score},
-          {"updated", h.updated}};
+          {"updated", h.updated},
+          {"internal", h.internal}};
 }
 
 json article_json(const Article& a, const std::vector<ArticleSummary>& translations) {
@@ -282,6 +299,7 @@ class App::Handler {
     if (p == "/signout") return route("signout", is_post, [&] { return sign_out(); });
     if (p == "/search") return route("page_search", is_get, [&] { return page_search(); });
     if (p == "/embed") return route("page_embed", is_get, [&] { return page_embed(); });
+    if (p == "/agent") return route("page_agent", is_get, [&] { return page_agent(); });
     if (p.rfind("/articles/", 0) == 0) {
       const std::string rest = p.substr(10);
       if (ends_with(rest, kFeedbackSuffix)) {
@@ -459,10 +477,38 @@ class App::Handler {
     // Meant to be framed by a helpdesk: the sites --embed-origins names, else
     // any (it changes nothing, and a cross-site frame gets no session cookie).
     std::string csp = kContentSecurityPolicy;
-    csp.replace(csp.find("frame-ancestors 'none'"), std::string("frame-ancestors 'none'").size(),
+    csp.replace(csp.find("frame-ancestors 'self'"), std::string("frame-ancestors 'self'").size(),
                 "frame-ancestors " + (app_.options_.embed_origins.empty() ? std::string("*") : app_.options_.embed_origins));
     r.headers.emplace_back("Content-Security-Policy", csp);
     return r;
+  }
+
+  // The agents' search: keyboard first, results as they type (agent.js), a
+  // preview beside the list, and a key that copies the answer. Without
+  // script it is a results list with links.
+  Response page_agent() {
+    if (!visitor_.who) {
+      Response r;
+      r.status = 303;
+      r.content_type = kHtml;
+      r.headers.emplace_back("Location", url_with("/signin", {{"next", url_with("/agent", {req_.params.begin(), req_.params.end()})}}));
+      return r;
+    }
+    json view = common_view("");
+    view["page_title"] = t("agent_title");
+    json results = json::array();
+    const std::string q = view["q"];
+    if (!q.empty()) {
+      SearchRequest s;
+      s.query = q;
+      s.lang = view["lang"];
+      s.visibility = visitor_.visibility;
+      s.limit = kAgentResults;
+      for (const auto& h : must(searcher()->search(s)).hits) results.push_back(hit_json(h));
+    }
+    view["results"] = results;
+    view["has_results"] = !results.empty();
+    return html(view, "agent");
   }
 
   Response page_sign_in(const std::string& failure = "") {
@@ -625,6 +671,13 @@ class App::Handler {
   // `customer` is the same section as the public sees it (no internal notes),
   // or null when the public cannot see it at all.
   Response api_answer() {
+    if (const std::string* slug = req_.param("slug")) {
+      // A chosen article's section (the agent page's copy button).
+      const std::string* anchor = req_.param("anchor");
+      Article a = find_article(*slug);
+      return json_response(200, {{"query", nullptr}, {"corrected", nullptr},
+                                 {"answer", answer_json(a, anchor ? *anchor : std::string())}});
+    }
     SearchRequest s = take(parse_search_params(req_));
     s.visibility = visitor_.visibility;
     s.limit = 1;

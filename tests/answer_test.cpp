@@ -92,3 +92,24 @@ TEST_CASE("answer: links become absolute; the customer's copy has no internal no
   CHECK(s.answer("refund eligibility annual plan cancelled")["section"]["markdown"].get<std::string>().find(
             "team lead") == std::string::npos);
 }
+
+TEST_CASE("answer: a chosen section by slug and anchor; the agent page needs staff") {
+  Sample s;
+  auto [status, j] = s.server->get_json("/api/v1/answer?slug=refunds&anchor=refund-eligibility", s.agent);
+  REQUIRE(status == 200);
+  CHECK(j["answer"]["section"]["anchor"] == "refund-eligibility");
+  CHECK_THAT(j["answer"]["section"]["markdown"].get<std::string>(), Catch::Contains("team lead"));
+  CHECK(j["answer"]["customer"]["markdown"].get<std::string>().find("team lead") == std::string::npos);
+  CHECK(s.server->get("/api/v1/answer?slug=refund-exceptions").first == 404);  // internal: not for the public
+
+  auto res = s.server->client().Get("/agent?q=refund");
+  REQUIRE(res);
+  CHECK(res->status == 303);
+  CHECK(res->get_header_value("Location") == "/signin?next=%2Fagent%3Fq%3Drefund");
+  auto two = s.server->client().Get("/agent?q=refund&lang=en");
+  REQUIRE(two);
+  CHECK(two->get_header_value("Location") == "/signin?next=%2Fagent%3Flang%3Den%26q%3Drefund");
+  auto [page_status, page] = s.server->get("/agent?q=goodwill%20credit", s.agent);
+  CHECK(page_status == 200);
+  CHECK_THAT(page, Catch::Contains("class=\"agent-result\"") && Catch::Contains("badge-internal"));
+}

@@ -1,0 +1,62 @@
+// The agents' page: sign in, then keyboard only: / to search, results as
+// you type, arrows to choose, Enter to preview, C to copy the customer's
+// answer (never internal notes), Shift+C with them; and the copy buttons.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { withPage, open, navigate, url, AGENT_TOKEN } from './lib.mjs';
+
+async function signIn(page) {
+  await open(page, '/agent?q=refund');
+  assert.equal(new URL(page.url()).pathname, '/signin', 'staff pages send strangers to sign in');
+  await page.locator('#signin-token').fill(AGENT_TOKEN);
+  await navigate(page, () => page.locator('.signin-form button').click(), (u) => u.pathname === '/agent');
+}
+
+const selectedTitle = (page) => page.locator('.agent-result[aria-selected="true"] a').textContent();
+const clipboard = (page) => page.evaluate(() => navigator.clipboard.readText());
+
+test('agent page: keyboard search, preview and copy', async () => {
+  await withPage({}, async (page, context) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url('/')).origin });
+    await signIn(page);
+    assert.equal(await page.locator('#agent-q').inputValue(), 'refund', 'the query survived signing in');
+
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'agent-q');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('goodwill credit');
+    await page.locator('.agent-result .badge-internal').first().waitFor();  // internal results marked
+
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('refund eligibility annual plan cancelled');
+    await page.waitForFunction(() => document.querySelector('.agent-result a')?.textContent === 'Request a refund');
+    const first = await selectedTitle(page);
+    await page.keyboard.press('ArrowDown');
+    assert.notEqual(await selectedTitle(page), first, 'ArrowDown moves the choice');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await selectedTitle(page), first);
+
+    await page.keyboard.press('Enter');
+    const preview = page.locator('#agent-preview');
+    await preview.waitFor();
+    assert.match(await preview.getAttribute('src'), /^\/articles\/refunds\?hl=refund/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'agent-results', 'focus on the list');
+    await page.frameLocator('#agent-preview').locator('.internal-block').waitFor();  // the note, for the agent
+
+    await page.keyboard.press('c');
+    await page.waitForFunction(() => document.getElementById('agent-status').textContent.length > 0);
+    const customer = await clipboard(page);
+    assert.match(customer, /\| Situation \|/, customer);
+    assert.doesNotMatch(customer, /team lead/, 'the customer copy has no internal note');
+    assert.match(customer, /\/articles\/refunds#refund-eligibility/);
+
+    await page.keyboard.press('Shift+C');
+    await page.waitForFunction(async () => (await navigator.clipboard.readText()).includes('team lead'));
+
+    await page.evaluate(() => navigator.clipboard.writeText(''));
+    await page.locator('#agent-copy').click();
+    await page.waitForFunction(async () => (await navigator.clipboard.readText()).includes('| Situation |'));
+    assert.doesNotMatch(await clipboard(page), /team lead/);
+  });
+});
