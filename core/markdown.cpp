@@ -162,6 +162,23 @@ cmark_parser* new_gfm_parser(int options) {
 
 bool has_url_scheme(std::string_view url) { return has_scheme(url); }
 
+namespace {
+
+// "::: internal" (any case, optional space) standing alone on its line.
+bool is_internal_opener(std::string_view l) {
+  static const std::regex kOpener(R"(^:::\s*internal$)", std::regex::icase);
+  return std::regex_match(l.begin(), l.end(), kOpener);
+}
+
+// Anything that looks like an attempt at one: indented, in a list or a
+// quote, followed by text. Not taken as a block, so it must not pass silently.
+const std::regex& near_opener() {
+  static const std::regex kNear(R"(^\s*(>\s*)*([-*+]|\d+[.)])?\s*:{3,}\s*internal\b)", std::regex::icase);
+  return kNear;
+}
+
+}  // namespace
+
 Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
   InternalBlocks out;
   int line = 0, open_line = 0;
@@ -182,7 +199,7 @@ Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
     } else if (indented.starts_with("```") || indented.starts_with("~~~")) {
       code_fence = indented.substr(0, 3);
     }
-    const bool opens = code_fence.empty() && (l == "::: internal" || l == ":::internal");
+    const bool opens = code_fence.empty() && is_internal_opener(l);
     const bool closes = code_fence.empty() && in_block && l == ":::";
     if (opens) {
       if (in_block) {
@@ -211,6 +228,23 @@ Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
   }
   if (in_block) {
     return Status::error("the internal block opened here is never closed: end it with a line ':::'", open_line);
+  }
+  // Fail closed: what the public will see must hold no would-be block
+  // (an indented or quoted fence, one inside a list or after a code fence
+  // this scan did not close the way Markdown does).
+  line = 0;
+  for (size_t pos = 0; pos < out.public_text.size();) {
+    const size_t nl = out.public_text.find('\n', pos);
+    const size_t end = nl == std::string::npos ? out.public_text.size() : nl;
+    ++line;
+    const std::string l = out.public_text.substr(pos, end - pos);
+    pos = end + 1;
+    if (std::regex_search(l, near_opener())) {
+      return Status::error(
+          "'::: internal' is not taken as an internal block here (it would be shown to customers): put the "
+          "fence alone at the start of a line, outside lists, quotes and code",
+          line);
+    }
   }
   return out;
 }

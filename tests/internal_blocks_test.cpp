@@ -73,22 +73,31 @@ struct Site {
 }  // namespace
 
 TEST_CASE("internal blocks: split from the public text, lines kept") {
+  CHECK(split_internal_blocks("::: Internal\nsecret\n:::\n")->any);  // any case
   auto b = split_internal_blocks("a\n::: internal\nsecret\n:::\nb\n");
   REQUIRE(b.is_ok());
   CHECK(b->any);
   CHECK(b->public_text == "a\n\n\n\nb\n");
   CHECK(b->agent_text == "a\n\nsecret\n\nb\n");
-  // Inside a code block the fence is text, not a block.
-  auto code = split_internal_blocks("```\n::: internal\n```\n");
-  REQUIRE(code.is_ok());
-  CHECK_FALSE(code->any);
+  // Inside a code block the fence would be shown as text: refused too, so
+  // that no scanning mistake can ever publish a note.
+  CHECK_FALSE(split_internal_blocks("```\n::: internal\n```\n").is_ok());
   struct Row {
     const char* text;
     int line;
     const char* message;
   };
-  const Row rows[] = {{"x\n::: internal\nsecret\n", 2, "never closed"},
-                      {"::: internal\n::: internal\n:::\n", 2, "inside the internal block opened on line 1"}};
+  const Row rows[] = {
+      {"x\n::: internal\nsecret\n", 2, "never closed"},
+      {"::: internal\n::: internal\n:::\n", 2, "inside the internal block opened on line 1"},
+      // Fail closed: every near miss is an error, never public text.
+      {"a\n\n  ::: internal\nsecret\n:::\n", 3, "not taken as an internal block"},
+      {"1. First step\n   ::: internal\n   secret\n   :::\n", 2, "not taken as an internal block"},
+      {"> ::: internal\n> secret\n> :::\n", 1, "not taken as an internal block"},
+      {"::: internal please\nsecret\n:::\n", 1, "not taken as an internal block"},
+      {"````\n```\ncode\n````\n\n::: internal\nsecret\n:::\n", 6, "not taken as an internal block"},
+      {"- item\n\n  ```\n  code\n\ntext\n\n::: internal\nsecret\n:::\n", 8, "not taken as an internal block"},
+  };
   for (const auto& r : rows) {
     auto bad = split_internal_blocks(r.text);
     REQUIRE_FALSE(bad.is_ok());
