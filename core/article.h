@@ -38,6 +38,7 @@ struct MediaFile {
   uintmax_t size = 0;
   int64_t mtime_ns = 0;
   std::string hash;  // sha256 of the bytes, hex
+  bool internal = false;  // shown only inside `::: internal` blocks
 
   // The name it is served under: /media/<name>, from its content.
   std::string served_name() const;
@@ -80,6 +81,9 @@ struct Article {
   std::vector<Reference> references;
   // Local images the body shows (set by the indexer, which serves them).
   std::vector<MediaFile> media;
+  // With internal blocks: the content-relative paths of the images the
+  // public version shows (the others are for staff only).
+  std::vector<std::string> public_images;
 
   // Visible to the public help page and API: public audience and not a draft.
   bool is_public() const { return meta.audience == Audience::kPublic && !meta.draft; }

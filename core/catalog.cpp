@@ -169,7 +169,8 @@ void Catalog::create_schema() {
       size INTEGER NOT NULL,
       mtime_ns INTEGER NOT NULL,
       hash TEXT NOT NULL,
-      name TEXT NOT NULL  -- served as /media/<name>; '' when not published
+      name TEXT NOT NULL,  -- served as /media/<name>; '' when not published
+      internal INTEGER NOT NULL DEFAULT 0  -- only inside internal blocks: staff only
     );
     CREATE INDEX IF NOT EXISTS media_article ON media(article_id);
     CREATE INDEX IF NOT EXISTS media_name ON media(name);
@@ -226,10 +227,10 @@ void Catalog::put(Article& a) {
   for (const auto& from : m.aliases) alias.bind(1, from).bind(2, a.id).run();
   db_.prepare("DELETE FROM media WHERE article_id = ?1").bind(1, a.id).run();
   auto media = db_.prepare(
-      "INSERT INTO media (article_id, path, size, mtime_ns, hash, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      "INSERT INTO media (article_id, path, size, mtime_ns, hash, name, internal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   for (const auto& f : a.media) {
     media.bind(1, a.id).bind(2, f.path).bind(3, static_cast<int64_t>(f.size)).bind(4, f.mtime_ns).bind(5, f.hash);
-    media.bind(6, f.hash.empty() ? std::string() : f.served_name()).run();
+    media.bind(6, f.hash.empty() ? std::string() : f.served_name()).bind(7, int64_t{f.internal ? 1 : 0}).run();
   }
   db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, a.id).run();
   auto heading = db_.prepare(
@@ -258,8 +259,8 @@ std::map<int64_t, std::vector<MediaFile>> Catalog::media() {
 
 bool Catalog::media_visible(const std::string& name, Visibility visibility) {
   auto st = db_.prepare(fmt::format(
-      "SELECT 1 FROM media m JOIN articles ON articles.id = m.article_id WHERE m.name = ?1 AND ({}) LIMIT 1",
-      visible_clause(visibility)));
+      "SELECT 1 FROM media m JOIN articles ON articles.id = m.article_id WHERE m.name = ?1 AND ({}){} LIMIT 1",
+      visible_clause(visibility), visibility == Visibility::kPublic ? " AND m.internal = 0" : ""));
   st.bind(1, name);
   return st.step();
 }

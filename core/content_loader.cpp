@@ -137,6 +137,10 @@ Result<Article> build_article(const ArticleHead& head,
   }
   RenderedMarkdown r = render_markdown(blocks->any ? std::string_view(blocks->public_text) : head.front.body, options);
   if (blocks->any) {
+    for (const auto& ref : r.references) {
+      if (ref.kind != Reference::Kind::kImage) continue;
+      a.public_images.push_back(resolve_relative_path(head.path, ref.url.substr(0, ref.url.find_first_of("?#"))));
+    }
     // The agents' version; links and images are checked in it (it has them all).
     RenderedMarkdown agent = render_markdown(blocks->agent_text, options);
     a.sections_agent = std::move(agent.sections);

@@ -155,6 +155,16 @@ class Run {
         fail(h->path, a.status());
         continue;
       }
+      // One entry per image (the body is rendered more than once when it has
+      // internal blocks); images only in those blocks are for staff.
+      std::sort(media.begin(), media.end(), [](const MediaFile& x, const MediaFile& y) { return x.path < y.path; });
+      media.erase(std::unique(media.begin(), media.end(),
+                              [](const MediaFile& x, const MediaFile& y) { return x.path == y.path; }),
+                  media.end());
+      for (MediaFile& m : media) {
+        m.internal = a->has_internal_blocks() &&
+                     std::find(a->public_images.begin(), a->public_images.end(), m.path) == a->public_images.end();
+      }
       a->media = std::move(media);
       for (const auto& ref : a->references) {
         if (ref.kind != Reference::Kind::kImage) continue;

@@ -39,6 +39,9 @@ which wins over the --config file):
   --real-ip-header NAME
                      behind a proxy: the header with the visitor's address
                      (X-Forwarded-For; the last address in it counts)
+  --base-url URL     the help center's public address, for the links in
+                     /api/v1/answer (default: from the Host header; set it
+                     when kb-server is reachable under other names) [KB_BASE_URL]
   --embed-origins "ORIGIN ..."
                      sites allowed to show /embed in a frame, e.g.
                      "https://acme.zendesk.com" (default: any)
@@ -48,7 +51,8 @@ which wins over the --config file):
   --no-access-log    do not log one line per request
   --config FILE      YAML file with any of: index, host, port, templates,
                      site_name, threads, access_log, search_log_days,
-                     rate_limit, staff_rate_limit, real_ip_header, embed_origins
+                     rate_limit, staff_rate_limit, real_ip_header, embed_origins,
+                     base_url
   -h, --help         this text
 
 Tokens: support agents and writers send 'Authorization: Bearer TOKEN'. An
@@ -81,7 +85,14 @@ Status apply(ServerConfig& c, const std::string& key, const std::string& value, 
   else if (key == "rate_limit") return set_int(name, value, 0, 1000000, c.rate_limit);
   else if (key == "staff_rate_limit") return set_int(name, value, 0, 1000000, c.staff_rate_limit);
   else if (key == "real_ip_header") c.real_ip_header = value;
-  else if (key == "embed_origins") {
+  else if (key == "base_url") {
+    if ((value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) ||
+        value.find_first_of(" \"<>") != std::string::npos) {
+      return Status::error(fmt::format("{} must be an address like https://help.example.com", name));
+    }
+    c.base_url = value;
+    while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
+  } else if (key == "embed_origins") {
     if (value.find_first_of(";,'\"") != std::string::npos) {
       return Status::error(fmt::format("{} must be origins separated by spaces, like https://help.example", name));
     }
@@ -126,7 +137,8 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
                                                      {"KB_PORT", "port"},          {"KB_TEMPLATES", "templates"},
                                                      {"KB_SITE_NAME", "site_name"}, {"KB_THREADS", "threads"},
                                                      {"KB_SEARCH_LOG_DAYS", "search_log_days"},
-                                                     {"KB_RATE_LIMIT", "rate_limit"}};
+                                                     {"KB_RATE_LIMIT", "rate_limit"},
+                                                     {"KB_BASE_URL", "base_url"}};
   for (const auto& [var, key] : env) {
     if (const char* v = std::getenv(var)) {
       Status s = apply(c, key, v, std::string("environment variable ") + var + " for ");
@@ -151,9 +163,10 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
     if (key == "staff-rate-limit") key = "staff_rate_limit";
     if (key == "real-ip-header") key = "real_ip_header";
     if (key == "embed-origins") key = "embed_origins";
+    if (key == "base-url") key = "base_url";
     if (key == "site_name" || key == "threads" || key == "index" || key == "host" || key == "port" ||
         key == "templates" || key == "search_log_days" || key == "rate_limit" || key == "staff_rate_limit" ||
-        key == "real_ip_header" || key == "embed_origins") {
+        key == "real_ip_header" || key == "embed_origins" || key == "base_url") {
       Status s = apply(c, key, value, "--");
       if (!s) return s;
     } else {

@@ -23,6 +23,7 @@ struct ServerConfig {
   int staff_rate_limit = 50;             // requests/s per staff token; 0: none
   std::string real_ip_header;            // e.g. X-Forwarded-For behind a proxy
   std::string embed_origins;             // who may frame /embed; "": anyone
+  std::string base_url;                  // public address for links in answers
 };
 
 // Applies file, environment and flags in that order. `args` excludes argv[0].

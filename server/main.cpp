@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   app_options.public_slots = std::max(1, config->threads - std::max(1, config->threads / 8));
   app_options.real_ip_header = config->real_ip_header;
   app_options.embed_origins = config->embed_origins;
+  app_options.base_url = config->base_url;
   for (char& c : app_options.real_ip_header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   kb::App app(search, tokens.get(), *templates, metrics, app_options, analytics.get());
   kb::HttpServer server(app, {config->host, config->port, config->threads, config->access_log});

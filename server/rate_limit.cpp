@@ -20,6 +20,7 @@ bool RateLimiter::allow(const std::string& key, int* retry_after) {
     std::erase_if(buckets_, [&](const auto& kv) {
       return kv.second.tokens + std::chrono::duration<double>(now - kv.second.last).count() * rate_ >= burst_;
     });
+    if (buckets_.size() >= kMaxBuckets) buckets_.clear();  // bounded, whatever is thrown at it
   }
   auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst_, now});
   Bucket& b = it->second;

@@ -1,5 +1,7 @@
 #include "server/routes.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unicode/uchar.h>
 #include <unicode/uloc.h>
 #include <unicode/ustring.h>
@@ -108,11 +110,22 @@ std::optional<std::string> cookie_value(const std::string* header, std::string_v
   return std::nullopt;
 }
 
+// Compares secrets in time that does not depend on where they differ.
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 // Where to go after signing in: a path on this site, nothing else.
 std::string safe_next(const std::string* next) {
-  if (!next || next->empty() || (*next)[0] != '/' || next->rfind("//", 0) == 0 || next->find('\\') != std::string::npos ||
-      next->size() > 2048) {
-    return "/";
+  if (!next || next->empty() || (*next)[0] != '/' || next->rfind("//", 0) == 0 || next->size() > 2048) return "/";
+  // Browsers drop tabs and newlines from URLs and read '\' as '/': "/\t/evil"
+  // would lead off the site.
+  for (const char ch : *next) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7F || ch == '\\') return "/";
   }
   return *next;
 }
@@ -318,7 +331,16 @@ class App::Handler {
     Response r;
     try {
       if (!method_ok) throw_error(405, "method_not_allowed", req_.method + " is not allowed here");
-      authenticate();
+      try {
+        authenticate();
+      } catch (const HttpError& e) {
+        // Wrong tokens count against the sender's address: no free guessing.
+        int retry = 1;
+        if (e.error.status == 401 && !app_.public_limits_.allow(address_key(), &retry)) {
+          throw_limited(429, "rate_limited", "too many requests; slow down", retry);
+        }
+        throw;
+      }
       check_csrf();
       if (auto refused = over_limits(name)) {
         r = std::move(*refused);
@@ -386,6 +408,19 @@ class App::Handler {
     return req_.remote_addr;
   }
 
+  // One allowance per IPv4 address, and per IPv6 /64 (what one host can
+  // easily hold many addresses of).
+  std::string address_key() const {
+    const std::string a = client_address();
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, a.c_str(), &v6) == 1) {
+      std::fill(std::begin(v6.s6_addr) + 8, std::end(v6.s6_addr), 0);
+      char text[INET6_ADDRSTRLEN] = {};
+      if (inet_ntop(AF_INET6, &v6, text, sizeof text)) return std::string("addr:") + text + "/64";
+    }
+    return "addr:" + a;
+  }
+
   [[noreturn]] void throw_limited(int status, const char* code, const std::string& message, int retry_after) {
     Response r = error(ApiError{status, code, message});
     r.headers.emplace_back("Retry-After", std::to_string(retry_after));
@@ -397,7 +432,7 @@ class App::Handler {
     if (!counted(route)) return std::nullopt;
     int retry_after = 1;
     const bool ok = visitor_.who ? app_.staff_limits_.allow("token:" + visitor_.who->name, &retry_after)
-                                 : app_.public_limits_.allow("addr:" + client_address(), &retry_after);
+                                 : app_.public_limits_.allow(address_key(), &retry_after);
     if (ok) return std::nullopt;
     Response r = error(ApiError{429, "rate_limited", "too many requests; slow down"});
     r.headers.emplace_back("Retry-After", std::to_string(retry_after));
@@ -432,7 +467,8 @@ class App::Handler {
   // no ambient authority and need neither.
   void check_csrf() {
     if (req_.method == "GET" || req_.method == "HEAD") return;
-    if (const std::string* origin = req_.header("origin"); origin && *origin != "null") {
+    if (const std::string* origin = req_.header("origin")) {
+      // "null" comes from sandboxed frames and the like: not our pages either.
       const std::string* host = req_.header("host");
       const size_t scheme = origin->find("://");
       if (!host || scheme == std::string::npos || origin->substr(scheme + 3) != *host) {
@@ -443,7 +479,7 @@ class App::Handler {
     if (!visitor_.session || req_.path == "/signin") return;
     const std::string* sent = req_.param("csrf");
     if (!sent) sent = req_.header("x-csrf-token");
-    if (!sent || *sent != visitor_.session->csrf) {
+    if (!sent || !same_secret(*sent, visitor_.session->csrf)) {
       throw_error(403, "forbidden", "the form is out of date (missing or wrong CSRF token); reload the page");
     }
   }
@@ -525,6 +561,7 @@ class App::Handler {
     const std::string* token = req_.param("token");
     auto who = token && app_.tokens_ ? app_.tokens_->verify(*token) : std::nullopt;
     if (!who) return page_sign_in(t("sign_in_failed"));
+    if (visitor_.session) app_.tokens_->end_session(visitor_.session->id);  // one session per sign-in
     auto session = must(app_.tokens_->start_session(*who));
     Response r;
     r.status = 303;
@@ -782,6 +819,7 @@ class App::Handler {
 
   // Where this help center is reached, as the caller reached it.
   std::string site_base_url() const {
+    if (!app_.options_.base_url.empty()) return app_.options_.base_url;
     const std::string* host = req_.header("host");
     const std::string* proto = req_.header("x-forwarded-proto");
     const std::string scheme = proto && *proto == "https" ? "https" : "http";

@@ -28,6 +28,9 @@ struct AppOptions {
   // Header holding the visitor's address when behind a proxy (the proxy
   // appends it: the last address of the list counts); "": the peer address.
   std::string real_ip_header;
+  // The help center's public address ("https://help.example.com") for links
+  // in answers; "": taken from the request's Host header.
+  std::string base_url;
   // Origins allowed to frame /embed ("https://acme.zendesk.com ..."); "": any.
   std::string embed_origins;
 };

@@ -185,7 +185,7 @@ TEST_CASE("language detection from article text") {
   }
 }
 
-TEST_CASE("query analysis: words in order; hostile input gives nothing or words, never throws") {
+TEST_CASE("query analysis: words in order, hostile input gives nothing or words, never throws") {
   auto words = analyse_query("Refunds REFUNDS laskut", {"en", "fi"});
   REQUIRE(words.size() == 2);
   CHECK(words[0].text == "refunds");

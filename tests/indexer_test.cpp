@@ -120,7 +120,7 @@ TEST_CASE("indexer: a file that becomes invalid keeps its published version") {
   CHECK(s->article("a", Visibility::kPublic)->has_value());
 }
 
-TEST_CASE("indexer: publishing is atomic; readers of the old revision keep working") {
+TEST_CASE("indexer: publishing is atomic, readers of the old revision keep working") {
   test::TempDir dir;
   const auto content = dir / "content";
   const auto index = dir / "index";
@@ -147,7 +147,7 @@ TEST_CASE("indexer: publishing is atomic; readers of the old revision keep worki
   CHECK(hits->total == 1);
 }
 
-TEST_CASE("indexer: language from front matter, else folder, else detected, else default; slug from path") {
+TEST_CASE("indexer: language from front matter, else folder, else detected, else default, slug from path") {
   test::TempDir dir;
   const auto content = dir / "content";
   write_file(content / "fi/laskutus/laskut.md", article("title: Laskut", "x"));

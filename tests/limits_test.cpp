@@ -19,7 +19,7 @@ TEST_CASE("rate limiter: bursts, then the average rate, per key") {
   CHECK(RateLimiter(0, 0).allow("x", &retry));  // 0: no limit
 }
 
-TEST_CASE("limits: 429 with Retry-After for a busy address; assets, other addresses and agents go on") {
+TEST_CASE("limits: 429 with Retry-After for a busy address, assets, other addresses and agents go on") {
   test::TempDir dir;
   test::write_fixture(dir / "content");
   test::index_folder(dir / "content", dir / "index");
@@ -51,6 +51,14 @@ TEST_CASE("limits: 429 with Retry-After for a busy address; assets, other addres
   CHECK(get("/healthz", "203.0.113.1")->status == 200);
   // The proxy's own address is not the visitor's: another visitor goes on.
   CHECK(get("/api/v1/search?q=ledger", "203.0.113.2")->status == 200);
+  // Wrong tokens count against the address: guessing is throttled too.
+  CHECK(get("/api/v1/search?q=ledger", "203.0.113.9", "kb_guess1")->status == 401);
+  CHECK(get("/api/v1/search?q=ledger", "203.0.113.9", "kb_guess2")->status == 401);
+  CHECK(get("/api/v1/search?q=ledger", "203.0.113.9", "kb_guess3")->status == 401);
+  CHECK(get("/api/v1/search?q=ledger", "203.0.113.9", "kb_guess4")->status == 429);
+  // One IPv6 /64 is one visitor.
+  for (int i = 1; i <= 3; ++i) CHECK(get("/api/v1/search?q=ledger", "2001:db8:1:2::" + std::to_string(i))->status == 200);
+  CHECK(get("/api/v1/search?q=ledger", "2001:db8:1:2:ffff::9")->status == 429);
   // An agent behind the same address has an allowance of its own.
   for (int i = 0; i < 10; ++i) CHECK(get("/api/v1/search?q=ledger", "203.0.113.1", token)->status == 200);
 }

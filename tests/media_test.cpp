@@ -43,7 +43,7 @@ TEST_CASE("media: names are content hashes with a known image extension") {
   CHECK_FALSE(image_content_type("notes.txt"));
 }
 
-TEST_CASE("media: article images are published and served; a replaced image gets a new address") {
+TEST_CASE("media: article images are published and served, a replaced image gets a new address") {
   test::TempDir dir;
   const fs::path content = dir / "content", index = dir / "index";
   test::write_file(content / "en/media/card.png", kPng);
@@ -113,6 +113,26 @@ TEST_CASE("media: images of internal articles and drafts are not served to the p
   CHECK(server.get(secret, token).first == 200);
   CHECK(server.get(secret).first == 404);
   CHECK(server.get(image_url(server.get("/articles/public").second)).first == 200);  // also shown publicly
+}
+
+TEST_CASE("media: an image only inside an internal block is for staff") {
+  test::TempDir dir;
+  const fs::path content = dir / "content", index = dir / "index";
+  test::write_file(content / "media/note.png", kPng);
+  test::write_file(content / "media/open.png", kPng2);
+  test::write_file(content / "a.md", test::article("title: A\nslug: a", "![Open](media/open.png)\n\n::: internal\n"
+                                                                        "![Note](media/note.png)\n:::\n"));
+  test::index_folder(content, index);
+  test::TestServer server(index);
+  const std::string token = *server.tokens().create("agent");
+  const std::string agent_page = server.get("/articles/a", token).second;
+  const size_t note = agent_page.find("internal-block");
+  REQUIRE(note != std::string::npos);
+  const std::string note_image = image_url(agent_page.substr(note));
+  REQUIRE_FALSE(note_image.empty());
+  CHECK(server.get(note_image, token).first == 200);
+  CHECK(server.get(note_image).first == 404);
+  CHECK(server.get(image_url(server.get("/articles/a").second)).first == 200);
 }
 
 TEST_CASE("media: a rejected image does not republish its article on every run") {

@@ -92,7 +92,7 @@ TEST_CASE("search log: searches and clicks over HTTP become the gap report") {
   CHECK_THAT(r.out, Catch::Contains("pysäköinti"));
 }
 
-TEST_CASE("search log: retention deletes old days; 0 days logs nothing") {
+TEST_CASE("search log: retention deletes old days, 0 days logs nothing") {
   test::TempDir dir;
   const fs::path db = dir / "analytics.db";
   {

@@ -104,7 +104,9 @@ TEST_CASE("sessions: roles, revocation and where sign-in may lead") {
   const Row rows[] = {{"/search?q=refund", "/search?q=refund"},
                       {"//evil.example/x", "/"},
                       {"https://evil.example/", "/"},
-                      {"/\\evil.example", "/"}};
+                      {"/\\evil.example", "/"},
+                      {"/\t/evil.example/x", "/"},  // browsers drop the tab: //evil.example
+                      {"/\n/evil.example", "/"}};
   for (const auto& r : rows) {
     INFO(r.next);
     auto res = b.sign_in(b.writer_token, r.next);
@@ -117,8 +119,10 @@ TEST_CASE("sessions: state-changing requests need the CSRF token and our origin"
   Browser b;
   // Without a session, the public feedback form works as before.
   CHECK(b.post("/articles/refunds/feedback", {{"helpful", "yes"}})->status == 303);
-  // A cross-site form post is refused whoever sends it.
+  // A cross-site form post is refused whoever sends it; so is one from a
+  // sandboxed frame (Origin: null), e.g. signing a victim in as the attacker.
   CHECK(b.post("/articles/refunds/feedback", {{"helpful", "yes"}}, {{"Origin", "https://evil.example"}})->status == 403);
+  CHECK(b.post("/signin", {{"token", b.agent_token}}, {{"Origin", "null"}})->status == 403);
   REQUIRE(b.sign_in(b.writer_token)->status == 303);
   const std::string csrf = b.csrf();
   CHECK(b.post("/articles/refunds/feedback", {{"helpful", "yes"}})->status == 403);

@@ -85,6 +85,10 @@ class Child {
   pid_t pid_ = -1;
 };
 
+// The raw response (status line, headers, body) to a GET over loopback,
+// undecoded: httplib's client decodes header values.
+std::string raw_get(int port, const std::string& target);
+
 // Polls `done` every 20 ms for up to `seconds`; its last answer.
 bool eventually(const std::function<bool()>& done, double seconds = 10);
 
