@@ -10,20 +10,12 @@ using nlohmann::json;
 
 namespace {
 
-struct Sample {
-  Sample() {
-    test::index_folder(fs::path(KB_SOURCE_DIR) / "content", dir / "index");
-    server = std::make_unique<test::TestServer>(dir / "index");
-    agent = *server->tokens().create("agent", Role::kAgent);
-  }
+struct Sample : test::SampleSite {
   json answer(const std::string& q, const std::string& token = "") const {
     auto [status, j] = server->get_json("/api/v1/answer?q=" + httplib::detail::encode_query_param(q), token);
     REQUIRE(status == 200);
     return j["answer"];
   }
-  test::TempDir dir;
-  std::unique_ptr<test::TestServer> server;
-  std::string agent;
 };
 
 }  // namespace

@@ -9,12 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Sample {
-  Sample() {
-    test::index_folder(fs::path(KB_SOURCE_DIR) / "content", dir / "index");
-    server = std::make_unique<test::TestServer>(dir / "index");
-    agent = *server->tokens().create("agent", Role::kAgent);
-  }
+struct Sample : test::SampleSite {
   std::pair<int, json> post(const json& ticket, const std::string& token = "") const {
     httplib::Headers h;
     if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
@@ -22,9 +17,6 @@ struct Sample {
     REQUIRE(res);
     return {res->status, json::parse(res->body, nullptr, false)};
   }
-  test::TempDir dir;
-  std::unique_ptr<test::TestServer> server;
-  std::string agent;
 };
 
 }  // namespace

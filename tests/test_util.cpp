@@ -86,6 +86,12 @@ IndexReport index_folder(const fs::path& content, const fs::path& index) {
 
 fs::path templates_dir() { return fs::path(KB_SOURCE_DIR) / "templates"; }
 
+SampleSite::SampleSite() {
+  index_folder(fs::path(KB_SOURCE_DIR) / "content", dir / "index");
+  server = std::make_unique<TestServer>(dir / "index");
+  agent = *server->tokens().create("agent", Role::kAgent);
+}
+
 AppOptions app_options(const std::string& site_name) {
   AppOptions o;
   o.site_name = site_name;

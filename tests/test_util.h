@@ -122,4 +122,13 @@ class TestServer {
   int port_ = 0;
 };
 
+// The bundled sample help center (content/) indexed and served, with an
+// agent's token.
+struct SampleSite {
+  SampleSite();
+  TempDir dir;
+  std::unique_ptr<TestServer> server;
+  std::string agent;
+};
+
 }  // namespace kb::test
