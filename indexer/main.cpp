@@ -67,12 +67,12 @@ job in the writers' repository: front matter (unknown keys are warnings,
 wrong types errors), missing or duplicate titles and slugs, links to missing
 articles or headings ('other.md#section', '/articles/slug#section'), missing
 images, colliding aliases, translations whose source is missing or newer,
-articles past their 'expires' date. One line per problem,
-path:line: error|warning: message, then a summary; --format json prints one
-JSON object instead. --known-keys names front matter keys of another system
-that need no warning ('author,ms.*': a trailing * matches any ending). Exit
-status 1 when there are errors (or, with --strict,
-warnings), else 0.
+'::: internal' blocks that are unclosed or would show, articles past their
+'expires' date. One line per problem, path:line: error|warning: message,
+then a summary; --format json prints one JSON object instead. --known-keys
+names front matter keys of another system that need no warning
+('author,ms.*': a trailing * matches any ending). Exit status 1 when there
+are errors (or, with --strict, warnings), else 0.
 
 'report' lists what people searched for and did not find, from the search
 log kb-server keeps in INDEX/analytics.db: per language, the most frequent
