@@ -199,7 +199,7 @@ Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
     } else if (indented.starts_with("```") || indented.starts_with("~~~")) {
       code_fence = indented.substr(0, 3);
     }
-    const bool opens = code_fence.empty() && is_internal_opener(l);
+    const bool opens = code_fence.empty() && l.starts_with(":::") && is_internal_opener(l);
     const bool closes = code_fence.empty() && in_block && l == ":::";
     if (opens) {
       if (in_block) {
@@ -237,9 +237,11 @@ Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
     const size_t nl = out.public_text.find('\n', pos);
     const size_t end = nl == std::string::npos ? out.public_text.size() : nl;
     ++line;
-    const std::string l = out.public_text.substr(pos, end - pos);
+    const std::string_view l = std::string_view(out.public_text).substr(pos, end - pos);
     pos = end + 1;
-    if (std::regex_search(l, near_opener())) {
+    // The regular expression only where it can match: it is slow, and this
+    // runs on every line of every article.
+    if (l.find(":::") != std::string_view::npos && std::regex_search(l.begin(), l.end(), near_opener())) {
       return Status::error(
           "'::: internal' is not taken as an internal block here (it would be shown to customers): put the "
           "fence alone at the start of a line, outside lists, quotes and code",
