@@ -54,7 +54,10 @@ test('agent page: keyboard search, preview and copy', async () => {
     await page.keyboard.press('Shift+C');
     await page.waitForFunction(async () => (await navigator.clipboard.readText()).includes('team lead'));
 
-    await page.evaluate(() => navigator.clipboard.writeText(''));
+    // A marker first (writing '' may leave the old text), then the button:
+    // the customer's copy must replace the one with notes.
+    await page.evaluate(() => navigator.clipboard.writeText('cleared'));
+    await page.waitForFunction(async () => (await navigator.clipboard.readText()) === 'cleared');
     await page.locator('#agent-copy').click();
     await page.waitForFunction(async () => (await navigator.clipboard.readText()).includes('| Situation |'));
     assert.doesNotMatch(await clipboard(page), /team lead/);
