@@ -44,22 +44,37 @@ test('agent page: keyboard search, preview and copy', async () => {
     assert.equal(await page.evaluate(() => document.activeElement.id), 'agent-results', 'focus on the list');
     await page.frameLocator('#agent-preview').locator('.internal-block').waitFor();  // the note, for the agent
 
+    // Every write the page makes, in order, beside the real clipboard: the
+    // checks below wait for a count, so a slow server cannot make a later
+    // read see an earlier copy.
+    await page.evaluate(() => {
+      window.copies = [];
+      const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+      navigator.clipboard.writeText = (text) => { window.copies.push(text); return write(text); };
+    });
+    const copied = async (n) => {
+      await page.waitForFunction((count) => window.copies.length >= count, n);
+      const all = await page.evaluate(() => window.copies);
+      assert.equal(all.length, n, `one write per copy: ${JSON.stringify(all)}`);
+      return all[n - 1];
+    };
+
     await page.keyboard.press('c');
-    await page.waitForFunction(() => document.getElementById('agent-status').textContent.length > 0);
-    const customer = await clipboard(page);
+    const customer = await copied(1);
     assert.match(customer, /\| Situation \|/, customer);
     assert.doesNotMatch(customer, /team lead/, 'the customer copy has no internal note');
     assert.match(customer, /\/articles\/refunds#refund-eligibility/);
+    await page.waitForFunction(() => document.getElementById('agent-status').textContent.length > 0);
+    assert.equal(await clipboard(page), customer, 'the text reached the clipboard');
 
     await page.keyboard.press('Shift+C');
-    await page.waitForFunction(async () => (await navigator.clipboard.readText()).includes('team lead'));
+    const full = await copied(2);
+    assert.match(full, /team lead/, 'Shift+C copies the internal note too');
+    assert.match(full, /\| Situation \|/);
 
-    // A marker first (writing '' may leave the old text), then the button:
-    // the customer's copy must replace the one with notes.
-    await page.evaluate(() => navigator.clipboard.writeText('cleared'));
-    await page.waitForFunction(async () => (await navigator.clipboard.readText()) === 'cleared');
     await page.locator('#agent-copy').click();
-    await page.waitForFunction(async () => (await navigator.clipboard.readText()).includes('| Situation |'));
-    assert.doesNotMatch(await clipboard(page), /team lead/);
+    assert.equal(await copied(3), customer, 'the button copies the customer answer');
+    await page.locator('#agent-copy-full').click();
+    assert.equal(await copied(4), full);
   });
 });
