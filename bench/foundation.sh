@@ -2,7 +2,9 @@
 # Foundation benchmark (issue 2): indexing and search latency on the real
 # d365 corpus, or on content/ when ../shared is absent. One command:
 #   bench/foundation.sh            (builds first; needs wrk for the load figures)
-# Prints the figures recorded in bench/RESULTS.md.
+# Prints the figures recorded in bench/RESULTS.md, then (issue 6) the floor
+# and a peer measured in the same run (kb-bench-limits: cmark-gfm alone,
+# SQLite FTS5) and kb's figures as ratios of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 queries=${KB_QUERIES:-bench/queries/d365.txt}
@@ -16,6 +18,7 @@ files=$(find "$corpus" -name '*.md' | wc -l)
 bytes=$(find "$corpus" -name '*.md' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "corpus: $corpus, $files files, $((bytes / 1024 / 1024)) MB"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Full index, fresh.
 /usr/bin/time -f '%e %M' -o "$work/time" "$build/kb-index" --content "$corpus" --index "$work/index" --quiet \
@@ -35,6 +38,9 @@ awk -v s="$secs" -v f="$files" -v b="$bytes" -v r="$rss_kb" -v x="$xap" -v c="$c
   2>/dev/null || [ $? -eq 1 ]
 echo "no-change re-run: $(tail -1 "$work/time2") s"
 
+# The floor and the peer, right after kb's own indexing (printed at the end).
+limits=$("$build/kb-bench-limits" --corpus "$corpus" --queries "$queries" --db "$work/fts5.db" --rounds 3)
+
 # Search latency over HTTP, as an agent (sees every article).
 token=$("$build/kb-index" token create bench --index "$work/index")
 port=$((20000 + RANDOM % 20000))
@@ -45,7 +51,8 @@ server_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
 echo "queries: $queries ($(wc -l < "$queries") queries)"
 echo -n "search in process (Searcher, no HTTP): "
-"$build/kb-bench-search" --index "$work/index" --queries "$queries" --rounds 3
+inproc=$("$build/kb-bench-search" --index "$work/index" --queries "$queries" --rounds 3)
+echo "$inproc"
 echo -n "search, 1 connection, sequential: "
 "$build/kb-bench-search" --url "http://127.0.0.1:$port" --queries "$queries" --rounds 3 --token "$token"
 # Suggestions as a visitor types: prefixes of the same queries.
@@ -65,10 +72,37 @@ if command -v wrk >/dev/null; then
   for c in 1 32; do
     t=$((c < 2 ? c : 2))
     echo -n "search, wrk -t$t -c$c -d10s: "
-    KB_QUERIES="$queries" KB_TOKEN="$token" wrk -t"$t" -c"$c" -d10s -s bench/wrk_queries.lua \
-      "http://127.0.0.1:$port" | grep '^wrk:'
+    wrk_search=$(KB_QUERIES="$queries" KB_TOKEN="$token" wrk -t"$t" -c"$c" -d10s -s bench/wrk_queries.lua \
+      "http://127.0.0.1:$port" | grep '^wrk:')
+    echo "$wrk_search"
   done
   echo -n "healthz (HTTP cost alone), wrk -t2 -c32 -d10s: "
-  KB_QUERIES="$queries" KB_PATH=/healthz wrk -t2 -c32 -d10s -s bench/wrk_queries.lua \
-    "http://127.0.0.1:$port" | grep '^wrk:'
+  wrk_healthz=$(KB_QUERIES="$queries" KB_PATH=/healthz wrk -t2 -c32 -d10s -s bench/wrk_queries.lua \
+    "http://127.0.0.1:$port" | grep '^wrk:')
+  echo "$wrk_healthz"
+fi
+
+# Issue 6: the same corpus through cmark-gfm alone and SQLite FTS5 (one
+# thread each, files read into memory first), and kb as ratios of them.
+echo "floor and peer (kb-bench-limits, same run):"
+sed 's/^/  /' <<<"$limits"
+cmark_s=$(field s "$(grep '^cmark:' <<<"$limits")")
+fts_line=$(grep '^fts5 index:' <<<"$limits")
+fts_s=$(field s "$fts_line")
+fts_bytes=$(field db_bytes "$fts_line")
+fts_p50=$(field p50 "$(grep '^fts5 search (all words, bm25 top 10):' <<<"$limits")")
+fts_snip_p50=$(field p50 "$(grep '^fts5 search (all words, bm25 top 10 + snippet):' <<<"$limits")")
+kb_p50=$(field p50 "$inproc")
+awk -v s="$secs" -v c="$cmark_s" -v f="$fts_s" -v x="$xap" -v cat="$cat_db" -v b="$bytes" -v fb="$fts_bytes" \
+  -v kp="$kb_p50" -v fp="$fts_p50" -v fsp="$fts_snip_p50" 'BEGIN {
+  printf "ratio: kb full index / cmark parse+render: %.1fx (%.2f s / %.2f s)\n", s/c, s, c
+  printf "ratio: kb full index / FTS5 index: %.1fx (%.2f s / %.2f s)\n", s/f, s, f
+  printf "ratio: kb index size / corpus: %.2fx (%.0f MB / %.0f MB); FTS5 db / corpus: %.2fx; kb / FTS5: %.1fx\n", \
+    (x+cat)/b, (x+cat)/1048576, b/1048576, fb/b, (x+cat)/fb
+  printf "ratio: kb search p50 in process / FTS5 p50: %.1fx (%.3f ms / %.3f ms); / FTS5 with snippet(): %.2fx (%.3f ms)\n", \
+    kp/fp, kp, fp, kp/fsp, fsp
+}'
+if [ -n "${wrk_search:-}" ] && [ -n "${wrk_healthz:-}" ]; then
+  awk -v a="$(field req/s "$wrk_search")" -v h="$(field req/s "$wrk_healthz")" 'BEGIN {
+    printf "ratio: kb search req/s at 32 connections / healthz req/s: %.4f (%.0f / %.0f)\n", a/h, a, h }'
 fi
