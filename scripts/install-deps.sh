@@ -2,9 +2,12 @@
 # Installs the Debian 12 packages kb needs to build, test and benchmark, and
 # the npm packages of the browser tests (tests/browser/package-lock.json).
 # Idempotent, non-interactive and silent when nothing is missing: it runs on
-# every ./kb.sh build.
+# every ./kb.sh build. With --bench, also what the benchmarks use and the
+# build and tests do not (wrk, for bench/foundation.sh and bench/soak.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench_packages=()
+[ "${1:-}" = --bench ] && bench_packages=(wrk)
 
 packages=(
   build-essential cmake ninja-build pkg-config
@@ -18,6 +21,7 @@ packages=(
 # Node.js only when there is none: a newer one (e.g. from NodeSource, which
 # bundles npm and conflicts with Debian's npm package) may be installed.
 command -v node >/dev/null || packages+=(nodejs npm)
+packages+=("${bench_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Every benchmark, one command. Builds once (RelWithDebInfo, KB_BUILD_DIR,
+# default build/), then runs:
+#   bench/run.sh                 foundation: indexing, search and suggest
+#                                latency, cmark-gfm and SQLite FTS5 on the same
+#                                corpus and kb's figures as ratios of them
+#                                (bench/foundation.sh); save to searchable
+#                                (bench/save_to_search.sh)
+#   bench/run.sh --growth        1k, 10k and 100k recombined articles
+#                                (bench/growth.sh; KB_GROWTH_SIZES)
+#   bench/run.sh --soak [S]      S seconds (default 60) of mixed load while
+#                                kb-index republishes (bench/soak.sh)
+#   bench/run.sh --relevance     bench/relevance/eval.py (XQuAD-R, known items)
+#   bench/run.sh --all [S]       all of the above, soak for S seconds
+# Each part prints the machine, load and its commands' figures; the load and
+# soak figures need wrk (scripts/install-deps.sh --bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+parts=()
+soak_seconds=60
+while [ $# -gt 0 ]; do
+  case $1 in
+    --growth | --soak | --relevance) parts+=("${1#--}") ;;
+    --all) parts=(foundation save growth soak relevance) ;;
+    -h | --help)
+      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      if [[ $1 =~ ^[0-9]+$ ]]; then soak_seconds=$1; else echo "run.sh: unknown argument $1" >&2; exit 2; fi
+      ;;
+  esac
+  shift
+done
+[ ${#parts[@]} -gt 0 ] || parts=(foundation save)
+
+. bench/common.sh  # builds
+export KB_NO_BUILD=1 KB_BUILD_DIR="$build"
+status=0
+for part in "${parts[@]}"; do
+  echo "### $part ($(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- core server indexer || echo ', with uncommitted changes'))"
+  case $part in
+    foundation) bash bench/foundation.sh || status=1 ;;
+    save) bash bench/save_to_search.sh || status=1 ;;
+    growth) bash bench/growth.sh || status=1 ;;
+    soak) bash bench/soak.sh "$soak_seconds" || status=1 ;;
+    relevance) python3 bench/relevance/eval.py --build "$build" || status=1 ;;
+  esac
+  echo
+done
+exit $status
