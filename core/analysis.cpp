@@ -156,7 +156,8 @@ DerivedTerms derive_terms(std::string_view lang, const std::string& word) {
   return out;
 }
 
-DocumentAnalyzer::DocumentAnalyzer(std::string_view lang) : lang_(normalize_lang(lang)) {
+DocumentAnalyzer::DocumentAnalyzer(std::string_view lang)
+    : lang_(normalize_lang(lang)), positions_(uses_adjacency(lang_)) {
   tg_.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
   tg_.set_flags(kTermGeneratorFlags);
   tg_.set_max_word_length(kMaxWordBytes);
@@ -172,7 +173,11 @@ void DocumentAnalyzer::set_document(Xapian::Document& doc) {
 }
 
 void DocumentAnalyzer::index(std::string_view text, Xapian::termcount wdf_inc) {
-  tg_.index_text(Xapian::Utf8Iterator(text.data(), text.size()), wdf_inc);
+  if (positions_) {
+    tg_.index_text(Xapian::Utf8Iterator(text.data(), text.size()), wdf_inc);
+  } else {
+    tg_.index_text_without_positions(Xapian::Utf8Iterator(text.data(), text.size()), wdf_inc);
+  }
 }
 
 void DocumentAnalyzer::index_prefixed(std::string_view text, std::string_view prefix) {
@@ -217,6 +222,12 @@ void DocumentAnalyzer::finish() {
       const std::string term = adjacency_term(it->second, next->second);
       if (term.size() <= schema::kMaxTermBytes) doc_->add_term(term, 1);
     }
+    // Positions were only for the pairs: the index keeps none (no query
+    // reads them, and they would double its size and writing time).
+    std::vector<std::pair<std::string, Xapian::termcount>> terms;
+    for (auto t = doc_->termlist_begin(); t != doc_->termlist_end(); ++t) terms.emplace_back(*t, t.get_wdf());
+    doc_->clear_terms();
+    for (const auto& [term, wdf] : terms) doc_->add_term(term, wdf);
   }
 }
 

@@ -53,13 +53,14 @@ class DocumentAnalyzer {
   // Adds the words of `text` under `prefix`, without positions; finish() adds
   // their derived terms under the same prefix.
   void index_prefixed(std::string_view text, std::string_view prefix);
-  // Keeps phrases from matching across field boundaries.
+  // Keeps word pairs (adjacency terms) from spanning field boundaries.
   void next_field();
   // Adds the derived terms of every word indexed so far. Call once, last.
   void finish();
 
  private:
   std::string lang_;
+  bool positions_;  // only while analysing: word pairs for adjacency languages
   Xapian::Document* doc_ = nullptr;
   Xapian::TermGenerator tg_;
   Xapian::TermGenerator prefixed_;

@@ -195,7 +195,7 @@ std::vector<CatalogEntry> Catalog::entries() {
 
 void Catalog::put(Article& a) {
   const Metadata& m = a.meta;
-  auto st = db_.prepare(
+  auto& st = db_.cached(
       "INSERT INTO articles (path, slug, title, lang, category, tags, summary, audience, draft, updated, verified, "
       "expires, aliases, translation_of, extra, html, content_hash, html_agent) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, ?19) "
@@ -211,7 +211,7 @@ void Catalog::put(Article& a) {
   if (!st.step()) throw SqliteError("upsert returned no id for " + a.path);
   a.id = st.integer(0);
   st.reset();
-  db_.prepare(
+  db_.cached(
          "INSERT INTO sections (article_id, data, agent_data) VALUES (?1, ?2, ?3) "
          "ON CONFLICT(article_id) DO UPDATE SET data = ?2, agent_data = ?3")
       .bind(1, a.id)
@@ -219,21 +219,21 @@ void Catalog::put(Article& a) {
       .bind(3, a.has_internal_blocks() ? sections_to_json(a.sections_agent).dump() : std::string())
       .run();
   // Aliases: a live article's slug always wins over an alias.
-  db_.prepare("DELETE FROM redirects WHERE from_slug = ?1").bind(1, m.slug).run();
-  db_.prepare("DELETE FROM redirects WHERE article_id = ?1 AND kind = 'alias'").bind(1, a.id).run();
-  auto alias = db_.prepare(
+  db_.cached("DELETE FROM redirects WHERE from_slug = ?1").bind(1, m.slug).run();
+  db_.cached("DELETE FROM redirects WHERE article_id = ?1 AND kind = 'alias'").bind(1, a.id).run();
+  auto& alias = db_.cached(
       "INSERT OR REPLACE INTO redirects (from_slug, article_id, kind) SELECT ?1, ?2, 'alias' "
       "WHERE NOT EXISTS (SELECT 1 FROM articles WHERE slug = ?1)");
   for (const auto& from : m.aliases) alias.bind(1, from).bind(2, a.id).run();
-  db_.prepare("DELETE FROM media WHERE article_id = ?1").bind(1, a.id).run();
-  auto media = db_.prepare(
+  db_.cached("DELETE FROM media WHERE article_id = ?1").bind(1, a.id).run();
+  auto& media = db_.cached(
       "INSERT INTO media (article_id, path, size, mtime_ns, hash, name, internal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   for (const auto& f : a.media) {
     media.bind(1, a.id).bind(2, f.path).bind(3, static_cast<int64_t>(f.size)).bind(4, f.mtime_ns).bind(5, f.hash);
     media.bind(6, f.hash.empty() ? std::string() : f.served_name()).bind(7, int64_t{f.internal ? 1 : 0}).run();
   }
-  db_.prepare("DELETE FROM headings WHERE article_id = ?1").bind(1, a.id).run();
-  auto heading = db_.prepare(
+  db_.cached("DELETE FROM headings WHERE article_id = ?1").bind(1, a.id).run();
+  auto& heading = db_.cached(
       "INSERT INTO headings (article_id, level, title, anchor, internal) VALUES (?1, ?2, ?3, ?4, ?5)");
   std::set<std::pair<std::string, std::string>> public_headings;
   for (const auto& s : a.sections) {

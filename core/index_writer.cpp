@@ -1,9 +1,17 @@
 #include "core/index_writer.h"
 
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/analysis.h"
+#include "core/parallel.h"
 #include "core/revision.h"
 #include "core/schema.h"
 
@@ -12,6 +20,12 @@ namespace {
 
 constexpr size_t kMinSpellingBytes = 3;
 constexpr size_t kMaxSpellingBytes = 40;
+// Fewer articles than this go into the index directly: shards and their
+// merge cost more than they save.
+constexpr size_t kMinShardedArticles = 200;
+// Articles analysed together before their documents are written, when
+// updating an index in place.
+constexpr size_t kAnalysisBatch = 64;
 
 void add_boolean(Xapian::Document& doc, std::string_view prefix, std::string_view value) {
   if (!value.empty()) doc.add_boolean_term(schema::boolean_term(prefix, value));
@@ -90,8 +104,7 @@ Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::filesystem::pa
     std::filesystem::create_directories(dir);
     std::unique_ptr<IndexWriter> w(new IndexWriter());
     w->dir_ = dir;
-    w->db_ = std::make_unique<Xapian::WritableDatabase>(IndexLayout::xapian_path(dir).string(),
-                                                         Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    w->fresh_ = !std::filesystem::exists(IndexLayout::xapian_path(dir));
     w->catalog_ = std::make_unique<Catalog>(IndexLayout::catalog_path(dir).string(), SqliteDb::Mode::kReadWrite);
     w->catalog_->db().exec("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL");
     w->catalog_->create_schema();
@@ -106,42 +119,174 @@ Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::filesystem::pa
 
 IndexWriter::~IndexWriter() = default;
 
+Xapian::WritableDatabase& IndexWriter::db() {
+  if (!db_) {
+    db_ = std::make_unique<Xapian::WritableDatabase>(IndexLayout::xapian_path(dir_).string(),
+                                                     Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    fresh_ = false;
+  }
+  return *db_;
+}
+
 void IndexWriter::update_spelling(const std::string& id_term, const Xapian::Document* replacement) {
   // Spelling data counts, per word, the public articles that contain it, so a
   // suggestion can never reveal a word that only internal articles or drafts
   // have. The old version's words are taken back before the new one's count.
-  auto old = db_->postlist_begin(id_term);
-  if (old != db_->postlist_end(id_term)) {
-    const Xapian::Document doc = db_->get_document(*old);
+  Xapian::WritableDatabase& xdb = db();
+  auto old = xdb.postlist_begin(id_term);
+  if (old != xdb.postlist_end(id_term)) {
+    const Xapian::Document doc = xdb.get_document(*old);
     if (has_term(doc, schema::kTermPublic)) {
-      for (const auto& w : spelling_words(doc)) db_->remove_spelling(w, 1);
+      for (const auto& w : spelling_words(doc)) xdb.remove_spelling(w, 1);
     }
   }
   if (replacement && has_term(*replacement, schema::kTermPublic)) {
-    for (const auto& w : spelling_words(*replacement)) db_->add_spelling(w, 1);
+    for (const auto& w : spelling_words(*replacement)) xdb.add_spelling(w, 1);
   }
 }
 
-Status IndexWriter::put(Article& article) {
+bool IndexWriter::store(Article& article, size_t index, const std::function<void(size_t, const Status&)>& failed) {
   try {
     catalog_->put(article);
-    const std::string id_term = std::string(schema::kPrefixId) + std::to_string(article.id);
-    const Xapian::Document doc = make_document(article);
-    update_spelling(id_term, &doc);
-    db_->replace_document(id_term, doc);
-    // Spelling comes from the public document only.
-    const std::string copy_term = std::string(schema::kPrefixAgentCopy) + std::to_string(article.id);
-    if (article.has_internal_blocks()) {
-      db_->replace_document(copy_term, make_document(article, true));
+    return true;
+  } catch (const std::exception& e) {
+    article.id = 0;
+    failed(index, Status::error(fmt::format("storing {}: {}", article.path, e.what())));
+    return false;
+  }
+}
+
+Status IndexWriter::put(std::vector<Article>& articles, size_t threads,
+                        const std::function<void(size_t, const Status&)>& failed,
+                        const std::function<void(size_t, size_t)>& progress) {
+  threads = std::max<size_t>(threads, 1);
+  try {
+    if (fresh_ && threads > 1 && articles.size() >= kMinShardedArticles) {
+      put_sharded(articles, threads, failed, progress);
     } else {
-      db_->delete_document(copy_term);
+      put_in_place(articles, threads, failed, progress);
     }
     return Status::ok();
   } catch (const Xapian::Error& e) {
-    return Status::error(fmt::format("indexing {}: {}", article.path, e.get_description()));
+    return Status::error(fmt::format("indexing: {}", e.get_description()));
   } catch (const std::exception& e) {
-    return Status::error(fmt::format("storing {}: {}", article.path, e.what()));
+    return Status::error(fmt::format("indexing: {}", e.what()));
   }
+}
+
+// Updates the revision's index document by document (an article's old
+// version is replaced, its spelling data taken back), analysing a batch of
+// articles in parallel before writing it: Xapian's writer takes one thread.
+void IndexWriter::put_in_place(std::vector<Article>& articles, size_t threads,
+                               const std::function<void(size_t, const Status&)>& failed,
+                               const std::function<void(size_t, size_t)>& progress) {
+  Xapian::WritableDatabase& xdb = db();
+  struct Documents {
+    Xapian::Document doc, agent_copy;
+  };
+  std::vector<Documents> batch;
+  for (size_t begin = 0; begin < articles.size(); begin += kAnalysisBatch) {
+    const size_t end = std::min(articles.size(), begin + kAnalysisBatch);
+    for (size_t i = begin; i < end; ++i) store(articles[i], i, failed);
+    batch.assign(end - begin, {});
+    parallel_for(end - begin, threads, [&](size_t k) {
+      const Article& a = articles[begin + k];
+      if (a.id == 0) return;
+      batch[k].doc = make_document(a);
+      if (a.has_internal_blocks()) batch[k].agent_copy = make_document(a, true);
+    });
+    for (size_t i = begin; i < end; ++i) {
+      const Article& a = articles[i];
+      if (a.id == 0) continue;
+      Documents& d = batch[i - begin];
+      const std::string id_term = std::string(schema::kPrefixId) + std::to_string(a.id);
+      update_spelling(id_term, &d.doc);  // spelling comes from the public document only
+      xdb.replace_document(id_term, d.doc);
+      const std::string copy_term = std::string(schema::kPrefixAgentCopy) + std::to_string(a.id);
+      if (a.has_internal_blocks()) {
+        xdb.replace_document(copy_term, d.agent_copy);
+      } else {
+        xdb.delete_document(copy_term);
+      }
+      if (progress) progress(i + 1, articles.size());
+    }
+  }
+}
+
+// A new index from scratch: this thread stores the articles in the catalog
+// (one SQLite connection) while `threads` workers analyse the stored ones,
+// each into a Xapian database of its own; Xapian's compactor then merges
+// them into the revision's index. The time goes to Xapian's in-memory
+// inverter, which does not scale with threads inside one database but does
+// across databases.
+void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
+                              const std::function<void(size_t, const Status&)>& failed,
+                              const std::function<void(size_t, size_t)>& progress) {
+  const std::filesystem::path shards_dir = dir_ / "xapian-shards";
+  std::filesystem::remove_all(shards_dir);
+  std::filesystem::create_directories(shards_dir);
+  std::mutex mu;  // guards stored, stop, error and progress
+  std::condition_variable cv;
+  size_t stored = 0;
+  bool stop = false;
+  std::exception_ptr error;
+  std::atomic<size_t> next{0};
+  size_t done = 0;
+  std::vector<std::unordered_map<std::string, Xapian::termcount>> spellings(threads);
+  auto worker = [&](size_t t) {
+    try {
+      Xapian::WritableDatabase shard((shards_dir / std::to_string(t)).string(),
+                                     Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+      for (size_t i; (i = next.fetch_add(1)) < articles.size();) {
+        {
+          std::unique_lock lock(mu);
+          cv.wait(lock, [&] { return stored > i || stop; });
+          if (stop) return;
+        }
+        const Article& a = articles[i];
+        if (a.id == 0) continue;
+        const Xapian::Document doc = make_document(a);
+        if (has_term(doc, schema::kTermPublic)) {
+          for (auto& w : spelling_words(doc)) ++spellings[t][std::move(w)];
+        }
+        shard.add_document(doc);
+        if (a.has_internal_blocks()) shard.add_document(make_document(a, true));
+        if (progress) {
+          std::lock_guard lock(mu);
+          progress(++done, articles.size());
+        }
+      }
+      shard.commit();
+    } catch (...) {
+      std::lock_guard lock(mu);
+      if (!error) error = std::current_exception();
+      stop = true;
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < threads; ++t) workers.emplace_back(worker, t);
+  for (size_t i = 0; i < articles.size(); ++i) {
+    store(articles[i], i, failed);
+    std::lock_guard lock(mu);
+    if (stop) break;
+    stored = i + 1;
+    cv.notify_all();
+  }
+  for (auto& w : workers) w.join();
+  if (error) std::rethrow_exception(error);
+
+  Xapian::Database all;
+  for (size_t t = 0; t < threads; ++t) all.add_database(Xapian::Database((shards_dir / std::to_string(t)).string()));
+  all.compact(IndexLayout::xapian_path(dir_).string(), Xapian::DBCOMPACT_MULTIPASS);
+  all.close();
+  std::filesystem::remove_all(shards_dir);
+  Xapian::WritableDatabase& xdb = db();
+  for (size_t t = 1; t < threads; ++t) {
+    for (auto& [word, n] : spellings[t]) spellings[0][word] += n;
+    spellings[t].clear();
+  }
+  for (const auto& [word, n] : spellings[0]) xdb.add_spelling(word, n);
 }
 
 Status IndexWriter::remove(int64_t id) {
@@ -149,8 +294,8 @@ Status IndexWriter::remove(int64_t id) {
     catalog_->remove(id);
     const std::string id_term = std::string(schema::kPrefixId) + std::to_string(id);
     update_spelling(id_term, nullptr);
-    db_->delete_document(id_term);
-    db_->delete_document(std::string(schema::kPrefixAgentCopy) + std::to_string(id));
+    db().delete_document(id_term);
+    db().delete_document(std::string(schema::kPrefixAgentCopy) + std::to_string(id));
     return Status::ok();
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("removing article {}: {}", id, e.get_description()));
@@ -177,7 +322,7 @@ Status IndexWriter::commit() {
     for (const auto& f : std::filesystem::directory_iterator(dir_ / "media", ec)) {
       if (!shown.count(f.path().filename().string())) std::filesystem::remove(f.path(), ec);
     }
-    db_->commit();
+    db().commit();
     txn_->commit();
     db_->close();
     return Status::ok();

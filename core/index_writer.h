@@ -3,8 +3,11 @@
 // (core/revision.h), so a failure midway loses nothing.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include <xapian.h>
 
@@ -25,8 +28,14 @@ class IndexWriter {
   static Result<std::unique_ptr<IndexWriter>> open(const std::filesystem::path& revision_dir);
   ~IndexWriter();
 
-  // Stores the article in the catalog (assigning article.id) and the index.
-  Status put(Article& article);
+  // Stores the articles in the catalog (assigning their ids) and the index,
+  // analysing them on up to `threads` threads. An article the catalog
+  // refuses keeps id 0 and is reported through `failed` (its index in
+  // `articles`); an index error fails the whole write. `progress` (may be
+  // empty) is called with (done, total), never from two threads at once.
+  Status put(std::vector<Article>& articles, size_t threads,
+             const std::function<void(size_t, const Status&)>& failed,
+             const std::function<void(size_t, size_t)>& progress);
   Status remove(int64_t id);
   // See Catalog::add_rename. Call after put() of the new version.
   Status rename(const std::string& old_slug, int64_t old_id, int64_t new_id);
@@ -37,9 +46,18 @@ class IndexWriter {
 
  private:
   IndexWriter() = default;
+  Xapian::WritableDatabase& db();
+  bool store(Article& article, size_t index, const std::function<void(size_t, const Status&)>& failed);
+  void put_in_place(std::vector<Article>& articles, size_t threads,
+                    const std::function<void(size_t, const Status&)>& failed,
+                    const std::function<void(size_t, size_t)>& progress);
+  void put_sharded(std::vector<Article>& articles, size_t threads,
+                   const std::function<void(size_t, const Status&)>& failed,
+                   const std::function<void(size_t, size_t)>& progress);
   void update_spelling(const std::string& id_term, const Xapian::Document* replacement);
   std::filesystem::path dir_;
-  std::unique_ptr<Xapian::WritableDatabase> db_;
+  bool fresh_ = false;  // no index in the revision yet: it may be built from shards
+  std::unique_ptr<Xapian::WritableDatabase> db_;  // opened on first use
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Transaction> txn_;
 };

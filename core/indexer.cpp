@@ -14,6 +14,7 @@
 #include "core/index_writer.h"
 #include "core/markdown.h"
 #include "core/media.h"
+#include "core/parallel.h"
 #include "core/revision.h"
 #include "core/schema.h"
 
@@ -65,40 +66,25 @@ class Run {
     const std::vector<std::string> files = list_markdown_files(options_.content_dir);
 
     // 1. Read and hash every file; parse the front matter of changed ones.
+    // In parallel; what each file gave is taken in path order below, so the
+    // report and the stamps do not depend on the threads.
     std::set<std::string> present(files.begin(), files.end());
+    std::vector<Scanned> scanned(files.size());
+    parallel_for(files.size(), threads_, [&](size_t i) { scanned[i] = scan(prev, files[i]); });
     std::vector<ArticleHead> changed;
-    for (const auto& path : files) {
-      auto it = prev.by_path.find(path);
-      const bool images_unchanged = it != prev.by_path.end() && media_unchanged(prev, it->second.id);
-      const std::optional<FileStamp> stamp = stat_file(path);
-      if (stamp && images_unchanged && options_.stamps) {
-        auto known = options_.stamps->find(path);
-        if (known != options_.stamps->end() && known->second.size == stamp->size &&
-            known->second.mtime_ns == stamp->mtime_ns && known->second.hash == it->second.content_hash) {
-          ++report_.unchanged;
-          continue;
-        }
-      }
-      auto bytes = read_article_file(options_.content_dir / path);
-      if (!bytes) {
-        fail(path, bytes.status());
-        continue;
-      }
-      const std::string hash = sha256_hex(bytes.value());
-      remember(path, stamp, hash);
-      if (images_unchanged && it->second.content_hash == hash) {
+    for (size_t i = 0; i < files.size(); ++i) {
+      Scanned& f = scanned[i];
+      if (f.hashed) remember(files[i], f.stamp, f.hash);
+      if (!f.error.is_ok()) {
+        fail(files[i], f.error);
+      } else if (!f.head) {
         ++report_.unchanged;
-        continue;
+      } else {
+        for (auto& w : f.head->front.warnings) report_.diagnostics.push_back({files[i], w});
+        changed.push_back(std::move(*f.head));
       }
-      auto head = read_article_head(path, std::move(bytes.value()), options_.content);
-      if (!head) {
-        fail(path, head.status());
-        continue;
-      }
-      head->hash = hash;
-      for (auto& w : head->front.warnings) report_.diagnostics.push_back({path, w});
-      changed.push_back(std::move(head.value()));
     }
+    scanned.clear();
 
     // 2. Files gone from the folder.
     std::vector<const CatalogEntry*> removed;
@@ -134,48 +120,19 @@ class Run {
       auto it = path_slug.find(target);
       return it == path_slug.end() ? std::string() : article_url(it->second);
     };
+    std::vector<Rendered> rendered(accepted.size());
+    parallel_for(accepted.size(), threads_, [&](size_t i) { rendered[i] = render(*accepted[i], resolve); });
     std::vector<Article> articles;
-    for (const ArticleHead* h : accepted) {
-      std::vector<MediaFile> media;
-      std::map<std::string, std::string> image_problems;  // image path -> message
-      auto resolve_image = [&](const std::string& target) -> std::string {
-        auto m = read_media_file(options_.content_dir, target);
-        if (!m) {
-          image_problems.emplace(target, m.status().message());
-          // Not published; remembered as it is (or as missing) so that the
-          // article is published again once the file is fixed, not before.
-          media.push_back(stat_media_file(options_.content_dir, target).value_or(MediaFile{target, 0, 0, ""}));
-          return {};
-        }
-        media.push_back(*m);
-        return std::string(kMediaUrlPrefix) + m->served_name();
-      };
-      auto a = build_article(*h, resolve, resolve_image);
-      if (!a) {
-        fail(h->path, a.status());
+    for (size_t i = 0; i < accepted.size(); ++i) {
+      Rendered& r = rendered[i];
+      if (!r.article) {
+        fail(accepted[i]->path, r.error);
         continue;
       }
-      // One entry per image (the body is rendered more than once when it has
-      // internal blocks); images only in those blocks are for staff.
-      std::sort(media.begin(), media.end(), [](const MediaFile& x, const MediaFile& y) { return x.path < y.path; });
-      media.erase(std::unique(media.begin(), media.end(),
-                              [](const MediaFile& x, const MediaFile& y) { return x.path == y.path; }),
-                  media.end());
-      for (MediaFile& m : media) {
-        m.internal = a->has_internal_blocks() &&
-                     std::find(a->public_images.begin(), a->public_images.end(), m.path) == a->public_images.end();
-      }
-      a->media = std::move(media);
-      for (const auto& ref : a->references) {
-        if (ref.kind != Reference::Kind::kImage) continue;
-        const std::string target = resolve_relative_path(a->path, ref.url.substr(0, ref.url.find_first_of("?#")));
-        if (auto p = image_problems.find(target); p != image_problems.end()) {
-          report_.diagnostics.push_back({a->path, {Diagnostic::Severity::kWarning, ref.line, p->second}});
-          image_problems.erase(p);
-        }
-      }
-      articles.push_back(std::move(a.value()));
+      for (auto& d : r.diagnostics) report_.diagnostics.push_back({r.article->path, std::move(d)});
+      articles.push_back(std::move(*r.article));
     }
+    rendered.clear();
 
     if (articles.empty() && removed.empty() && prev.usable) return Status::ok();  // nothing to publish
 
@@ -206,6 +163,99 @@ class Run {
   }
 
  private:
+  // What reading one file gave: unchanged (no head), changed (its head),
+  // or an error; `hashed` when its bytes were read and hashed.
+  struct Scanned {
+    Status error = Status::ok();
+    bool hashed = false;
+    std::optional<FileStamp> stamp;
+    std::string hash;
+    std::optional<ArticleHead> head;
+  };
+
+  // Safe to run for several files at once: reads `prev` and the stamps only.
+  Scanned scan(const PreviousState& prev, const std::string& path) const {
+    Scanned out;
+    auto it = prev.by_path.find(path);
+    const bool images_unchanged = it != prev.by_path.end() && media_unchanged(prev, it->second.id);
+    out.stamp = stat_file(path);
+    if (out.stamp && images_unchanged && options_.stamps) {
+      auto known = options_.stamps->find(path);
+      if (known != options_.stamps->end() && known->second.size == out.stamp->size &&
+          known->second.mtime_ns == out.stamp->mtime_ns && known->second.hash == it->second.content_hash) {
+        return out;
+      }
+    }
+    auto bytes = read_article_file(options_.content_dir / path);
+    if (!bytes) {
+      out.error = bytes.status();
+      return out;
+    }
+    out.hash = sha256_hex(bytes.value());
+    out.hashed = true;
+    if (images_unchanged && it->second.content_hash == out.hash) return out;
+    auto head = read_article_head(path, std::move(bytes.value()), options_.content);
+    if (!head) {
+      out.error = head.status();
+      return out;
+    }
+    head->hash = out.hash;
+    out.head = std::move(head.value());
+    return out;
+  }
+
+  // One article rendered, with the problems of its images; or why not.
+  struct Rendered {
+    std::optional<Article> article;
+    Status error = Status::ok();
+    std::vector<Diagnostic> diagnostics;
+  };
+
+  // Safe to run for several articles at once.
+  Rendered render(const ArticleHead& h, const std::function<std::string(const std::string&)>& resolve) const {
+    Rendered out;
+    std::vector<MediaFile> media;
+    std::map<std::string, std::string> image_problems;  // image path -> message
+    auto resolve_image = [&](const std::string& target) -> std::string {
+      auto m = read_media_file(options_.content_dir, target);
+      if (!m) {
+        image_problems.emplace(target, m.status().message());
+        // Not published; remembered as it is (or as missing) so that the
+        // article is published again once the file is fixed, not before.
+        media.push_back(stat_media_file(options_.content_dir, target).value_or(MediaFile{target, 0, 0, ""}));
+        return {};
+      }
+      media.push_back(*m);
+      return std::string(kMediaUrlPrefix) + m->served_name();
+    };
+    auto a = build_article(h, resolve, resolve_image);
+    if (!a) {
+      out.error = a.status();
+      return out;
+    }
+    // One entry per image (the body is rendered more than once when it has
+    // internal blocks); images only in those blocks are for staff.
+    std::sort(media.begin(), media.end(), [](const MediaFile& x, const MediaFile& y) { return x.path < y.path; });
+    media.erase(std::unique(media.begin(), media.end(),
+                            [](const MediaFile& x, const MediaFile& y) { return x.path == y.path; }),
+                media.end());
+    for (MediaFile& m : media) {
+      m.internal = a->has_internal_blocks() &&
+                   std::find(a->public_images.begin(), a->public_images.end(), m.path) == a->public_images.end();
+    }
+    a->media = std::move(media);
+    for (const auto& ref : a->references) {
+      if (ref.kind != Reference::Kind::kImage) continue;
+      const std::string target = resolve_relative_path(a->path, ref.url.substr(0, ref.url.find_first_of("?#")));
+      if (auto p = image_problems.find(target); p != image_problems.end()) {
+        out.diagnostics.push_back({Diagnostic::Severity::kWarning, ref.line, p->second});
+        image_problems.erase(p);
+      }
+    }
+    out.article = std::move(a.value());
+    return out;
+  }
+
   // True when every image the article showed is as it was (a missing one
   // still missing).
   bool media_unchanged(const PreviousState& prev, int64_t id) const {
@@ -328,16 +378,16 @@ class Run {
       if (!s) return s;
       ++report_.removed;
     }
-    size_t done = 0;
-    for (auto& a : articles) {
-      const bool existed = prev.by_path.count(a.path) > 0;
-      Status s = (*writer)->put(a);
-      if (!s) {
-        fail(a.path, s);
-      } else {
-        ++(existed ? report_.updated : report_.added);
-      }
-      if (options_.progress) options_.progress(++done, articles.size());
+    std::vector<bool> refused(articles.size(), false);
+    Status stored = (*writer)->put(
+        articles, threads_, [&](size_t i, const Status& why) {
+          refused[i] = true;
+          fail(articles[i].path, why);
+        },
+        options_.progress);
+    if (!stored) return stored;
+    for (size_t i = 0; i < articles.size(); ++i) {
+      if (!refused[i]) ++(prev.by_path.count(articles[i].path) ? report_.updated : report_.added);
     }
     for (const Rename& r : renames) {
       if (articles[r.article].id == 0) continue;  // failed to store
@@ -364,6 +414,7 @@ class Run {
 
   const IndexOptions& options_;
   IndexReport& report_;
+  const size_t threads_ = worker_threads();
   const int64_t started_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();

@@ -81,7 +81,20 @@ SqliteDb::SqliteDb(const std::string& path, Mode mode) {
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close(db_); }
+SqliteDb::~SqliteDb() {
+  cache_.clear();  // statements are finalized before the connection closes
+  sqlite3_close(db_);
+}
+
+Statement& SqliteDb::cached(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end()) {
+    it = cache_.emplace(std::string(sql), std::make_unique<Statement>(db_, sql)).first;
+  } else {
+    it->second->reset();
+  }
+  return *it->second;
+}
 
 void SqliteDb::exec(std::string_view sql) {
   char* err = nullptr;
