@@ -414,7 +414,7 @@ class Run {
 
   const IndexOptions& options_;
   IndexReport& report_;
-  const size_t threads_ = worker_threads();
+  const size_t threads_ = options_.threads ? options_.threads : worker_threads();
   const int64_t started_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();

@@ -41,6 +41,9 @@ struct IndexOptions {
   // are updated for the files read. Stamps younger than two seconds are not
   // trusted (a second save within the file system's timestamp resolution).
   FileStamps* stamps = nullptr;
+  // Threads for reading, rendering and analysing; 0: worker_threads()
+  // (core/parallel.h). The result does not depend on it.
+  size_t threads = 0;
   // Called as articles are written: (done, total). May be empty.
   std::function<void(size_t, size_t)> progress;
 };

@@ -197,3 +197,79 @@ TEST_CASE("indexer: a missing content folder is a clear error") {
   REQUIRE_FALSE(r.is_ok());
   CHECK_THAT(r.status().message(), Catch::Contains("does not exist"));
 }
+
+TEST_CASE("indexer: an index built on several threads answers like one built on one") {
+  // Enough articles for the sharded build (one Xapian database per thread,
+  // merged): the same matches, counts, spelling data and visibility as the
+  // one-thread build, and later incremental runs work on the merged index.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> vocab = {
+      {"en", {"refund", "invoice", "password", "export", "payroll", "approval", "warehouse", "shipment"}},
+      {"fi", {"laskun", "kuluraportti", "salasanan", "vienti", "palkanlaskenta", "hyväksyntä", "varasto"}},
+      {"pl", {"faktury", "fakturze", "obsługi", "hasło", "eksport", "magazyn", "zatwierdzenie"}},
+  };
+  test::TempDir dir;
+  const auto content = dir / "content";
+  for (int i = 0; i < 260; ++i) {
+    const auto& [lang, words] = vocab[static_cast<size_t>(i) % vocab.size()];
+    std::string body;
+    for (int k = 0; k < 12; ++k) body += words[static_cast<size_t>(i * 7 + k * 3) % words.size()] + " ";
+    body += "\n";
+    std::string front = "title: " + words[static_cast<size_t>(i) % words.size()] + " " + std::to_string(i) +
+                        "\nlang: " + lang + "\nslug: a" + std::to_string(i);
+    if (i % 50 == 7) front += "\naudience: internal";
+    if (i % 40 == 3) body += "\n::: internal\nsecretword escalation notes\n:::\n";
+    write_file(content / (lang + "/a" + std::to_string(i) + ".md"), article(front, body));
+  }
+  auto build = [&](const fs::path& index, size_t threads) {
+    IndexOptions options;
+    options.content_dir = content;
+    options.index_dir = index;
+    options.threads = threads;
+    auto report = run_indexer(options);
+    REQUIRE(report.is_ok());
+    CHECK(report->added == 260);
+    CHECK(report->failed == 0);
+  };
+  build(dir / "one", 1);
+  build(dir / "two", 2);
+  build(dir / "three", 3);
+  for (const char* other : {"two", "three"}) {
+    INFO(other);
+    auto one = open_current(dir / "one");
+    auto many = open_current(dir / other);
+    CHECK(many->document_count() == one->document_count());
+    for (const char* q : {"refund", "faktura", "obslugi", "kulu", "salasana", "refnud invoice", "secretword",
+                          "magazyn eksport"}) {
+      for (Visibility v : {Visibility::kPublic, Visibility::kAgent}) {
+        INFO(q << " as " << (v == Visibility::kPublic ? "public" : "agent"));
+        SearchRequest request;
+        request.query = q;
+        request.visibility = v;
+        request.limit = 100;
+        auto a = one->search(request);
+        auto b = many->search(request);
+        REQUIRE(a.is_ok());
+        REQUIRE(b.is_ok());
+        CHECK(a->total == b->total);
+        CHECK(a->corrected == b->corrected);
+        std::set<std::string> sa, sb;
+        for (const auto& h : a->hits) sa.insert(h.slug);
+        for (const auto& h : b->hits) sb.insert(h.slug);
+        CHECK(sa == sb);
+        if (std::string(q) == "secretword") CHECK((v == Visibility::kPublic) == sa.empty());
+        if (std::string(q) == "refnud invoice" && v == Visibility::kPublic) CHECK(a->corrected);
+      }
+    }
+  }
+  // An incremental run on the merged index.
+  write_file(content / "en/a0.md", article("title: Zeppelin manual\nlang: en\nslug: a0", "airship\n"));
+  auto again = test::index_folder(content, dir / "two");
+  CHECK(again.updated == 1);
+  auto s = open_current(dir / "two");
+  SearchRequest request;
+  request.query = "airship";
+  auto found = s->search(request);
+  REQUIRE(found.is_ok());
+  REQUIRE(found->hits.size() == 1);
+  CHECK(found->hits[0].slug == "a0");
+}
