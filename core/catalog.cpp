@@ -15,22 +15,52 @@ constexpr const char* kArticleColumns =
     "aliases, translation_of, extra, html, (SELECT data FROM sections WHERE article_id = articles.id), content_hash, "
     "html_agent, (SELECT agent_data FROM sections WHERE article_id = articles.id)";
 
-json sections_to_json(const std::vector<Section>& sections) {
-  json arr = json::array();
-  for (const auto& s : sections) {
-    arr.push_back(
-        {{"title", s.title}, {"anchor", s.anchor}, {"level", s.level}, {"text", s.text}, {"markdown", s.markdown}});
-  }
-  return arr;
+// Sections are read for every search hit (to pick the section that answers),
+// so they are stored in a form that costs a copy to read, not a parse:
+// every field as "<decimal length>:<bytes>", five fields per section.
+void put_field(std::string& out, std::string_view field) {
+  out += std::to_string(field.size());
+  out += ':';
+  out += field;
 }
 
-std::vector<Section> sections_from_json(const std::string& text) {
+std::string encode_sections(const std::vector<Section>& sections) {
+  std::string out;
+  size_t bytes = 0;
+  for (const auto& s : sections) bytes += s.title.size() + s.anchor.size() + s.text.size() + s.markdown.size() + 32;
+  out.reserve(bytes);
+  for (const auto& s : sections) {
+    put_field(out, s.title);
+    put_field(out, s.anchor);
+    put_field(out, std::to_string(s.level));
+    put_field(out, s.text);
+    put_field(out, s.markdown);
+  }
+  return out;
+}
+
+// The next field at `pos`, or nullopt when the data is cut short.
+std::optional<std::string_view> get_field(std::string_view data, size_t& pos) {
+  size_t len = 0, i = pos;
+  for (; i < data.size() && data[i] >= '0' && data[i] <= '9' && i - pos < 12; ++i) {
+    len = len * 10 + static_cast<size_t>(data[i] - '0');
+  }
+  if (i == pos || i >= data.size() || data[i] != ':' || data.size() - i - 1 < len) return std::nullopt;
+  pos = i + 1 + len;
+  return data.substr(i + 1, len);
+}
+
+std::vector<Section> decode_sections(std::string_view data) {
   std::vector<Section> out;
-  json arr = json::parse(text, nullptr, false);
-  if (!arr.is_array()) return out;
-  for (const auto& s : arr) {
-    out.push_back({s.value("title", ""), s.value("anchor", ""), s.value("level", 0), s.value("text", ""),
-                   s.value("markdown", "")});
+  size_t pos = 0;
+  while (pos < data.size()) {
+    std::optional<std::string_view> f[5];
+    for (auto& field : f) {
+      field = get_field(data, pos);
+      if (!field) return out;  // damaged: what was whole
+    }
+    out.push_back({std::string(*f[0]), std::string(*f[1]), std::atoi(std::string(*f[2]).c_str()), std::string(*f[3]),
+                   std::string(*f[4])});
   }
   return out;
 }
@@ -65,10 +95,10 @@ Article article_from_row(const Statement& st) {
   a.meta.extra = json::parse(st.text(15), nullptr, false);
   if (a.meta.extra.is_discarded()) a.meta.extra = json::object();
   a.html = st.text(16);
-  a.sections = sections_from_json(st.text(17));
+  a.sections = decode_sections(st.text(17));
   a.content_hash = st.text(18);
   a.html_agent = st.text(19);
-  if (a.has_internal_blocks()) a.sections_agent = sections_from_json(st.text(20));
+  if (a.has_internal_blocks()) a.sections_agent = decode_sections(st.text(20));
   return a;
 }
 
@@ -141,7 +171,7 @@ void Catalog::create_schema() {
     -- Section text (JSON) apart from the article row, read for every result.
     CREATE TABLE IF NOT EXISTS sections (
       article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-      data TEXT NOT NULL,
+      data TEXT NOT NULL,  -- the sections, as encode_sections() writes them
       agent_data TEXT NOT NULL DEFAULT ''  -- with internal blocks: the agents' sections
     );
     -- Headings alone (no text), for suggestions as the visitor types.
@@ -215,8 +245,8 @@ void Catalog::put(Article& a) {
          "INSERT INTO sections (article_id, data, agent_data) VALUES (?1, ?2, ?3) "
          "ON CONFLICT(article_id) DO UPDATE SET data = ?2, agent_data = ?3")
       .bind(1, a.id)
-      .bind(2, sections_to_json(a.sections).dump())
-      .bind(3, a.has_internal_blocks() ? sections_to_json(a.sections_agent).dump() : std::string())
+      .bind(2, encode_sections(a.sections))
+      .bind(3, a.has_internal_blocks() ? encode_sections(a.sections_agent) : std::string())
       .run();
   // Aliases: a live article's slug always wins over an alias.
   db_.cached("DELETE FROM redirects WHERE from_slug = ?1").bind(1, m.slug).run();
@@ -336,7 +366,7 @@ std::map<int64_t, std::vector<Section>> Catalog::sections_of(const std::vector<i
                               "WHERE article_id = ?1");
   for (int64_t id : ids) {
     st.bind(1, id);
-    if (st.step()) out[id] = sections_from_json(st.text(0));
+    if (st.step()) out[id] = decode_sections(st.text(0));
     st.reset();
   }
   return out;

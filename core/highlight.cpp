@@ -37,7 +37,10 @@ Highlighter::Highlighter(const std::vector<analysis::QueryWord>& words, std::vec
       terms_.emplace(t.term, static_cast<int>(i));
       const bool derived = !t.term.empty() && t.term[0] >= 'A' && t.term[0] <= 'Z';
       std::string form = derived ? t.term.substr(1) : t.term;
-      if (!form.empty()) probes_.push_back(form.substr(0, std::min(form.size(), kProbeBytes * 2)));
+      if (!form.empty()) {
+        probes_.push_back(form.substr(0, std::min(form.size(), kProbeBytes * 2)));
+        probe_heads_.push_back(form.substr(0, std::min(form.size(), kProbeBytes)));
+      }
       const std::string folded = analysis::Lexicon::shared().fold_text(form);
       std::string_view head = utf8_truncate(folded, kFoldedProbeBytes);
       if (head.empty()) head = folded;  // one wide character (CJK)
@@ -49,6 +52,16 @@ Highlighter::Highlighter(const std::vector<analysis::QueryWord>& words, std::vec
 }
 
 int Highlighter::match(std::string_view token, const std::string& lang) const {
+  std::string key;
+  key.reserve(lang.size() + 1 + token.size());
+  key.append(lang).push_back('\0');
+  key.append(token);
+  auto [it, inserted] = matched_.try_emplace(std::move(key), -1);
+  if (inserted) it->second = match_uncached(token, lang);
+  return it->second;
+}
+
+int Highlighter::match_uncached(std::string_view token, const std::string& lang) const {
   const std::string word = lower(token);
   if (auto it = terms_.find(word); it != terms_.end()) return it->second;
   auto& lex = analysis::Lexicon::shared();
@@ -59,11 +72,12 @@ int Highlighter::match(std::string_view token, const std::string& lang) const {
   }
   // Morphology, only for plausible candidates (by the word or its folded form:
   // "paallikko" is a folded part of "asiakaspalvelupäällikkö").
-  const bool candidate = std::any_of(probes_.begin(), probes_.end(), [&](const std::string& p) {
-    const std::string head = p.substr(0, std::min(p.size(), kProbeBytes));
-    return word.compare(0, head.size(), head) == 0 || word.find(p) != std::string::npos ||
-           folded.find(p) != std::string::npos;
-  });
+  bool candidate = false;
+  for (size_t i = 0; i < probes_.size() && !candidate; ++i) {
+    const std::string& p = probes_[i];
+    candidate = word.compare(0, probe_heads_[i].size(), probe_heads_[i]) == 0 ||
+                word.find(p) != std::string::npos || folded.find(p) != std::string::npos;
+  }
   if (!candidate) return -1;
   const analysis::DerivedTerms d = analysis::derive_terms(lang, word);
   for (const auto& s : d.stems) {

@@ -11,7 +11,7 @@
 namespace kb::schema {
 
 // Bumped whenever terms, values or document data change meaning.
-inline constexpr int kSchemaVersion = 12;
+inline constexpr int kSchemaVersion = 13;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
