@@ -22,16 +22,26 @@ machine_line() {
 
 # start_server INDEX LOGFILE [ARGS...]: kb-server on a free loopback port
 # with no rate limits (one address sends all the load); sets server_pid and
-# port, waits for /healthz.
+# port, waits for /healthz (up to KB_SERVER_START_TIMEOUT s, default 300: it
+# builds the suggestions first) and sets start_secs to the time that took.
 start_server() {
-  local index=$1 log=$2
+  local index=$1 log=$2 t0
   shift 2
   port=$((20000 + RANDOM % 20000))
+  t0=$(date +%s%N)
   "$build/kb-server" --index "$index" --port "$port" --no-access-log --threads 64 --rate-limit 0 \
     --staff-rate-limit 0 "$@" 2>"$log" &
   server_pid=$!
-  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return 0; sleep 0.05; done
-  echo "kb-server did not start; see $log" >&2
+  while kill -0 "$server_pid" 2>/dev/null; do
+    if curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; then
+      start_secs=$(awk -v t="$(($(date +%s%N) - t0))" 'BEGIN {printf "%.2f", t / 1e9}')
+      return 0
+    fi
+    [ $(($(date +%s%N) - t0)) -lt $((${KB_SERVER_START_TIMEOUT:-300} * 1000000000)) ] || break
+    sleep 0.05
+  done
+  echo "kb-server did not start; its log:" >&2
+  tail -5 "$log" >&2
   return 1
 }
 

@@ -13,12 +13,14 @@
 # errors, latency, kb-server's RSS sampled every second, revisions
 # published, and the index folder's size at the start and the end.
 # Exits 1 when any answer was not 2xx or a followed slug did not resolve.
+# KB_SOAK_CONNECTIONS (32), KB_SOAK_REPUBLISH_EVERY (2 s; 0: never).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 queries=${KB_QUERIES:-bench/queries/d365.txt}
 prefixes=${KB_PREFIXES:-bench/queries/d365_prefixes.txt}
 connections=${KB_SOAK_CONNECTIONS:-32}
+every_ms=$((${KB_SOAK_REPUBLISH_EVERY:-2} * 1000))  # 0: no republishing (to tell warm-up from churn)
 . bench/common.sh
 command -v wrk >/dev/null || { echo "soak: needs wrk (scripts/install-deps.sh --bench)" >&2; exit 2; }
 
@@ -69,7 +71,7 @@ sampler_pid=$!
 (
   n=0
   end=$((SECONDS + seconds))
-  while [ $SECONDS -lt $end ]; do
+  while [ $every_ms -gt 0 ] && [ $SECONDS -lt $end ]; do
     t0=$(date +%s%N)
     n=$((n + 1))
     for f in $(shuf -n 3 --random-source=<(yes "$n") "$work/editable"); do
@@ -80,7 +82,7 @@ sampler_pid=$!
     "$build/kb-index" "${index_args[@]}" 2>>"$work/republish.log" || rc=$?
     after=$(cat "$work/index/CURRENT")
     echo "run $n rc $rc $([ "$before" != "$after" ] && echo published || echo same) $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-    left=$((2000 - ($(date +%s%N) - t0) / 1000000))
+    left=$((every_ms - ($(date +%s%N) - t0) / 1000000))
     [ $left -gt 0 ] && sleep "$(awk -v l="$left" 'BEGIN {print l / 1000}')"
   done
 ) >"$work/republish" &
