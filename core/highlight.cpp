@@ -52,13 +52,13 @@ Highlighter::Highlighter(const std::vector<analysis::QueryWord>& words, std::vec
 }
 
 int Highlighter::match(std::string_view token, const std::string& lang) const {
-  std::string key;
-  key.reserve(lang.size() + 1 + token.size());
-  key.append(lang).push_back('\0');
-  key.append(token);
-  auto [it, inserted] = matched_.try_emplace(std::move(key), -1);
-  if (inserted) it->second = match_uncached(token, lang);
-  return it->second;
+  auto in = std::find_if(matched_.begin(), matched_.end(), [&](const auto& m) { return m.first == lang; });
+  if (in == matched_.end()) in = matched_.insert(matched_.end(), {lang, {}});
+  Matches& matches = in->second;
+  if (auto it = matches.find(token); it != matches.end()) return it->second;
+  const int word = match_uncached(token, lang);
+  matches.emplace(std::string(token), word);
+  return word;
 }
 
 int Highlighter::match_uncached(std::string_view token, const std::string& lang) const {

@@ -52,7 +52,12 @@ class Highlighter {
   // same words section after section, and matching one (lowercasing,
   // folding, morphology) costs far more than looking it up. A Highlighter
   // serves one request on one thread.
-  mutable std::unordered_map<std::string, int> matched_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using Matches = std::unordered_map<std::string, int, Hash, std::equal_to<>>;  // looked up by string_view
+  mutable std::vector<std::pair<std::string, Matches>> matched_;  // per language
 };
 
 }  // namespace kb
