@@ -17,6 +17,9 @@ packages=(
   libvoikko-dev voikko-fi libhunspell-dev hunspell-pl libcld2-dev
   # Browser tests: Debian's Chromium, driven by playwright-core from npm.
   chromium
+  # Fuzz targets (scripts/fuzz.sh): clang 14; libFuzzer's runtime is in
+  # libclang-rt-14-dev, which clang only recommends.
+  clang libclang-rt-14-dev
 )
 # Node.js only when there is none: a newer one (e.g. from NodeSource, which
 # bundles npm and conflicts with Debian's npm package) may be installed.

@@ -1,0 +1,104 @@
+// Front matter: arbitrary bytes as an article file (core/frontmatter.h), read
+// the way the indexer reads it (content_loader.h: byte checks, front matter,
+// the content model's defaults). Beyond not crashing: the body is the tail of
+// the input and starts on the line it claims, lines in errors and keys are
+// lines of the file, and what a valid UTF-8 file yields is valid UTF-8 that
+// the catalog can store as JSON.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/content_loader.h"
+#include "core/frontmatter.h"
+#include "core/text.h"
+#include "tests/fuzz/fuzz_util.h"
+
+namespace {
+
+using kb::fuzz::fail;
+
+int count_lines(std::string_view s) { return 1 + static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+void check_utf8(const std::string& s, const char* what) {
+  KB_FUZZ_CHECK(kb::is_valid_utf8(s), "{} is not valid UTF-8 though the file is", what);
+}
+
+void check_parse(std::string_view text, const kb::FrontMatterOptions& options) {
+  const int lines = count_lines(text);
+  auto fm = kb::parse_front_matter(text, options);
+  if (!fm) {
+    KB_FUZZ_CHECK(fm.status().line() >= 0 && fm.status().line() <= lines + 1, "error line {} of {} lines: {}",
+                  fm.status().line(), lines, fm.status().message());
+    KB_FUZZ_CHECK(!fm.status().message().empty(), "an error without a message");
+    return;
+  }
+  const std::string_view body = fm->body;
+  KB_FUZZ_CHECK(body.data() >= text.data() && body.data() + body.size() == text.data() + text.size(),
+                "the body is not the tail of the input");
+  const size_t body_offset = static_cast<size_t>(body.data() - text.data());
+  // An empty body after a closing fence without '\n' would start on the next line.
+  const int first_line = !fm->present ? 1
+                                      : count_lines(text.substr(0, body_offset)) + (body.empty() && body_offset > 0 &&
+                                                                                    text[body_offset - 1] != '\n');
+  if (!fm->present) {
+    KB_FUZZ_CHECK(body_offset == 0 || (body_offset == 3 && text.starts_with("\xEF\xBB\xBF")),
+                  "without front matter the body starts at byte {}", body_offset);
+  }
+  KB_FUZZ_CHECK(fm->body_first_line == first_line, "body_first_line {} but the body starts on line {}",
+                fm->body_first_line, first_line);
+  if (!fm->present) KB_FUZZ_CHECK(fm->key_lines.empty() && fm->meta.title.empty(), "keys without a front matter block");
+  for (const auto& [key, line] : fm->key_lines) {
+    KB_FUZZ_CHECK(line >= 2 && line < fm->body_first_line, "key '{}' on line {}, outside the block (body on {})", key,
+                  line, fm->body_first_line);
+  }
+  for (const auto& w : fm->warnings) {
+    KB_FUZZ_CHECK(w.line >= 0 && w.line < fm->body_first_line, "warning on line {}: {}", w.line, w.message);
+  }
+  const kb::Metadata& m = fm->meta;
+  for (const std::string* date : {&m.updated, &m.verified, &m.expires}) {
+    KB_FUZZ_CHECK(date->empty() || kb::is_iso_date(*date), "date '{}' accepted", *date);
+  }
+  if (!m.slug.empty()) {
+    KB_FUZZ_CHECK(m.slug.find("..") == std::string::npos && m.slug.front() != '/', "slug '{}' accepted", m.slug);
+  }
+  if (options.unknown_audience) KB_FUZZ_CHECK(fm->warnings.empty(), "a warning with --unknown-audience set");
+}
+
+// The indexer's own path: bytes check, front matter, defaults.
+void check_head(std::string_view text) {
+  kb::ContentOptions options;
+  auto head = kb::read_article_head("fi/guide/article.md", std::string(text), options);
+  if (!head) return;
+  const kb::Metadata& m = head->front.meta;
+  KB_FUZZ_CHECK(kb::is_valid_utf8(text), "read_article_head accepted invalid UTF-8");
+  KB_FUZZ_CHECK(!m.slug.empty(), "no slug after defaults");
+  KB_FUZZ_CHECK(!m.lang.empty(), "no language though the folder is fi/");
+  for (const std::string* s : {&m.title, &m.slug, &m.lang, &m.category, &m.summary, &m.updated, &m.translation_of}) {
+    check_utf8(*s, "a metadata field");
+  }
+  for (const auto& t : m.tags) check_utf8(t, "a tag");
+  for (const auto& a : m.aliases) check_utf8(a, "an alias");
+  // The catalog stores these as JSON text (catalog.cpp); dump() throws on
+  // invalid UTF-8, which would escape the indexer.
+  try {
+    (void)m.extra.dump();
+    (void)nlohmann::json(m.tags).dump();
+    (void)nlohmann::json(m.aliases).dump();
+  } catch (const nlohmann::json::exception& e) {
+    fail(__FILE__, __LINE__, std::string("metadata cannot be stored as JSON: ") + e.what());
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  check_parse(text, {});
+  kb::FrontMatterOptions foreign;
+  foreign.unknown_audience = kb::Audience::kPublic;
+  check_parse(text, foreign);
+  check_head(text);
+  return 0;
+}
