@@ -539,7 +539,7 @@ class App::Handler {
       s.lang = view["lang"];
       s.visibility = visitor_.visibility;
       s.limit = kAgentResults;
-      for (const auto& h : must(searcher()->search(s)).hits) results.push_back(hit_json(h));
+      for (const auto& h : must(searcher().search(s)).hits) results.push_back(hit_json(h));
     }
     view["results"] = results;
     view["has_results"] = !results.empty();
@@ -683,7 +683,7 @@ class App::Handler {
     const auto start = std::chrono::steady_clock::now();
     SearchRequest s = take(parse_search_params(req_));
     s.visibility = visitor_.visibility;
-    SearchResult result = must(searcher()->search(s));
+    SearchResult result = must(searcher().search(s));
     log_search(s, result, "");
     json results = json::array();
     for (const auto& h : result.hits) results.push_back(hit_json(h));
@@ -718,7 +718,7 @@ class App::Handler {
     s.visibility = visitor_.visibility;
     s.limit = 1;
     s.offset = 0;
-    SearchResult result = must(searcher()->search(s));
+    SearchResult result = must(searcher().search(s));
     json answer = nullptr;
     if (!result.hits.empty()) {
       const SearchHit& hit = result.hits.front();
@@ -1010,7 +1010,7 @@ class App::Handler {
     s.visibility = visitor_.visibility;
     s.limit = kResultsPerPage;
     s.offset = take(parse_page_param(req_, kResultsPerPage));
-    SearchResult result = must(searcher()->search(s));
+    SearchResult result = must(searcher().search(s));
     log_search(s, result, view["preferred_lang"].get<std::string>());
     const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 

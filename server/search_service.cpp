@@ -6,7 +6,75 @@
 
 namespace kb {
 
-SearchService::SearchService(IndexLayout layout) : layout_(std::move(layout)) {}
+SearchService::SearchService(IndexLayout layout, size_t cached_searches)
+    : layout_(std::move(layout)), cache_capacity_(cached_searches) {}
+
+namespace {
+
+// Everything a search's result depends on besides the revision.
+std::string cache_key(const SearchRequest& r) {
+  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", r.query, r.lang, r.tag, r.category, r.limit,
+                     r.offset, static_cast<int>(r.visibility), r.correct_spelling ? 1 : 0);
+}
+
+// Roughly what a result holds in memory.
+size_t approximate_bytes(const SearchResult& r) {
+  size_t n = sizeof r + r.hits.size() * sizeof(SearchHit);
+  for (const auto& h : r.hits) {
+    n += h.slug.size() + h.path.size() + h.title.size() + h.lang.size() + h.category.size() + h.updated.size() +
+         h.url.size() + h.section_title.size() + h.section_anchor.size() + h.snippet.size();
+  }
+  for (const auto& [name, counts] : r.facets) n += name.size() + counts.size() * 64;
+  return n + r.other_languages.size() * 64;
+}
+
+}  // namespace
+
+Result<SearchResult> SearchService::Lease::search(const SearchRequest& request) {
+  if (!owner_ || owner_->cache_capacity_ == 0) return searcher_->search(request);
+  const std::string key = cache_key(request);
+  if (auto hit = owner_->cached(key, generation_)) return SearchResult(*hit);
+  auto result = searcher_->search(request);
+  if (result) owner_->remember(key, generation_, result.value());
+  return result;
+}
+
+uint64_t SearchService::cache_hits() {
+  std::lock_guard lock(cache_mu_);
+  return cache_hits_;
+}
+
+std::shared_ptr<const SearchResult> SearchService::cached(const std::string& key, uint64_t generation) {
+  std::lock_guard lock(cache_mu_);
+  if (generation != cache_generation_) return nullptr;
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return nullptr;
+  cache_order_.splice(cache_order_.end(), cache_order_, it->second);  // most recently used
+  ++cache_hits_;
+  return it->second->result;
+}
+
+void SearchService::remember(const std::string& key, uint64_t generation, SearchResult result) {
+  const size_t bytes = approximate_bytes(result) + key.size() * 2 + 128;
+  auto shared = std::make_shared<const SearchResult>(std::move(result));
+  std::lock_guard lock(cache_mu_);
+  if (generation < cache_generation_) return;  // a request that began before a publish
+  if (generation > cache_generation_) {
+    cache_.clear();
+    cache_order_.clear();
+    cache_bytes_ = 0;
+    cache_generation_ = generation;
+  }
+  if (cache_.count(key) || bytes > kMaxCachedBytes / 16) return;
+  while (!cache_order_.empty() && (cache_.size() >= cache_capacity_ || cache_bytes_ + bytes > kMaxCachedBytes)) {
+    cache_bytes_ -= cache_order_.front().bytes;
+    cache_.erase(cache_order_.front().key);
+    cache_order_.pop_front();
+  }
+  cache_order_.push_back({key, std::move(shared), bytes});
+  cache_bytes_ += bytes;
+  cache_[key] = std::prev(cache_order_.end());
+}
 
 SearchService::Lease::~Lease() {
   if (owner_ && searcher_) owner_->release(std::move(searcher_), generation_);

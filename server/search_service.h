@@ -8,7 +8,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <list>
 #include <memory>
+#include <unordered_map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -23,7 +25,12 @@ namespace kb {
 
 class SearchService {
  public:
-  explicit SearchService(IndexLayout layout);
+  // Results of this many recent searches are kept per revision (0: none),
+  // in at most kMaxCachedBytes.
+  static constexpr size_t kDefaultCachedSearches = 4096;
+  static constexpr size_t kMaxCachedBytes = 32 << 20;
+
+  explicit SearchService(IndexLayout layout, size_t cached_searches = kDefaultCachedSearches);
 
   class Lease {
    public:
@@ -34,6 +41,10 @@ class SearchService {
     ~Lease();
     Searcher& operator*() { return *searcher_; }
     Searcher* operator->() { return searcher_.get(); }
+    // Searcher::search, answered from memory when the same request was
+    // made since the revision was published: a help center's visitors ask
+    // the same few questions, and a result costs milliseconds to make.
+    Result<SearchResult> search(const SearchRequest& request);
 
    private:
     SearchService* owner_;
@@ -46,6 +57,8 @@ class SearchService {
   // The suggestions of the current revision, built on first use after a
   // publish (one thread builds; the others wait for it) and shared.
   Result<std::shared_ptr<const Suggester>> suggester();
+  // Searches answered from memory so far.
+  uint64_t cache_hits();
   // The revision the next acquire() will serve, if any.
   std::optional<std::string> revision();
   // The folder of that revision.
@@ -54,6 +67,8 @@ class SearchService {
  private:
   void refresh_locked();
   void release(std::unique_ptr<Searcher> searcher, uint64_t generation);
+  std::shared_ptr<const SearchResult> cached(const std::string& key, uint64_t generation);
+  void remember(const std::string& key, uint64_t generation, SearchResult result);
 
   IndexLayout layout_;
   std::mutex mu_;
@@ -65,6 +80,20 @@ class SearchService {
   std::mutex build_mu_;  // held while a Suggester is built, outside mu_
   std::shared_ptr<const Suggester> suggester_;
   uint64_t suggester_generation_ = 0;
+
+  // Least recently used first; results of one revision (cache_generation_).
+  const size_t cache_capacity_;
+  std::mutex cache_mu_;
+  uint64_t cache_generation_ = 0;
+  struct Cached {
+    std::string key;
+    std::shared_ptr<const SearchResult> result;
+    size_t bytes;
+  };
+  std::list<Cached> cache_order_;
+  std::unordered_map<std::string, std::list<Cached>::iterator> cache_;
+  size_t cache_bytes_ = 0;
+  uint64_t cache_hits_ = 0;
 };
 
 }  // namespace kb

@@ -240,3 +240,37 @@ TEST_CASE("server: the results page offers the corrected query and other languag
   CHECK_THAT(other, Catch::Contains("Tuloksia muilla kielillä"));
   CHECK_THAT(other, Catch::Contains("English (2)"));
 }
+
+TEST_CASE("search cache: a repeated search is answered from memory, per audience, dropped on publish") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::write_file(dir / "content/en/secret.md",
+                   test::article("title: Marzipan vault\naudience: internal", "Only agents know the marzipan.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  SearchService service{IndexLayout(dir / "index"), 2};
+  auto search = [&](const std::string& q, Visibility v) {
+    auto lease = service.acquire();
+    REQUIRE(lease.is_ok());
+    SearchRequest r;
+    r.query = q;
+    r.visibility = v;
+    auto result = lease->search(r);
+    REQUIRE(result.is_ok());
+    return result->total;
+  };
+  CHECK(search("marzipan", Visibility::kPublic) == 0);
+  CHECK(search("marzipan", Visibility::kAgent) == 1);  // not the public's answer
+  CHECK(service.cache_hits() == 0);
+  CHECK(search("marzipan", Visibility::kPublic) == 0);
+  CHECK(search("marzipan", Visibility::kAgent) == 1);
+  CHECK(service.cache_hits() == 2);
+  CHECK(search("refund", Visibility::kPublic) > 0);  // evicts the least recently used (public marzipan)
+  CHECK(search("marzipan", Visibility::kPublic) == 0);
+  CHECK(service.cache_hits() == 2);
+
+  test::write_file(dir / "content/en/public.md", test::article("title: Marzipan for everyone", "Marzipan.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  CHECK(search("marzipan", Visibility::kPublic) == 1);  // the new revision's answer
+  CHECK(search("marzipan", Visibility::kAgent) == 2);
+  CHECK(service.cache_hits() == 2);
+}
