@@ -84,6 +84,18 @@ void IndexLayout::collect_garbage(size_t keep) const {
   }
 }
 
+void IndexLayout::remove_abandoned() const {
+  const auto cur = current();
+  const unsigned long long published = cur ? std::strtoull(cur->c_str() + 1, nullptr, 10) : 0;
+  for (const auto& n : revision_names(revisions_dir())) {
+    if (std::strtoull(n.c_str() + 1, nullptr, 10) <= published) continue;
+    std::error_code ec;
+    fs::remove_all(revision_dir(n), ec);  // best effort; retried next run
+  }
+  std::error_code ec;
+  fs::remove(root_ / "CURRENT.tmp", ec);
+}
+
 Result<std::unique_ptr<IndexLock>> IndexLock::acquire(const IndexLayout& layout) {
   std::error_code ec;
   fs::create_directories(layout.root(), ec);
@@ -94,6 +106,11 @@ Result<std::unique_ptr<IndexLock>> IndexLock::acquire(const IndexLayout& layout)
     ::close(fd);
     return Status::error(fmt::format("another kb-index is already writing {}", layout.root().string()));
   }
+  // Without this, a run killed before publishing leaves a copy of the whole
+  // revision behind each time, and collect_garbage, keeping the newest
+  // folders, would keep those and delete the published revisions that
+  // readers may still be using.
+  layout.remove_abandoned();
   return std::unique_ptr<IndexLock>(new IndexLock(fd));
 }
 

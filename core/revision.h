@@ -45,12 +45,19 @@ class IndexLayout {
   // Deletes revisions older than the newest `keep` (never the current one).
   // Readers holding files of a deleted revision keep reading them (POSIX).
   void collect_garbage(size_t keep) const;
+  // Deletes what an indexer killed before publishing left: revision folders
+  // newer than the current one (never served, so no reader has them open)
+  // and a stray CURRENT.tmp. Only the holder of the IndexLock may call it
+  // (IndexLock::acquire does): another indexer's folder in progress would go.
+  void remove_abandoned() const;
 
  private:
   fs::path root_;
 };
 
-// An exclusive lock on the index directory, held for the lifetime of the object.
+// An exclusive lock on the index directory, held for the lifetime of the
+// object. Acquiring it removes what a killed indexer left (remove_abandoned),
+// so a crash at any point needs no manual step before the next run.
 class IndexLock {
  public:
   static Result<std::unique_ptr<IndexLock>> acquire(const IndexLayout& layout);

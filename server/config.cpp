@@ -33,6 +33,8 @@ which wins over the --config file):
   --templates DIR    templates and static/ (default ./templates) [KB_TEMPLATES]
   --site-name TEXT   name shown in the page header               [KB_SITE_NAME]
   --threads N        worker threads, 1..1024 (default 32)        [KB_THREADS]
+                     the public may run searches on half of them at once
+                     and hold all but an eighth; beyond that 503 + Retry-After
   --rate-limit N     requests a second per visitor address, bursts of 5x
                      (default 20; 0: no limit); beyond it 429 + Retry-After
                                                                [KB_RATE_LIMIT]
@@ -56,6 +58,10 @@ which wins over the --config file):
                      rate_limit, staff_rate_limit, real_ip_header, embed_origins,
                      base_url
   -h, --help         this text
+
+Fixed limits per connection (docs/api.md "Limits"): request line 8 KB,
+headers 32 KB and 100, body 64 KB, 10 s each for the headers and the body to
+arrive; idle connections are closed after 5 s, or 0.1 s while others wait.
 
 Tokens: support agents and writers send 'Authorization: Bearer TOKEN'. An
 agent sees internal articles; a writer also sees drafts. 'token create'

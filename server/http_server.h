@@ -3,8 +3,15 @@
 // logs one line per request, and tunes the library's baked-in defaults
 // (DESIGN.md "Known traps": TCP_NODELAY, keep-alive count, listen backlog,
 // thread pool size).
+//
+// It also reads each request's head itself, so that what one client can make
+// the server hold is bounded (issue 6, HttpLimits): cpp-httplib 0.11.4 reads
+// a request line or header of any length into memory, keeps any number of
+// headers, and times out only a single recv(), so a client trickling a byte
+// every few seconds holds a worker thread for ever.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -23,9 +30,38 @@ struct HttpServerOptions {
   bool access_log = true;
 };
 
+// What one client may make the server hold. Beyond a size: 414 or 431 and
+// the connection closed; beyond a time: 408 (or nothing) and closed. Every
+// answer given here is a JSON error.
+struct HttpLimits {
+  using Millis = std::chrono::milliseconds;
+  size_t max_request_line = 8192;  // "GET /path?query HTTP/1.1" with CRLF; longer: 414
+  size_t max_head_bytes = 32 * 1024;  // request line and headers together; more: 431
+  size_t max_headers = 100;  // header lines; more: 431
+  size_t max_body_bytes = 64 * 1024;  // more: 413
+  Millis head_timeout{10000};   // first byte of a request to the end of its headers
+  Millis body_timeout{10000};   // end of the headers to the end of the body
+  Millis write_timeout{10000};  // the whole response
+  // A connection waits this long for its next request (and for its first).
+  Millis idle_timeout{5000};
+  // ... but only this long while other connections wait for a worker
+  // thread, so idle connections cannot starve new ones (a keep-alive
+  // connection holds a thread in cpp-httplib).
+  Millis busy_idle_timeout{100};
+  // Connections waiting for a thread beyond which new ones are answered 503
+  // at once (staff requests excepted); 0: 8 per thread.
+  int max_queued_connections = 0;
+  // Searches the public may run at once (search, suggest, answer, similar,
+  // /search, /embed); 0: half the worker threads. Requests carrying a token
+  // or a session cookie are not counted: staff keep their reserve.
+  int search_slots = 0;
+  // How long a search waits for a slot before the answer is 503 + Retry-After.
+  Millis search_wait{1000};
+};
+
 class HttpServer {
  public:
-  HttpServer(App& app, HttpServerOptions options);
+  HttpServer(App& app, HttpServerOptions options, HttpLimits limits = {});
   ~HttpServer();
 
   // Binds; returns the bound port, or a Status naming host and port.
@@ -38,9 +74,10 @@ class HttpServer {
   void wait_until_ready() const;
 
  private:
+  class Core;
   App& app_;
   HttpServerOptions options_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<Core> server_;
   int listen_fd_ = -1;
 };
 

@@ -1,5 +1,6 @@
 #include "server/params.h"
 
+#include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -33,7 +34,50 @@ std::variant<long long, ApiError> int_param(const Request& r, const std::string&
   return n;
 }
 
+// A parameter name as the server will read it: percent-decoded, lowercased
+// (ASCII), so "%54oken" is "token".
+std::string param_name_key(std::string_view raw) {
+  std::string out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '%' && i + 2 < raw.size()) {
+      unsigned value = 0;
+      auto [end, ec] = std::from_chars(raw.data() + i + 1, raw.data() + i + 3, value, 16);
+      if (ec == std::errc() && end == raw.data() + i + 3) {
+        c = static_cast<char>(value);
+        i += 2;
+      }
+    } else if (c == '+') {
+      c = ' ';
+    }
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string redact_target(std::string_view target) {
+  const size_t query = target.find('?');
+  if (query == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, query + 1));
+  std::string_view rest = target.substr(query + 1);
+  while (true) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    const std::string name = param_name_key(pair.substr(0, eq));
+    if (eq != std::string_view::npos && (name == "token" || name == "csrf")) {
+      out.append(pair.substr(0, eq + 1)).append("REDACTED");
+    } else {
+      out.append(pair);
+    }
+    if (amp == std::string_view::npos) break;
+    out += '&';
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
 
 std::variant<SearchRequest, ApiError> parse_search_params(const Request& r) {
   for (const auto& [k, v] : r.params) {

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/searcher.h"
 #include "core/suggester.h"
@@ -35,6 +36,12 @@ std::variant<SuggestRequest, ApiError> parse_suggest_params(const Request& reque
 
 // Page number (1-based) of the HTML results page → offset.
 std::variant<size_t, ApiError> parse_page_param(const Request& request, size_t page_size);
+
+// A request target ("/path?a=1&token=x") fit for a log line: the values of
+// parameters that carry secrets (token, csrf) replaced by "REDACTED", however
+// their names are cased or percent-encoded. Tokens are never logged (issue 7),
+// and a client may put one in a URL even though /signin takes it from a form.
+std::string redact_target(std::string_view target);
 
 // Checks an article slug taken from a URL path.
 std::optional<ApiError> check_slug(const std::string& slug);

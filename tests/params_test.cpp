@@ -86,3 +86,25 @@ TEST_CASE("page param maps to an offset within the bound") {
   r.params = {{"page", "102"}};
   CHECK(std::holds_alternative<ApiError>(parse_page_param(r, 10)));
 }
+
+TEST_CASE("access log: token values in a request target are redacted") {
+  struct Row {
+    const char* target;
+    const char* logged;
+  };
+  const Row rows[] = {
+      {"/search?q=refund", "/search?q=refund"},
+      {"/healthz", "/healthz"},
+      {"/signin?token=kb_secret123&next=%2Fagent", "/signin?token=REDACTED&next=%2Fagent"},
+      {"/signin?next=/&TOKEN=kb_secret123", "/signin?next=/&TOKEN=REDACTED"},
+      {"/signin?%74oken=kb_secret123", "/signin?%74oken=REDACTED"},
+      {"/signout?csrf=abc&q=1", "/signout?csrf=REDACTED&q=1"},
+      {"/search?q=token&tokens=1", "/search?q=token&tokens=1"},
+      {"/search?token", "/search?token"},
+      {"/search?q=a&&token=x&", "/search?q=a&&token=REDACTED&"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.target);
+    CHECK(redact_target(row.target) == row.logged);
+  }
+}
