@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -81,8 +82,9 @@ void check_tags(std::string_view html, bool agent) {
 }
 
 // `markers`: the input may hold the marker words itself (then they are text).
+// `explicit_id`: whether the writer gave this id ("{#id}", <a name="id">).
 void check_rendering(std::string_view html, const std::vector<kb::Section>& sections, bool utf8, bool agent,
-                     bool markers) {
+                     bool markers, const std::function<bool(const std::string&)>& explicit_id) {
   if (utf8) KB_FUZZ_CHECK(kb::is_valid_utf8(html), "HTML is not valid UTF-8");
   check_tags(html, agent);
   for (auto marker : {kb::kInternalOpenMarker, kb::kInternalCloseMarker}) {
@@ -101,7 +103,8 @@ void check_rendering(std::string_view html, const std::vector<kb::Section>& sect
       KB_FUZZ_CHECK(kb::is_valid_utf8(s.title) && kb::is_valid_utf8(s.text) && kb::is_valid_utf8(s.anchor),
                     "section '{}' is not valid UTF-8", s.anchor);
     }
-    anchors.insert(s.anchor);
+    // Generated anchors avoid every other; only ids the writer gave twice repeat.
+    KB_FUZZ_CHECK(anchors.insert(s.anchor).second || explicit_id(s.anchor), "anchor '{}' twice", s.anchor);
     KB_FUZZ_CHECK(html.find(" id=\"" + kb::html_escape(s.anchor) + "\">") != std::string_view::npos,
                   "heading '{}' has no id=\"{}\" in the HTML", s.title, s.anchor);
     for (auto marker : {kb::kInternalOpenMarker, kb::kInternalCloseMarker}) {
@@ -165,9 +168,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!a) return 0;
   KB_FUZZ_CHECK(blocks.is_ok(), "published an article whose internal blocks are broken");
   const bool markers = body.find("KB-INTERNAL-") != std::string_view::npos;
-  check_rendering(a->html, a->sections, utf8, false, markers);
+  auto explicit_id = [&body](const std::string& id) {
+    return body.find("{#" + id + "}") != std::string_view::npos || body.find('"' + id + '"') != std::string_view::npos;
+  };
+  check_rendering(a->html, a->sections, utf8, false, markers, explicit_id);
   KB_FUZZ_CHECK(blocks->any || !a->has_internal_blocks(), "agent HTML present without blocks");
-  if (a->has_internal_blocks()) check_rendering(a->html_agent, a->sections_agent, utf8, true, markers);
+  if (a->has_internal_blocks()) check_rendering(a->html_agent, a->sections_agent, utf8, true, markers, explicit_id);
   // cmark counts lines CommonMark's way: "\r\n", "\r" and "\n" each end one.
   int lines = 1;
   for (size_t i = 0; i < body.size(); ++i) {
