@@ -194,7 +194,7 @@ class Checker {
               fmt::format("alias '{}' is also an alias of {}; it can redirect to only one", alias, it->second->path));
         }
       }
-      aliases_.insert(e.article->meta.aliases.begin(), e.article->meta.aliases.end());
+      for (const auto& alias : e.article->meta.aliases) aliases_.emplace(alias, &*e.article);
     }
   }
 
@@ -255,7 +255,9 @@ class Checker {
       const std::string slug(target.substr(kArticles.size()));
       if (const Article* a = article_by_slug(slug)) {
         check_anchor(e, ref, *a, fragment);
-      } else if (!aliases_.count(slug)) {
+      } else if (auto alias = aliases_.find(slug); alias != aliases_.end()) {
+        check_anchor(e, ref, *alias->second, fragment);  // the redirect keeps the fragment
+      } else {
         add(e.path, Severity::kError, ref.line, "link",
             fmt::format("broken link '{}': no article has the slug '{}'", ref.url, slug));
       }
@@ -341,7 +343,7 @@ class Checker {
   std::vector<Entry> entries_;  // in path order; never resized after load()
   std::map<std::string, Entry*> by_path_;
   std::map<std::string, Entry*> slug_owner_;
-  std::set<std::string> aliases_;
+  std::map<std::string, const Article*> aliases_;  // alias -> the first article naming it
 };
 
 }  // namespace

@@ -272,7 +272,7 @@ int run_report(const Args& a) {
     if (v.empty()) std::cout << "  (none)\n";
     for (const auto& q : v) {
       std::cout << fmt::format("  {:<6} {:>5}x  {}{}\n", q.lang.empty() ? "any" : q.lang, q.searches, q.query,
-                               with_results ? fmt::format("  ({} results)", q.results) : "");
+                               with_results ? fmt::format("  ({} result{})", q.results, q.results == 1 ? "" : "s") : "");
     }
   };
   print(fmt::format("Searches that found nothing (last {} days, {}):", a.days, who), gaps.no_results, false);

@@ -37,7 +37,9 @@ void write_tripwires(const fs::path& dir) {
                      "[d](/articles/ghost)\n\n"     // line 10
                      "![e](media/none.png)\n\n"     // line 12
                      "[f](../../outside.md)\n\n"    // line 14
-                     "[g](docs/manual.pdf)\n"));    // line 16
+                     "[g](docs/manual.pdf)\n\n"    // line 16
+                     "[h](/articles/other#nope)\n\n"     // line 18
+                     "[i](/articles/old-good#gone)\n"));  // line 20: through an alias
   // Aliases.
   write_file(dir / "en/alias-a.md", article("title: Alias A\naliases: [other, shared]", "Text.\n"));
   write_file(dir / "en/alias-b.md", article("title: Alias B\naliases: [shared]", "Text.\n"));
@@ -82,6 +84,8 @@ TEST_CASE("check: every check trips on its fixture, with file and line") {
       {"en/links.md", 12, "error", "image", "image 'media/none.png' not found: en/media/none.png does not exist"},
       {"en/links.md", 14, "error", "link", "'../../outside.md' points outside the content folder"},
       {"en/links.md", 16, "error", "link", "file 'docs/manual.pdf' not found"},
+      {"en/links.md", 18, "error", "link", "broken link '/articles/other#nope': en/other.md has no heading '#nope'"},
+      {"en/links.md", 20, "error", "link", "broken link '/articles/old-good#gone': en/good.md has no heading '#gone' (headings: #setup)"},
       {"en/no-title.md", 1, "error", "title", "missing title"},
       {"en/other.md", 0, "warning", "translation", "not yet translated into fi"},
       {"en/same-slug.md", 3, "error", "slug", "duplicate slug 'good': en/good.md already uses it"},
@@ -107,7 +111,7 @@ TEST_CASE("check: every check trips on its fixture, with file and line") {
     CHECK_THAT(item.where.diagnostic.message, Catch::Contains(r.message));
   }
   CHECK(report->files == 15);
-  CHECK(report->errors == 14);
+  CHECK(report->errors == 16);
   CHECK(report->warnings == 7);
 }
 

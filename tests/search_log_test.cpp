@@ -41,7 +41,8 @@ TEST_CASE("search log: searches and clicks over HTTP become the gap report") {
   };
   const Search searches[] = {
       {"/search?q=Refund", 2, ""},                          // found and opened below
-      {"/api/v1/search?q=ledger", 3, ""},                   // found, never opened
+      {"/api/v1/search?q=ledger", 3, ""},                   // found, opened below
+      {"/search?q=monthly%20reports", 2, ""},               // found, never opened
       {"/search?q=parking%20permit&lang=en", 4, ""},        // nothing
       {"/search?q=pysäköinti&lang=fi", 1, ""},              // nothing, in Finnish
       {"/api/v1/search?q=zanzibar", 2, "agent"},            // an agent's search (found)
@@ -66,7 +67,11 @@ TEST_CASE("search log: searches and clicks over HTTP become the gap report") {
   CHECK(report.no_results[0].searches == 4);
   CHECK(report.no_results[1].lang == "fi");
   CHECK(report.no_results[1].query == "pysäköinti");
-  CHECK(report.no_clicks.empty());  // "ledger" (3 + the corrected "ledgr") was opened
+  // "ledger" (3 + the corrected "ledgr") and "refund" were opened.
+  REQUIRE(report.no_clicks.size() == 1);
+  CHECK(report.no_clicks[0].query == "monthly reports");
+  CHECK(report.no_clicks[0].lang.empty());  // searched without a language
+  CHECK(report.no_clicks[0].searches == 2);
 
   auto agents = server.analytics().gaps(30, true, 10);
   REQUIRE(agents.no_results.size() == 1);
@@ -78,7 +83,7 @@ TEST_CASE("search log: searches and clicks over HTTP become the gap report") {
   CHECK_THAT(r.out, Catch::Contains("Searches that found nothing (last 30 days, public visitors):"));
   CHECK_THAT(r.out, Catch::Contains("en         4x  parking permit"));
   CHECK_THAT(r.out, Catch::Contains("4x  parking permit\n  fi         1x  pysäköinti"));
-  CHECK_THAT(r.out, Catch::Contains("Searches with results that nobody opened:\n  (none)"));
+  CHECK_THAT(r.out, Catch::Contains("Searches with results that nobody opened:\n  any        2x  monthly reports  (1 result)\n"));
   CHECK(r.out.find("refund") == std::string::npos);
   CHECK(r.out.find("secret") == std::string::npos);
   r = test::run({KB_INDEX_BIN, "report", "--index", (dir / "index").string(), "--audience", "agents", "--format",
