@@ -149,13 +149,13 @@ TEST_CASE("kb-index check: exit status, text and JSON output") {
   auto r = test::run({KB_INDEX_BIN, "check", "--content", dir.path().string()});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("en/links.md:4: error: broken link 'missing.md'"));
-  CHECK_THAT(r.out, Catch::EndsWith("checked 15 files: 14 errors, 7 warnings\n"));
+  CHECK_THAT(r.out, Catch::EndsWith("checked 15 files: 16 errors, 7 warnings\n"));
 
   r = test::run({KB_INDEX_BIN, "check", "--content", dir.path().string(), "--format", "json"});
   CHECK(r.exit_code == 1);
   auto j = nlohmann::json::parse(r.out);
   CHECK(j["files"] == 15);
-  CHECK(j["errors"] == 14);
+  CHECK(j["errors"] == 16);
   CHECK(j["problems"][0] == nlohmann::json{{"path", "en/alias-a.md"},
                                            {"line", 3},
                                            {"severity", "error"},

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <cstdio>
@@ -59,6 +60,54 @@ TEST_CASE("kb-index: tokens from the command line") {
   CHECK_THAT(run({KB_INDEX_BIN, "token", "list", "--index", index}).out, Catch::StartsWith("alice\t"));
   CHECK(run({KB_INDEX_BIN, "token", "revoke", "alice", "--index", index}).exit_code == 0);
   CHECK(run({KB_INDEX_BIN, "token", "revoke", "alice", "--index", index}).exit_code == 2);
+}
+
+TEST_CASE("kb-server token: create, list and revoke in the issue's form") {
+  // As docs/agents.md tells an operator: kb-server token create --index DIR
+  // --name NAME --role agent|writer; the token is the last word printed.
+  test::TempDir dir;
+  const std::string index = (dir / "index").string();
+  auto create = [&](const std::string& name, const std::string& role) {
+    auto r = run({KB_SERVER_BIN, "token", "create", "--index", index, "--name", name, "--role", role});
+    REQUIRE(r.exit_code == 0);
+    const std::string all = r.err + r.out;
+    std::istringstream words(all);
+    std::string word, last;
+    while (words >> word) last = word;
+    CHECK(r.out == last + "\n");  // stdout holds the token alone
+    return last;
+  };
+  const std::string agent = create("desk-agent", "agent");
+  const std::string writer = create("docs-writer", "writer");
+  // list: name, role, created, last used; never the token or its hash.
+  const auto list = run({KB_SERVER_BIN, "token", "list", "--index", index});
+  REQUIRE(list.exit_code == 0);
+  CHECK(list.out.find(agent) == std::string::npos);
+  std::istringstream lines(list.out);
+  std::string line;
+  std::map<std::string, std::vector<std::string>> rows;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> cols;
+    std::istringstream fields(line);
+    for (std::string f; std::getline(fields, f, '\t');) cols.push_back(f);
+    REQUIRE(cols.size() == 4);
+    rows[cols[0]] = cols;
+  }
+  REQUIRE(rows.size() == 2);
+  CHECK(rows["desk-agent"][1] == "agent");
+  CHECK(rows["docs-writer"][1] == "writer");
+  CHECK(std::regex_match(rows["desk-agent"][2], std::regex(R"(\d{4}-\d\d-\d\d.*)")));
+  CHECK(rows["desk-agent"][3] == "never");
+
+  TokenStore store(IndexLayout(index).auth_db());
+  REQUIRE(store.verify(agent));
+  CHECK(store.verify(agent)->role == Role::kAgent);
+  CHECK(store.verify(writer)->role == Role::kWriter);
+
+  CHECK(run({KB_SERVER_BIN, "token", "create", "--index", index, "--name", "x", "--role", "admin"}).exit_code == 2);
+  CHECK(run({KB_SERVER_BIN, "token", "revoke", "--index", index, "--name", "desk-agent"}).exit_code == 0);
+  CHECK_FALSE(store.verify(agent));
+  CHECK(store.verify(writer));
 }
 
 TEST_CASE("kb-server: bad configuration is refused with a message naming the setting") {
