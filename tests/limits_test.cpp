@@ -162,17 +162,6 @@ class LimitedServer {
   int port_ = 0;
 };
 
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  return fd;
-}
-
 // Sends what it can; false when the server closed the connection first.
 bool send_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -217,7 +206,7 @@ std::string body_of(const std::string& raw) {
 
 // One whole exchange on a fresh connection.
 std::string exchange(int port, const std::string& request, double seconds = 5) {
-  const int fd = connect_to(port);
+  const int fd = test::connect_loopback(port);
   send_all(fd, request);
   std::string got = read_until_closed(fd, seconds);
   ::close(fd);
@@ -300,7 +289,7 @@ TEST_CASE("limits: slow clients are cut off after the head or body time, idle on
   };
   for (const Row& row : rows) {
     INFO(row.what);
-    const int fd = connect_to(server.port());
+    const int fd = test::connect_loopback(server.port());
     const auto start = Clock::now();
     send_all(fd, row.first);
     bool closed = false;
@@ -377,14 +366,14 @@ TEST_CASE("limits: with more connections waiting than allowed, the public gets 5
   limits.max_queued_connections = 2;
   LimitedServer server(limits, 1);
   // The only worker thread is held by a slow head until its 408.
-  const int slow = connect_to(server.port());
+  const int slow = test::connect_loopback(server.port());
   send_all(slow, "GET /healthz HTTP/1.1\r\n");
-  const int visitor = connect_to(server.port());
+  const int visitor = test::connect_loopback(server.port());
   send_all(visitor, get_request("/api/v1/search?q=ledger"));
-  const int agent = connect_to(server.port());
+  const int agent = test::connect_loopback(server.port());
   send_all(agent, get_request("/api/v1/search?q=ledger", "Authorization: Bearer " + server.agent() + "\r\n"));
   std::vector<int> idle;
-  for (int i = 0; i < 5; ++i) idle.push_back(connect_to(server.port()));
+  for (int i = 0; i < 5; ++i) idle.push_back(test::connect_loopback(server.port()));
   const std::string answer = read_until_closed(visitor, 5);
   CHECK(status_of(answer) == 503);
   CHECK(answer.find("Retry-After: 1\r\n") != std::string::npos);
@@ -405,7 +394,7 @@ TEST_CASE("limits: a flood of idle connections does not keep others waiting") {
   limits.idle_timeout = std::chrono::seconds(5);  // as in production: only the busy rule frees threads
   LimitedServer server(limits, 4);
   std::vector<int> flood;
-  for (int i = 0; i < 300; ++i) flood.push_back(connect_to(server.port()));
+  for (int i = 0; i < 300; ++i) flood.push_back(test::connect_loopback(server.port()));
   // Without giving way each would hold a thread 5 s: 300 / 4 * 5 s.
   const auto start = Clock::now();
   const int status = status_of(exchange(server.port(), get_request("/api/v1/search?q=ledger"), 10));

@@ -88,6 +88,8 @@ class Child {
 // The raw response (status line, headers, body) to a GET over loopback,
 // undecoded: httplib's client decodes header values.
 std::string raw_get(int port, const std::string& target);
+// A TCP connection to 127.0.0.1:port (blocking); the caller closes it.
+int connect_loopback(int port);
 
 // Polls `done` every 20 ms for up to `seconds`; its last answer.
 bool eventually(const std::function<bool()>& done, double seconds = 10);
