@@ -260,6 +260,16 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
         add(s, kWeightStem);
         if (compounds) add(std::string(schema::kPrefixPart) + s.substr(1), kWeightPart);
       }
+      // Typed without diacritics and unknown as typed: the words it may be
+      // ("lomapyynnon" -> "lomapyynnön"), with their base forms. Folding
+      // alone finds only the same inflected form.
+      for (const auto& r : Lexicon::shared().restore_diacritics(p, word)) {
+        add(r, kWeightFoldedForPlainQuery);
+        for (const auto& s : derive_terms(p, r).stems) {
+          add(s, kWeightStem);
+          add(std::string(schema::kPrefixPart) + s.substr(1), kWeightPart);
+        }
+      }
     }
     // The folded form: for a plain word, itself ("quan" finds "quản").
     const std::string folded = w.has_diacritics ? Lexicon::shared().fold(word) : word;

@@ -182,6 +182,16 @@ double Highlighter::score(const Section& section, const std::string& lang) const
   return s;
 }
 
+double Highlighter::title_coverage(std::string_view title, const std::string& lang) const {
+  size_t words = 0, matched = 0;
+  for_each_word(title, [&](size_t begin, size_t end) {
+    ++words;
+    if (match(title.substr(begin, end - begin), lang) >= 0) ++matched;
+    return true;
+  });
+  return words == 0 ? 0.0 : static_cast<double>(matched) / static_cast<double>(words);
+}
+
 std::string Highlighter::snippet(std::string_view text, const std::string& lang, size_t max_bytes) const {
   const std::vector<Token> toks = tokens(text, lang);
   // The window of at most max_bytes with the most distinct matched words,

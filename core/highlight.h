@@ -25,6 +25,11 @@ class Highlighter {
   // words in it, a heading match counting double.
   double score(const Section& section, const std::string& lang) const;
 
+  // How much of a title the query accounts for: the share of its words that
+  // match some query word (in any form the index matches), 0..1. A short
+  // title that the query names whole is usually the task being asked about.
+  double title_coverage(std::string_view title, const std::string& lang) const;
+
   // HTML: about `max_bytes` of `text` around the densest matches, matches in
   // <mark>, everything escaped; "" when nothing matches.
   std::string snippet(std::string_view text, const std::string& lang, size_t max_bytes) const;

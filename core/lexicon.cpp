@@ -104,6 +104,7 @@ struct Lexicon::Impl {
 
   std::mutex forms_mu;
   std::unordered_map<std::string, Forms> forms_cache;  // key: primary + '\0' + word
+  std::unordered_map<std::string, std::vector<std::string>> restored_cache;  // same key; under forms_mu
 
   Impl() {
     const char* error = nullptr;
@@ -150,6 +151,65 @@ struct Lexicon::Impl {
     return f;
   }
 
+  // Every way to put diacritics on `word`, in the dictionary's encoding
+  // (`variants`: for each ASCII letter, the bytes it may become), accepted
+  // by `known`; the accepted ones in UTF-8 via `to_utf8`.
+  template <typename Known, typename ToUtf8>
+  static std::vector<std::string> accentings(const std::string& word,
+                                             const std::unordered_map<char, std::vector<std::string>>& variants,
+                                             Known&& known, ToUtf8&& to_utf8) {
+    std::vector<size_t> at;
+    size_t ways = 1;
+    for (size_t i = 0; i < word.size(); ++i) {
+      auto v = variants.find(word[i]);
+      if (v == variants.end()) continue;
+      at.push_back(i);
+      ways *= v->second.size() + 1;
+      if (ways > kMaxAccentings) return {};
+    }
+    std::vector<std::string> out;
+    std::vector<size_t> choice(at.size(), 0);  // 0: the letter as typed
+    for (size_t n = 1; n < ways && out.size() < kMaxRestored; ++n) {
+      for (size_t k = 0; k < choice.size(); ++k) {  // next combination (mixed radix)
+        if (++choice[k] <= variants.at(word[at[k]]).size()) break;
+        choice[k] = 0;
+      }
+      std::string candidate;
+      size_t from = 0;
+      for (size_t k = 0; k < at.size(); ++k) {
+        if (choice[k] == 0) continue;
+        candidate.append(word, from, at[k] - from);
+        candidate += variants.at(word[at[k]])[choice[k] - 1];
+        from = at[k] + 1;
+      }
+      candidate.append(word, from);
+      if (known(candidate)) out.push_back(to_utf8(candidate));
+    }
+    return out;
+  }
+
+  std::vector<std::string> finnish_accentings(const std::string& word) {
+    static const std::unordered_map<char, std::vector<std::string>> kVariants = {{'a', {"ä"}}, {'o', {"ö"}}};
+    std::lock_guard lock(voikko_mu);
+    if (!voikko) return {};
+    return accentings(
+        word, kVariants, [&](const std::string& w) { return voikkoSpellCstr(voikko, w.c_str()) == VOIKKO_SPELL_OK; },
+        [](const std::string& w) { return w; });
+  }
+
+  std::vector<std::string> polish_accentings(const std::string& word) {
+    // Polish letters in ISO-8859-2, the encoding of Debian's pl_PL dictionary.
+    static const std::unordered_map<char, std::vector<std::string>> kVariants = {
+        {'a', {"\xB1"}}, {'c', {"\xE6"}}, {'e', {"\xEA"}}, {'l', {"\xB3"}}, {'n', {"\xF1"}},
+        {'o', {"\xF3"}}, {'s', {"\xB6"}}, {'z', {"\xBF", "\xBC"}}};
+    if (hunspell_encoding != "ISO-8859-2") return {};
+    std::lock_guard lock(hunspell_mu);
+    if (!hunspell) return {};
+    return accentings(
+        word, kVariants, [&](const std::string& w) { return hunspell->spell(w); },
+        [](const std::string& w) { return convert("UTF-8", "ISO-8859-2", w); });
+  }
+
   Forms polish(const std::string& word) {
     Forms f;
     const std::string encoded = convert(hunspell_encoding.c_str(), "UTF-8", word);
@@ -189,6 +249,26 @@ Lexicon::Forms Lexicon::forms(std::string_view primary, const std::string& word)
   std::lock_guard lock(impl_->forms_mu);
   if (impl_->forms_cache.size() < kMaxCacheEntries) impl_->forms_cache.emplace(std::move(key), f);
   return f;
+}
+
+std::vector<std::string> Lexicon::restore_diacritics(std::string_view primary, const std::string& word) {
+  const bool plain = std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  if (!has_morphology(primary) || !plain || word.size() < 3 || word.size() > kMaxMorphologyBytes) return {};
+  std::string key(primary);
+  key += '\0';
+  key += word;
+  {
+    std::lock_guard lock(impl_->forms_mu);
+    auto it = impl_->restored_cache.find(key);
+    if (it != impl_->restored_cache.end()) return it->second;
+  }
+  std::vector<std::string> restored;
+  if (forms(primary, word).bases.empty()) {  // known as typed: nothing to restore
+    restored = primary == "fi" ? impl_->finnish_accentings(word) : impl_->polish_accentings(word);
+  }
+  std::lock_guard lock(impl_->forms_mu);
+  if (impl_->restored_cache.size() < kMaxCacheEntries) impl_->restored_cache.emplace(std::move(key), restored);
+  return restored;
 }
 
 std::string Lexicon::fold(const std::string& word) {

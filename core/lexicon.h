@@ -31,6 +31,17 @@ class Lexicon {
   Forms forms(std::string_view primary, const std::string& word);
   bool has_morphology(std::string_view primary) const;
 
+  // Words of `primary` ("fi", "pl") that the dictionary knows and that differ
+  // from `word` (lowercase, ASCII, unknown as typed) only by diacritics:
+  // "lomapyynnon" -> "lomapyynnön", "zlomowanie" -> "złomowanie". For queries
+  // typed without diacritics, whose words the morphology cannot analyse as
+  // typed. Every way to accent the word is tried against the dictionary (a
+  // few microseconds each), so words with more than kMaxAccentings ways get
+  // nothing; at most kMaxRestored words come back. Cached.
+  static constexpr size_t kMaxAccentings = 2048;
+  static constexpr size_t kMaxRestored = 3;
+  std::vector<std::string> restore_diacritics(std::string_view primary, const std::string& word);
+
   // Latin letters without diacritics, lowercase: "quản" -> "quan", "złom" -> "zlom",
   // "straße" -> "strasse", "ø" -> "o". Other scripts pass through unchanged.
   std::string fold(const std::string& word);

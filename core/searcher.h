@@ -128,6 +128,10 @@ class Searcher {
   std::vector<SearchHit> run_top_articles(const TypedQuery& typed);
   std::optional<std::string> correct_spelling(const std::vector<analysis::QueryWord>& words,
                                               const Xapian::Query& filter);
+  // Re-orders `hits` (Xapian's top, best first, score = BM25 weight) by the
+  // weight scaled to `max_weight` plus the title's coverage by the query.
+  void rerank_by_title(const std::vector<analysis::QueryWord>& words, const std::vector<double>& weights,
+                       double max_weight, std::vector<SearchHit>& hits) const;
   void fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,
                      Visibility visibility, SearchResult& result);
 

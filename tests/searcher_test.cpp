@@ -1,4 +1,7 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
 
 #include "core/revision.h"
 #include "core/searcher.h"
@@ -254,4 +257,95 @@ TEST_CASE("search: a tag longer than Xapian's term limit still filters") {
   REQUIRE(res.is_ok());
   REQUIRE(res->hits.size() == 1);
   CHECK(res->hits[0].title == "Long tag");
+}
+
+namespace {
+
+// A searcher over the articles written by `write` into a fresh content folder.
+struct CustomIndex {
+  template <typename Write>
+  explicit CustomIndex(Write&& write) {
+    write(dir / "content");
+    test::index_folder(dir / "content", dir / "index");
+    IndexLayout layout(dir / "index");
+    auto s = Searcher::open(layout.revision_dir(*layout.current()));
+    REQUIRE(s.is_ok());
+    searcher = std::move(s.value());
+  }
+  SearchResult search(const std::string& q, size_t offset = 0, size_t limit = 10) {
+    SearchRequest r;
+    r.query = q;
+    r.offset = offset;
+    r.limit = limit;
+    auto res = searcher->search(r);
+    REQUIRE(res.is_ok());
+    return std::move(res.value());
+  }
+  test::TempDir dir;
+  std::unique_ptr<Searcher> searcher;
+};
+
+}  // namespace
+
+TEST_CASE("search: the short article whose title is the question ranks above long ones mentioning its words") {
+  // From the d365 known items: "myyntitilausten vahvistaminen" ranked the
+  // task "Vahvista myyntitilaukset" 4th, below long articles that say
+  // "myyntitilaus" and "vahvistaminen" again and again.
+  CustomIndex index([](const fs::path& dir) {
+    using test::article;
+    std::string long_body;
+    for (int i = 0; i < 6; ++i) {
+      long_body += "## Vaihe " + std::to_string(i) +
+                   "\n\nMyyntitilausten vahvistaminen ja myyntitilausten siirtotilausten ylikeräily "
+                   "varastossa. Myyntitilaus vahvistetaan ennen keräilyä, ja vahvistaminen kirjataan.\n\n";
+    }
+    test::write_file(dir / "fi/ylikeraily.md",
+                     article("title: Myyntitilausten ja siirtotilausten ylikeräily varastossa\nlang: fi", long_body));
+    test::write_file(dir / "fi/oletukset.md",
+                     article("title: Tilauksen oletusasetukset dimensioille ja tuotevarianteille\nlang: fi",
+                             long_body));
+    test::write_file(dir / "fi/vahvista.md",
+                     article("title: Vahvista myyntitilaukset\nlang: fi",
+                             "Avaa myyntitilaus ja valitse Vahvista. Vahvistaminen lähettää asiakkaalle vahvistuksen.\n"));
+  });
+  struct Row {
+    const char* query;
+    const char* first;
+  };
+  const Row rows[] = {
+      {"myyntitilausten vahvistaminen", "fi/vahvista"},
+      {"vahvista myyntitilaus", "fi/vahvista"},
+      {"myyntitilaukset", "fi/vahvista"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.query);
+    auto res = index.search(r.query);
+    REQUIRE(res.hits.size() == 3);
+    CHECK(res.hits[0].slug == r.first);
+    for (size_t i = 1; i < res.hits.size(); ++i) CHECK(res.hits[i - 1].score >= res.hits[i].score);
+  }
+}
+
+TEST_CASE("search: pages of a query walk every match once, across the re-ranked top") {
+  const int n = 64;  // more than the re-ranked top (50)
+  CustomIndex index([&](const fs::path& dir) {
+    for (int i = 0; i < n; ++i) {
+      std::string body;
+      for (int k = 0; k <= i % 7; ++k) body += "The widget counts gears. ";
+      test::write_file(dir / fmt::format("en/w{:02}.md", i),
+                       test::article(fmt::format("title: Widget note {}\nlang: en", i), body + "\n"));
+    }
+  });
+  for (size_t limit : {7, 10, 25}) {
+    INFO("limit " << limit);
+    std::vector<std::string> seen;
+    for (size_t offset = 0; offset < static_cast<size_t>(n) + limit; offset += limit) {
+      auto page = index.search("widget gears", offset, limit);
+      CHECK(page.total == static_cast<size_t>(n));
+      for (const auto& h : page.hits) seen.push_back(h.slug);
+    }
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen.size() == static_cast<size_t>(n));
+    CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
+  }
 }

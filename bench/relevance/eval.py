@@ -79,7 +79,9 @@ class Server:
         port = free_port()
         self.cmd = [os.path.join(build, "kb-server"), "--index", index,
                     "--templates", os.path.join(REPO, "templates"),
-                    "--port", str(port), "--no-access-log"]
+                    "--port", str(port), "--no-access-log",
+                    # One client sends every query: no per-address or per-token limits.
+                    "--rate-limit", "0", "--staff-rate-limit", "0"]
         self.base = f"http://127.0.0.1:{port}"
         self.log_path = os.path.join(workdir, "server.log")
         self.proc = None
