@@ -14,6 +14,13 @@ namespace kb {
 namespace {
 
 constexpr double kHeadingWeight = 2.0;
+// A title word that matches no query word but begins with the same
+// kSharedRootBytes as one of its forms (the query's "siirto" and the title's
+// "siirrä", base "siirtää"; "vahvistaminen" and "vahvista") counts this much
+// towards the title's coverage: derivations are different lemmas to Voikko
+// and Hunspell, and a five-letter prefix is a known fair stem for Finnish.
+constexpr size_t kSharedRootBytes = 5;
+constexpr double kSharedRootCredit = 0.5;
 // Morphology is only consulted for tokens sharing this many leading bytes with
 // a query form, or containing one (compound parts): most tokens are skipped.
 constexpr size_t kProbeBytes = 4;
@@ -90,6 +97,11 @@ Highlighter::Highlighter(const std::vector<analysis::QueryWord>& words, std::vec
       if (!form.empty()) {
         probes_.push_back(form.substr(0, std::min(form.size(), kProbeBytes * 2)));
         probe_heads_.push_back(form.substr(0, std::min(form.size(), kProbeBytes)));
+      }
+      if (!derived || t.term[0] == schema::kPrefixStem[0]) {
+        if (form.size() >= kSharedRootBytes && std::find(roots_.begin(), roots_.end(), form) == roots_.end()) {
+          roots_.push_back(form);
+        }
       }
       const std::string folded = analysis::Lexicon::shared().fold_text(form);
       std::string_view head = utf8_truncate(folded, kFoldedProbeBytes);
@@ -183,13 +195,33 @@ double Highlighter::score(const Section& section, const std::string& lang) const
 }
 
 double Highlighter::title_coverage(std::string_view title, const std::string& lang) const {
-  size_t words = 0, matched = 0;
+  double words = 0, matched = 0;
   for_each_word(title, [&](size_t begin, size_t end) {
+    const std::string_view token = title.substr(begin, end - begin);
     ++words;
-    if (match(title.substr(begin, end - begin), lang) >= 0) ++matched;
+    if (match(token, lang) >= 0) {
+      matched += 1;
+    } else if (shares_root(token, lang)) {
+      matched += kSharedRootCredit;
+    }
     return true;
   });
-  return words == 0 ? 0.0 : static_cast<double>(matched) / static_cast<double>(words);
+  return words == 0 ? 0.0 : matched / words;
+}
+
+bool Highlighter::shares_root(std::string_view token, const std::string& lang) const {
+  if (roots_.empty() || token.size() < kSharedRootBytes) return false;
+  std::vector<std::string> forms = {lower(token)};
+  for (const auto& s : analysis::derive_terms(lang, forms[0]).stems) forms.push_back(s.substr(1));
+  for (const auto& f : forms) {
+    for (const auto& r : roots_) {
+      if (f.size() >= kSharedRootBytes && r.size() >= kSharedRootBytes &&
+          f.compare(0, kSharedRootBytes, r, 0, kSharedRootBytes) == 0) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 std::string Highlighter::snippet(std::string_view text, const std::string& lang, size_t max_bytes) const {

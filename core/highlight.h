@@ -47,12 +47,15 @@ class Highlighter {
   int match(std::string_view token, const std::string& lang) const;
   int match_uncached(std::string_view token, const std::string& lang) const;
   bool may_match(std::string_view text) const;
+  // Whether the token, or a base form of it, begins like a query word's form.
+  bool shares_root(std::string_view token, const std::string& lang) const;
 
   std::unordered_map<std::string, int> terms_;  // query term (with prefix) -> word index
   std::vector<std::string> probes_;             // lowercase stems and words, to pre-filter tokens
   std::vector<std::string> probe_heads_;        // their first kProbeBytes
   std::vector<std::string> folded_probes_;      // folded first bytes of every form, to pre-filter sections
   std::vector<double> weights_;
+  std::vector<std::string> roots_;              // the query words' own and base forms, for shares_root
   // What match() said per language and token: a query's hits repeat the
   // same words section after section, and matching one (lowercasing,
   // folding, morphology) costs far more than looking it up. A Highlighter

@@ -255,3 +255,31 @@ TEST_CASE("diacritics restored from the dictionary for words typed without them"
     CHECK(Lexicon::shared().restore_diacritics(r.lang, r.typed) == r.restored);
   }
 }
+
+TEST_CASE("title coverage: the share of a title's words the query accounts for") {
+  struct Row {
+    const char* lang;
+    const char* query;
+    const char* title;
+    double coverage;
+  };
+  const Row rows[] = {
+      {"en", "refund", "Request a refund", 1.0 / 3},
+      {"en", "refunds timeline", "Refund timeline", 1.0},
+      {"fi", "myyntitilaukset", "Myyntitilausten ja siirtotilausten ylikeräily", 1.0 / 4},
+      // Base forms (Voikko reads "vahvistaminen" as a form of "vahvistaa"
+      // too), restored diacritics, and half for a shared root only
+      // ("siirto" / "siirrä" -> "siirtää").
+      {"fi", "myyntitilausten vahvistaminen", "Vahvista myyntitilaukset", 1.0},
+      {"fi", "kayttoomaisuuseran siirto", "Siirrä käyttöomaisuuserä", 0.75},
+      {"pl", "platnosc podatku", "Płatność podatku VAT", 2.0 / 3},
+      {"vi", "quan ly du an", "Quản lý dự án", 1.0},
+      {"en", "refund", "", 0.0},
+  };
+  for (const auto& r : rows) {
+    INFO(r.lang << ": '" << r.query << "' for '" << r.title << "'");
+    const auto words = analyse_query(r.query, {r.lang});
+    const Highlighter h(words, std::vector<double>(words.size(), 1.0));
+    CHECK(h.title_coverage(r.title, r.lang) == Approx(r.coverage));
+  }
+}
