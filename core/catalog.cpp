@@ -138,8 +138,14 @@ constexpr const char* kSummaryColumns =
 }  // namespace
 
 Catalog::Catalog(const std::string& path, SqliteDb::Mode mode) : db_(path, mode) {
-  // Readers map the file instead of copying pages through read(2).
-  if (mode == SqliteDb::Mode::kReadOnly) db_.exec("PRAGMA mmap_size = 1073741824");
+  // Readers do not map the file (SQLite's default, made explicit): kb-server
+  // keeps a catalog connection per pooled Searcher, and each mapping of the
+  // same file counts again in the process's RSS, which the OOM killer and
+  // monitoring read. With a 1 GiB mmap_size, d365 under 32 connections
+  // showed 5.2 GB VmRSS (5.06 GB of it the catalog, mapped ~30 times) for a
+  // Pss of 300 MB; without, 215 MB VmRSS, the same requests/s within noise
+  // and 1-4% slower in process (bench/RESULTS.md, "Memory").
+  if (mode == SqliteDb::Mode::kReadOnly) db_.exec("PRAGMA mmap_size = 0");
 }
 
 void Catalog::create_schema() {
