@@ -683,23 +683,36 @@ class App::Handler {
     const auto start = std::chrono::steady_clock::now();
     SearchRequest s = take(parse_search_params(req_));
     s.visibility = visitor_.visibility;
-    SearchResult result = must(searcher().search(s));
-    log_search(s, result, "");
-    json results = json::array();
-    for (const auto& h : result.hits) results.push_back(hit_json(h));
-    json facets = json::object();
-    for (const auto& [name, counts] : result.facets) facets[name] = counts;
+    // The JSON is made once per cached result, with took_ms null, and the
+    // time of this request put in its place.
+    auto answer = must(searcher().search_rendered(s, "api", [&s](const SearchResult& result) {
+      json results = json::array();
+      for (const auto& h : result.hits) results.push_back(hit_json(h));
+      json facets = json::object();
+      for (const auto& [name, counts] : result.facets) facets[name] = counts;
+      return json({{"query", s.query},
+                   {"corrected", result.corrected ? json(*result.corrected) : json(nullptr)},
+                   {"relaxed", result.relaxed},
+                   {"total", result.total},
+                   {"limit", s.limit},
+                   {"offset", s.offset},
+                   {"took_ms", nullptr},
+                   {"results", results},
+                   {"facets", facets},
+                   {"other_languages", result.other_languages}})
+          .dump(-1, ' ', false, json::error_handler_t::replace);
+    }));
+    log_search(s, *answer.result, "");
     const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return json_response(200, {{"query", s.query},
-                               {"corrected", result.corrected ? json(*result.corrected) : json(nullptr)},
-                               {"relaxed", result.relaxed},
-                               {"total", result.total},
-                               {"limit", s.limit},
-                               {"offset", s.offset},
-                               {"took_ms", std::round(took * 1000) / 1000},
-                               {"results", results},
-                               {"facets", facets},
-                               {"other_languages", result.other_languages}});
+    Response r;
+    r.body = *answer.text;
+    // Keys are written sorted and strings escaped, so the last '"took_ms":'
+    // is the key (a string value would hold '\"took_ms\":').
+    static constexpr std::string_view kTookNull = "\"took_ms\":null";
+    if (const size_t at = r.body.rfind(kTookNull); at != std::string::npos) {
+      r.body.replace(at, kTookNull.size(), fmt::format("\"took_ms\":{}", json(std::round(took * 1000) / 1000).dump()));
+    }
+    return r;
   }
 
   // The best matching section, ready to paste into a reply: Markdown with

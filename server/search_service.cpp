@@ -39,6 +39,58 @@ Result<SearchResult> SearchService::Lease::search(const SearchRequest& request) 
   return result;
 }
 
+Result<SearchService::Lease::Rendered> SearchService::Lease::search_rendered(
+    const SearchRequest& request, const std::string& kind,
+    const std::function<std::string(const SearchResult&)>& render) {
+  const bool caching = owner_ && owner_->cache_capacity_ > 0;
+  const std::string key = caching ? cache_key(request) : std::string();
+  std::shared_ptr<const SearchResult> result = caching ? owner_->cached(key, generation_) : nullptr;
+  if (!result) {
+    auto fresh = searcher_->search(request);
+    if (!fresh) return fresh.status();
+    result = caching ? owner_->remember(key, generation_, std::move(fresh.value()))
+                     : std::make_shared<const SearchResult>(std::move(fresh.value()));
+  }
+  if (auto text = caching ? owner_->rendering(key, generation_, kind) : nullptr) return Rendered{result, text};
+  auto text = std::make_shared<const std::string>(render(*result));
+  if (caching) owner_->keep_rendering(key, generation_, kind, text);
+  return Rendered{result, text};
+}
+
+std::shared_ptr<const std::string> SearchService::rendering(const std::string& key, uint64_t generation,
+                                                            const std::string& kind) {
+  std::lock_guard lock(cache_mu_);
+  if (generation != cache_generation_) return nullptr;
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return nullptr;
+  for (const auto& [k, text] : it->second->renderings) {
+    if (k == kind) return text;
+  }
+  return nullptr;
+}
+
+void SearchService::keep_rendering(const std::string& key, uint64_t generation, const std::string& kind,
+                                   std::shared_ptr<const std::string> text) {
+  std::lock_guard lock(cache_mu_);
+  if (generation != cache_generation_) return;
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return;
+  auto& renderings = it->second->renderings;
+  for (const auto& r : renderings) {
+    if (r.first == kind) return;
+  }
+  const size_t bytes = text->size() + kind.size() + 64;
+  it->second->bytes += bytes;
+  cache_bytes_ += bytes;
+  renderings.emplace_back(kind, std::move(text));
+  // Within the budget still, dropping the least recently used others.
+  while (cache_bytes_ > kMaxCachedBytes && cache_order_.begin() != it->second) {
+    cache_bytes_ -= cache_order_.front().bytes;
+    cache_.erase(cache_order_.front().key);
+    cache_order_.pop_front();
+  }
+}
+
 uint64_t SearchService::cache_hits() {
   std::lock_guard lock(cache_mu_);
   return cache_hits_;
@@ -54,26 +106,28 @@ std::shared_ptr<const SearchResult> SearchService::cached(const std::string& key
   return it->second->result;
 }
 
-void SearchService::remember(const std::string& key, uint64_t generation, SearchResult result) {
+std::shared_ptr<const SearchResult> SearchService::remember(const std::string& key, uint64_t generation,
+                                                             SearchResult result) {
   const size_t bytes = approximate_bytes(result) + key.size() * 2 + 128;
   auto shared = std::make_shared<const SearchResult>(std::move(result));
   std::lock_guard lock(cache_mu_);
-  if (generation < cache_generation_) return;  // a request that began before a publish
+  if (generation < cache_generation_) return shared;  // a request that began before a publish
   if (generation > cache_generation_) {
     cache_.clear();
     cache_order_.clear();
     cache_bytes_ = 0;
     cache_generation_ = generation;
   }
-  if (cache_.count(key) || bytes > kMaxCachedBytes / 16) return;
+  if (cache_.count(key) || bytes > kMaxCachedBytes / 16) return shared;
   while (!cache_order_.empty() && (cache_.size() >= cache_capacity_ || cache_bytes_ + bytes > kMaxCachedBytes)) {
     cache_bytes_ -= cache_order_.front().bytes;
     cache_.erase(cache_order_.front().key);
     cache_order_.pop_front();
   }
-  cache_order_.push_back({key, std::move(shared), bytes});
+  cache_order_.push_back({key, shared, bytes, {}});
   cache_bytes_ += bytes;
   cache_[key] = std::prev(cache_order_.end());
+  return shared;
 }
 
 SearchService::Lease::~Lease() {

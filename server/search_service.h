@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <unordered_map>
@@ -46,6 +47,18 @@ class SearchService {
     // the same few questions, and a result costs milliseconds to make.
     Result<SearchResult> search(const SearchRequest& request);
 
+    // The same result, shared, and what `render` made of it under the name
+    // `kind`, kept beside the cached result: an API answer's JSON repeats as
+    // often as its search, and building it (a JSON tree, allocations,
+    // escaping) cost more than finding the cached result. `render` runs once
+    // per cached result and kind (again when the result was not cached).
+    struct Rendered {
+      std::shared_ptr<const SearchResult> result;
+      std::shared_ptr<const std::string> text;
+    };
+    Result<Rendered> search_rendered(const SearchRequest& request, const std::string& kind,
+                                     const std::function<std::string(const SearchResult&)>& render);
+
    private:
     SearchService* owner_;
     std::unique_ptr<Searcher> searcher_;
@@ -68,7 +81,11 @@ class SearchService {
   void refresh_locked();
   void release(std::unique_ptr<Searcher> searcher, uint64_t generation);
   std::shared_ptr<const SearchResult> cached(const std::string& key, uint64_t generation);
-  void remember(const std::string& key, uint64_t generation, SearchResult result);
+  // Keeps a result; returns it shared either way.
+  std::shared_ptr<const SearchResult> remember(const std::string& key, uint64_t generation, SearchResult result);
+  std::shared_ptr<const std::string> rendering(const std::string& key, uint64_t generation, const std::string& kind);
+  void keep_rendering(const std::string& key, uint64_t generation, const std::string& kind,
+                      std::shared_ptr<const std::string> text);
 
   IndexLayout layout_;
   std::mutex mu_;
@@ -89,6 +106,7 @@ class SearchService {
     std::string key;
     std::shared_ptr<const SearchResult> result;
     size_t bytes;
+    std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> renderings;  // kind -> text
   };
   std::list<Cached> cache_order_;
   std::unordered_map<std::string, std::list<Cached>::iterator> cache_;

@@ -274,3 +274,49 @@ TEST_CASE("search cache: a repeated search is answered from memory, per audience
   CHECK(search("marzipan", Visibility::kAgent) == 2);
   CHECK(service.cache_hits() == 2);
 }
+
+TEST_CASE("search cache: an API answer's JSON is made once per result and kind, with this request's time") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index");
+  SearchService service{IndexLayout(dir / "index"), 8};
+  int renders = 0;
+  auto rendered = [&](const std::string& q, const std::string& kind) {
+    auto lease = service.acquire();
+    REQUIRE(lease.is_ok());
+    SearchRequest r;
+    r.query = q;
+    auto answer = lease->search_rendered(r, kind, [&](const SearchResult& result) {
+      ++renders;
+      return kind + ":" + std::to_string(result.total);
+    });
+    REQUIRE(answer.is_ok());
+    return *answer->text;
+  };
+  CHECK(rendered("refund", "a") == "a:1");
+  CHECK(rendered("refund", "a") == "a:1");
+  CHECK(renders == 1);
+  CHECK(rendered("refund", "b") == "b:1");  // another kind of answer for the same result
+  CHECK(renders == 2);
+  test::write_file(dir / "content/en/more.md", test::article("title: Another refund", "Refund again.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  CHECK(rendered("refund", "a") == "a:2");  // not the old revision's JSON
+  CHECK(renders == 3);
+
+  // Over HTTP: the same body twice but for took_ms, a number each time,
+  // even when the query itself holds the placeholder's text.
+  test::TestServer server(dir / "index");
+  for (const std::string q : {"refund", "%22took_ms%22%3Anull%20refund"}) {
+    INFO(q);
+    auto [s1, first] = server.get_json("/api/v1/search?q=" + q);
+    auto [s2, second] = server.get_json("/api/v1/search?q=" + q);
+    REQUIRE(s1 == 200);
+    REQUIRE(s2 == 200);
+    CHECK(first["took_ms"].is_number());
+    CHECK(second["took_ms"].is_number());
+    first.erase("took_ms");
+    second.erase("took_ms");
+    CHECK(first == second);
+    CHECK(first["total"].get<int>() >= 1);
+  }
+}
