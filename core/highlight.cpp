@@ -21,6 +21,7 @@ constexpr double kHeadingWeight = 2.0;
 // and Hunspell, and a five-letter prefix is a known fair stem for Finnish.
 constexpr size_t kSharedRootBytes = 5;
 constexpr double kSharedRootCredit = 0.5;
+constexpr size_t kRootProbeBytes = 3;
 // Morphology is only consulted for tokens sharing this many leading bytes with
 // a query form, or containing one (compound parts): most tokens are skipped.
 constexpr size_t kProbeBytes = 4;
@@ -211,7 +212,16 @@ double Highlighter::title_coverage(std::string_view title, const std::string& la
 
 bool Highlighter::shares_root(std::string_view token, const std::string& lang) const {
   if (roots_.empty() || token.size() < kSharedRootBytes) return false;
-  std::vector<std::string> forms = {lower(token)};
+  // Base forms keep the first letters of the word they come from (siirrä ->
+  // siirtää, tworzenie -> tworzyć): a token that starts like no root is not
+  // looked up in the morphology, the slow part.
+  const std::string lowered = lower(token);
+  if (std::none_of(roots_.begin(), roots_.end(), [&](const std::string& r) {
+        return lowered.compare(0, kRootProbeBytes, r, 0, kRootProbeBytes) == 0;
+      })) {
+    return false;
+  }
+  std::vector<std::string> forms = {lowered};
   for (const auto& s : analysis::derive_terms(lang, forms[0]).stems) forms.push_back(s.substr(1));
   for (const auto& f : forms) {
     for (const auto& r : roots_) {
