@@ -11,6 +11,10 @@
 #   bench/run.sh --soak [S]      S seconds (default 60) of mixed load while
 #                                kb-index republishes (bench/soak.sh)
 #   bench/run.sh --relevance     bench/relevance/eval.py (XQuAD-R, known items)
+#   bench/run.sh --crash         kill -9 of kb-index (20x) and kb-server (5x)
+#                                under load (bench/crash.sh)
+#   bench/run.sh --heap          heap after each of 16 publishes under load
+#                                (bench/heap_republish.sh)
 #   bench/run.sh --all [S]       all of the above, soak for S seconds
 # Each part prints the machine, load and its commands' figures; the load and
 # soak figures need wrk (scripts/install-deps.sh --bench).
@@ -20,10 +24,10 @@ parts=()
 soak_seconds=60
 while [ $# -gt 0 ]; do
   case $1 in
-    --growth | --soak | --relevance) parts+=("${1#--}") ;;
-    --all) parts=(foundation save growth soak relevance) ;;
+    --growth | --soak | --relevance | --crash | --heap) parts+=("${1#--}") ;;
+    --all) parts=(foundation save growth soak relevance crash heap) ;;
     -h | --help)
-      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -45,6 +49,8 @@ for part in "${parts[@]}"; do
     growth) bash bench/growth.sh || status=1 ;;
     soak) bash bench/soak.sh "$soak_seconds" || status=1 ;;
     relevance) python3 bench/relevance/eval.py --build "$build" || status=1 ;;
+    crash) bash bench/crash.sh || status=1 ;;
+    heap) bash bench/heap_republish.sh || status=1 ;;
   esac
   echo
 done
