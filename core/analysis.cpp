@@ -120,6 +120,11 @@ Xapian::Stem stemmer_for(std::string_view lang) {
 std::optional<std::string> detect_language(std::string_view text) { return Lexicon::shared().detect(text); }
 
 constexpr size_t kMinStemBytes = 2;
+// Words of one query whose diacritics may be restored (each costs up to a few
+// milliseconds per language the first time): a ticket pasted into
+// /api/v1/similar is analysed as a query, and 32 KB of made-up words must not
+// cost seconds.
+constexpr size_t kMaxRestoredWords = 6;
 
 DerivedTerms derive_terms(std::string_view lang, const std::string& word) {
   DerivedTerms out;
@@ -238,6 +243,7 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
     if (std::find(primaries.begin(), primaries.end(), p) == primaries.end()) primaries.push_back(p);
   }
   std::vector<QueryWord> words;
+  size_t restorations = 0;  // words given to restore_diacritics, at most kMaxRestoredWords
   for (auto& word : tokenise(query)) {
     QueryWord w;
     w.text = word;
@@ -249,6 +255,8 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
       seen.push_back(term);
       w.terms.push_back({term, weight});
     };
+    const bool restorable = restorations < kMaxRestoredWords && is_ascii(word);
+    bool tried = false;
     for (const auto& p : primaries) {
       // The word's base forms, and the same as a part of longer compounds
       // ("kulu" finds "kuluraportti", below articles about "kulu" itself).
@@ -263,6 +271,8 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
       // Typed without diacritics and unknown as typed: the words it may be
       // ("lomapyynnon" -> "lomapyynnön"), with their base forms. Folding
       // alone finds only the same inflected form.
+      if (!restorable || !compounds || !Lexicon::shared().forms(p, word).bases.empty()) continue;
+      tried = true;
       for (const auto& r : Lexicon::shared().restore_diacritics(p, word)) {
         add(r, kWeightFoldedForPlainQuery);
         for (const auto& s : derive_terms(p, r).stems) {
@@ -271,6 +281,7 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
         }
       }
     }
+    if (tried) ++restorations;
     // The folded form: for a plain word, itself ("quan" finds "quản").
     const std::string folded = w.has_diacritics ? Lexicon::shared().fold(word) : word;
     if (is_ascii(folded)) {
