@@ -20,6 +20,30 @@ const char* audience_name(Audience a) { return a == Audience::kInternal ? "inter
 // text, which starts on line 2 (after the opening '---').
 int file_line(const YAML::Mark& mark) { return mark.line >= 0 ? mark.line + 2 : 0; }
 
+// A scalar's text, always UTF-8. yaml-cpp 0.7 decodes the escapes \N and
+// \_ (U+0085, U+00A0) to the single bytes 0x85 and 0xA0 instead of their
+// UTF-8 (found by fuzz_frontmatter), so a byte that starts no valid UTF-8
+// sequence is read as the Latin-1 character it is: exactly what those two
+// escapes mean. Valid text is returned unchanged.
+std::string utf8_scalar(const YAML::Node& node) {
+  const std::string& raw = node.Scalar();
+  if (is_valid_utf8(raw)) return raw;
+  std::string out;
+  for (size_t i = 0; i < raw.size();) {
+    const auto lead = static_cast<unsigned char>(raw[i]);
+    const size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+    if (n > 0 && i + n <= raw.size() && is_valid_utf8(std::string_view(raw).substr(i, n))) {
+      out.append(raw, i, n);
+      i += n;
+    } else {
+      out += static_cast<char>(0xC0 | (lead >> 6));
+      out += static_cast<char>(0x80 | (lead & 0x3F));
+      ++i;
+    }
+  }
+  return out;
+}
+
 class Reader {
  public:
   Reader(FrontMatter& fm, const FrontMatterOptions& options) : fm_(fm), options_(options) {}
@@ -30,7 +54,7 @@ class Reader {
       return Status::error("front matter must be a mapping of keys to values", file_line(root.Mark()));
     }
     for (const auto& kv : root) {
-      const std::string key = kv.first.Scalar();
+      const std::string key = utf8_scalar(kv.first);
       const YAML::Node& v = kv.second;
       fm_.key_lines.emplace(key, file_line(kv.first.Mark()));
       if (v.IsNull()) continue;
@@ -64,7 +88,7 @@ class Reader {
 
   static Status scalar(const std::string& key, const YAML::Node& v, int line, std::string& out) {
     if (!v.IsScalar()) return Status::error(fmt::format("'{}' must be text, not a list or mapping", key), line);
-    out = collapse_whitespace(v.Scalar());
+    out = collapse_whitespace(utf8_scalar(v));
     return Status::ok();
   }
 
@@ -82,7 +106,7 @@ class Reader {
 
   static Status list(const std::string& key, const YAML::Node& v, int line, std::vector<std::string>& out) {
     if (v.IsScalar()) {  // "a, b" is a common shorthand for [a, b]
-      std::string all = v.Scalar();
+      std::string all = utf8_scalar(v);
       size_t start = 0;
       while (start <= all.size()) {
         size_t comma = all.find(',', start);
@@ -98,7 +122,7 @@ class Reader {
       if (!item.IsScalar()) {
         return Status::error(fmt::format("'{}' items must be text values", key), file_line(item.Mark()));
       }
-      std::string s = collapse_whitespace(item.Scalar());
+      std::string s = collapse_whitespace(utf8_scalar(item));
       if (!s.empty()) out.push_back(std::move(s));
     }
     return Status::ok();
@@ -106,11 +130,11 @@ class Reader {
 
   static Status date(const std::string& key, const YAML::Node& v, int line, std::string& out) {
     if (!v.IsScalar()) return Status::error(fmt::format("'{}' must be a date like 2026-01-31", key), line);
-    std::string s = v.Scalar();
+    std::string s = utf8_scalar(v);
     // Accept full timestamps ("2026-01-31T10:00:00Z") and keep the date part.
     if (s.size() > 10 && (s[10] == 'T' || s[10] == ' ')) s.resize(10);
     if (!is_iso_date(s)) {
-      return Status::error(fmt::format("'{}' must be a date like 2026-01-31, not '{}'", key, v.Scalar()), line);
+      return Status::error(fmt::format("'{}' must be a date like 2026-01-31, not '{}'", key, utf8_scalar(v)), line);
     }
     out = s;
     return Status::ok();
@@ -147,7 +171,7 @@ class Reader {
 
   static Result<nlohmann::json> to_json(const YAML::Node& v, int depth) {
     if (depth > kMaxExtraDepth) return Status::error("front matter is nested too deeply", file_line(v.Mark()));
-    if (v.IsScalar()) return nlohmann::json(v.Scalar());
+    if (v.IsScalar()) return nlohmann::json(utf8_scalar(v));
     if (v.IsSequence()) {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& item : v) {
@@ -162,7 +186,7 @@ class Reader {
       for (const auto& kv : v) {
         auto j = to_json(kv.second, depth + 1);
         if (!j) return j;
-        obj[kv.first.Scalar()] = std::move(j.value());
+        obj[utf8_scalar(kv.first)] = std::move(j.value());
       }
       return obj;
     }

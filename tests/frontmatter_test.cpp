@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/frontmatter.h"
+#include "core/text.h"
 
 using namespace kb;
 
@@ -112,5 +113,29 @@ TEST_CASE("front matter: --unknown-audience decides foreign audience values, wit
     // The two values of our own schema are never reinterpreted.
     auto internal = parse_front_matter("---\ntitle: t\naudience: internal\n---\n", o);
     CHECK(internal->meta.audience == Audience::kInternal);
+  }
+}
+
+TEST_CASE("front matter: YAML escapes \\N and \\_ come out as UTF-8 (yaml-cpp gave single bytes, found by fuzz_frontmatter)") {
+  struct Row {
+    const char* yaml_value;  // as written after "title: "
+    const char* title;       // as read
+  };
+  const Row rows[] = {
+      {R"("Next\Nline")", "Next\u0085line"},
+      {R"("No\_break")", "No\u00A0break"},
+      {R"("caf\u00e9 \N")", "caf\u00e9 \u0085"},
+      {R"("plain")", "plain"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.yaml_value);
+    const std::string text = std::string("---\ntitle: ") + r.yaml_value + "\ntags: [\"a\\_b\"]\nteam: \"x\\Ny\"\n---\nBody.\n";
+    auto fm = parse_front_matter(text, {});
+    REQUIRE(fm.is_ok());
+    CHECK(fm->meta.title == collapse_whitespace(r.title));
+    CHECK(is_valid_utf8(fm->meta.title));
+    REQUIRE(fm->meta.tags.size() == 1);
+    CHECK(fm->meta.tags[0] == "a\u00A0b");
+    CHECK(is_valid_utf8(fm->meta.extra.dump()));
   }
 }
