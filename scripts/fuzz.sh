@@ -4,6 +4,10 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]   default 30
 #
+# KB_FUZZ_SEED=N starts every target from that seed (CI does, so that a run
+# that passed here explores the same inputs there, and a landing cannot turn
+# red on an unrelated change; longer runs with random seeds find new bugs:
+# scripts/fuzz.sh 600).
 # KB_FUZZ_TARGETS="fuzz_search ..." picks targets; KB_FUZZ_JOBS runs that many
 # targets at once (default: the number of cores, at most 4). Exits 1 when a
 # target crashes, fails a check, times out or runs out of memory, after
@@ -56,9 +60,10 @@ run_target() {
   local t=$1 dir="$work/$1"
   mkdir -p "$dir/corpus" "$dir/tmp"
   cp tests/fuzz/corpus/"$t"/* "$dir/corpus/"
-  local dict=()
+  local dict=() seed=()
   [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
-  TMPDIR="$PWD/$dir/tmp" "$build_dir/tests/fuzz/$t" "$dir/corpus" "${dict[@]}" \
+  [ -n "${KB_FUZZ_SEED:-}" ] && seed=(-seed="$KB_FUZZ_SEED")
+  TMPDIR="$PWD/$dir/tmp" "$build_dir/tests/fuzz/$t" "$dir/corpus" "${dict[@]}" "${seed[@]}" \
     -max_total_time="$seconds" -timeout="$per_input_timeout" -rss_limit_mb=2560 -max_len=8192 \
     -artifact_prefix="$dir/" -print_final_stats=1 >"$dir/log" 2>&1 && echo 0 >"$dir/rc" || echo $? >"$dir/rc"
 }
