@@ -64,7 +64,9 @@ constexpr double kTitleBoost = 1.0;
 // accounts for (Highlighter::title_coverage): BM25 over whole articles
 // favours long ones that mention every word, while the short task article
 // whose title is the question ("Vahvista myyntitilaukset") ranked 4th.
-// Pages past kRerankDepth keep Xapian's order, so no hit is shown twice.
+// Positions past kRerankDepth keep Xapian's order. Scores are scaled the
+// same way on every page (to the best match's weight); the first one past
+// the re-ranked top may be above the last one in it.
 constexpr size_t kRerankDepth = 50;
 constexpr double kTitleCoverageWeight = 0.4;
 // A query word in more than this share of articles only ranks...
@@ -225,23 +227,32 @@ SearchResult Searcher::run(const SearchRequest& r) {
       result.hits.push_back(std::move(*h));
     }
   }
-  std::vector<double> weights = word_weights(frequencies, db_);
+  // One highlighter for the re-ranking and the sections: it remembers what
+  // each word of the hits matched.
+  const Highlighter highlighter(words, word_weights(frequencies, db_));
+  if (!words.empty()) rerank_by_title(highlighter, mset.get_max_attained(), first, result.hits);
   if (rerank) {
-    rerank_by_title(words, weights, mset.get_max_attained(), result.hits);
     auto& hits = result.hits;
     hits.erase(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(std::min(offset, hits.size())));
     if (hits.size() > limit) hits.resize(limit);
   }
-  fill_sections(words, std::move(weights), r.visibility, result);
+  fill_sections(highlighter, r.visibility, result);
   return result;
 }
 
-void Searcher::rerank_by_title(const std::vector<analysis::QueryWord>& words, const std::vector<double>& weights,
-                               double max_weight, std::vector<SearchHit>& hits) const {
-  const Highlighter highlighter(words, weights);
+void Searcher::rerank_by_title(const Highlighter& highlighter, double max_weight, size_t first,
+                               std::vector<SearchHit>& hits) const {
+  // Exactly the first kRerankDepth of the ranking, whatever page is asked
+  // for: a page that reached further would re-order a different top, and
+  // pages would repeat or skip hits.
+  const size_t depth = first < kRerankDepth ? std::min(hits.size(), kRerankDepth - first) : 0;
   const double scale = max_weight > 0 ? 1.0 / max_weight : 0.0;
-  for (auto& h : hits) h.score = h.score * scale + kTitleCoverageWeight * highlighter.title_coverage(h.title, h.lang);
-  std::stable_sort(hits.begin(), hits.end(), [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
+  for (size_t i = 0; i < hits.size(); ++i) {
+    hits[i].score *= scale;
+    if (i < depth) hits[i].score += kTitleCoverageWeight * highlighter.title_coverage(hits[i].title, hits[i].lang);
+  }
+  std::stable_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(depth),
+                   [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
 }
 
 Result<std::vector<SearchHit>> Searcher::top_articles(const TypedQuery& typed) {
@@ -392,12 +403,10 @@ std::vector<SearchHit> Searcher::run_related(const Article& article, Visibility 
   return out;
 }
 
-void Searcher::fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,
-                             Visibility visibility, SearchResult& result) {
+void Searcher::fill_sections(const Highlighter& highlighter, Visibility visibility, SearchResult& result) {
   std::vector<int64_t> ids;
   for (const auto& h : result.hits) ids.push_back(h.id);
   auto sections = catalog_->sections_of(ids, visibility);
-  const Highlighter highlighter(words, std::move(weights));
   for (auto& h : result.hits) {
     const auto& secs = sections[h.id];
     const Section* best = nullptr;

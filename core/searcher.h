@@ -21,6 +21,8 @@
 
 namespace kb {
 
+class Highlighter;
+
 // Opens the full-text index at `path`: a Xapian database directory or a stub
 // file listing several databases (shards, or remote ones via xapian-tcpsrv).
 // Everything that reads the index opens it through here.
@@ -128,12 +130,12 @@ class Searcher {
   std::vector<SearchHit> run_top_articles(const TypedQuery& typed);
   std::optional<std::string> correct_spelling(const std::vector<analysis::QueryWord>& words,
                                               const Xapian::Query& filter);
-  // Re-orders `hits` (Xapian's top, best first, score = BM25 weight) by the
-  // weight scaled to `max_weight` plus the title's coverage by the query.
-  void rerank_by_title(const std::vector<analysis::QueryWord>& words, const std::vector<double>& weights,
-                       double max_weight, std::vector<SearchHit>& hits) const;
-  void fill_sections(const std::vector<analysis::QueryWord>& words, std::vector<double> weights,
-                     Visibility visibility, SearchResult& result);
+  // Scales the scores of `hits` (Xapian's ranking from position `first`,
+  // score = BM25 weight) to `max_weight`, and re-orders the part within the
+  // first kRerankDepth positions by adding the title's coverage by the query.
+  void rerank_by_title(const Highlighter& highlighter, double max_weight, size_t first,
+                       std::vector<SearchHit>& hits) const;
+  void fill_sections(const Highlighter& highlighter, Visibility visibility, SearchResult& result);
 
   Xapian::Database db_;
   std::unique_ptr<Catalog> catalog_;

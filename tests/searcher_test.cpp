@@ -330,13 +330,29 @@ TEST_CASE("search: pages of a query walk every match once, across the re-ranked 
   const int n = 64;  // more than the re-ranked top (50)
   CustomIndex index([&](const fs::path& dir) {
     for (int i = 0; i < n; ++i) {
-      std::string body;
-      for (int k = 0; k <= i % 7; ++k) body += "The widget counts gears. ";
+      // The same text in every article, so BM25 ties all 64; a third have
+      // titles the re-ranking favours (words sharing the query's roots, no
+      // exact title match). Those in the re-ranked top rise, those past it
+      // do not, and every page must agree on what that top holds.
+      const std::string body = "The widget counts gears. ";
+      const std::string title = i % 3 == 0 ? "Widgetry gearsets" : fmt::format("Note {}", i);
       test::write_file(dir / fmt::format("en/w{:02}.md", i),
-                       test::article(fmt::format("title: Widget note {}\nlang: en", i), body + "\n"));
+                       test::article(fmt::format("title: {}\nlang: en", title), body + "\n"));
     }
   });
-  for (size_t limit : {7, 10, 25}) {
+  // One page of 100 is the whole order; pages of any size must be its slices.
+  std::vector<std::string> whole;
+  for (const auto& h : index.search("widget gears", 0, 100).hits) whole.push_back(h.slug);
+  REQUIRE(whole.size() == static_cast<size_t>(n));
+  // The data does what it is meant to: favoured titles within the top rose
+  // to the front, the ones past it stayed where BM25 put them.
+  auto favoured = [](const std::string& slug) { return std::stoi(slug.substr(4)) % 3 == 0; };
+  const auto top_end = whole.begin() + 50;
+  const auto first_plain = std::find_if_not(whole.begin(), top_end, favoured);
+  CHECK(first_plain != whole.begin());
+  CHECK(std::none_of(first_plain, top_end, favoured));
+  CHECK(std::any_of(top_end, whole.end(), favoured));
+  for (size_t limit : {7, 9, 10, 11, 25}) {
     INFO("limit " << limit);
     std::vector<std::string> seen;
     for (size_t offset = 0; offset < static_cast<size_t>(n) + limit; offset += limit) {
@@ -344,6 +360,7 @@ TEST_CASE("search: pages of a query walk every match once, across the re-ranked 
       CHECK(page.total == static_cast<size_t>(n));
       for (const auto& h : page.hits) seen.push_back(h.slug);
     }
+    CHECK(seen == whole);
     std::sort(seen.begin(), seen.end());
     CHECK(seen.size() == static_cast<size_t>(n));
     CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
