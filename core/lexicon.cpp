@@ -89,6 +89,26 @@ std::vector<std::string> compound_parts(const std::string& wordbases) {
   return parts;
 }
 
+// `compute()` for primary + word, remembered in `cache` (guarded by `mu`)
+// until it holds kMaxCacheEntries. `compute` runs outside the lock: it takes
+// the backend's own.
+template <typename Value, typename Compute>
+Value cached(std::mutex& mu, std::unordered_map<std::string, Value>& cache, std::string_view primary,
+             const std::string& word, Compute&& compute) {
+  std::string key(primary);
+  key += '\0';
+  key += word;
+  {
+    std::lock_guard lock(mu);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  Value value = compute();
+  std::lock_guard lock(mu);
+  if (cache.size() < kMaxCacheEntries) cache.emplace(std::move(key), value);
+  return value;
+}
+
 }  // namespace
 
 struct Lexicon::Impl {
@@ -237,38 +257,17 @@ bool Lexicon::has_morphology(std::string_view primary) const { return primary ==
 
 Lexicon::Forms Lexicon::forms(std::string_view primary, const std::string& word) {
   if (!has_morphology(primary) || word.empty() || word.size() > kMaxMorphologyBytes) return {};
-  std::string key(primary);
-  key += '\0';
-  key += word;
-  {
-    std::lock_guard lock(impl_->forms_mu);
-    auto it = impl_->forms_cache.find(key);
-    if (it != impl_->forms_cache.end()) return it->second;
-  }
-  Forms f = primary == "fi" ? impl_->finnish(word) : impl_->polish(word);
-  std::lock_guard lock(impl_->forms_mu);
-  if (impl_->forms_cache.size() < kMaxCacheEntries) impl_->forms_cache.emplace(std::move(key), f);
-  return f;
+  return cached(impl_->forms_mu, impl_->forms_cache, primary, word,
+                [&] { return primary == "fi" ? impl_->finnish(word) : impl_->polish(word); });
 }
 
 std::vector<std::string> Lexicon::restore_diacritics(std::string_view primary, const std::string& word) {
   const bool plain = std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; });
   if (!has_morphology(primary) || !plain || word.size() < 3 || word.size() > kMaxMorphologyBytes) return {};
-  std::string key(primary);
-  key += '\0';
-  key += word;
-  {
-    std::lock_guard lock(impl_->forms_mu);
-    auto it = impl_->restored_cache.find(key);
-    if (it != impl_->restored_cache.end()) return it->second;
-  }
-  std::vector<std::string> restored;
-  if (forms(primary, word).bases.empty()) {  // known as typed: nothing to restore
-    restored = primary == "fi" ? impl_->finnish_accentings(word) : impl_->polish_accentings(word);
-  }
-  std::lock_guard lock(impl_->forms_mu);
-  if (impl_->restored_cache.size() < kMaxCacheEntries) impl_->restored_cache.emplace(std::move(key), restored);
-  return restored;
+  return cached(impl_->forms_mu, impl_->restored_cache, primary, word, [&] {
+    if (!forms(primary, word).bases.empty()) return std::vector<std::string>();  // known as typed
+    return primary == "fi" ? impl_->finnish_accentings(word) : impl_->polish_accentings(word);
+  });
 }
 
 std::string Lexicon::fold(const std::string& word) {
