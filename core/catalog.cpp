@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/compress.h"
 #include "core/schema.h"
 
 namespace kb {
@@ -17,7 +18,8 @@ constexpr const char* kArticleColumns =
 
 // Sections are read for every search hit (to pick the section that answers),
 // so they are stored in a form that costs a copy to read, not a parse:
-// every field as "<decimal length>:<bytes>", five fields per section.
+// every field as "<decimal length>:<bytes>", five fields per section (then
+// compressed, with the HTML: a quarter of the bytes to store and read).
 void put_field(std::string& out, std::string_view field) {
   out += std::to_string(field.size());
   out += ':';
@@ -94,11 +96,11 @@ Article article_from_row(const Statement& st) {
   a.meta.translation_of = st.text(14);
   a.meta.extra = json::parse(st.text(15), nullptr, false);
   if (a.meta.extra.is_discarded()) a.meta.extra = json::object();
-  a.html = st.text(16);
-  a.sections = decode_sections(st.text(17));
+  a.html = decompress(st.bytes(16));
+  a.sections = decode_sections(decompress(st.bytes(17)));
   a.content_hash = st.text(18);
-  a.html_agent = st.text(19);
-  if (a.has_internal_blocks()) a.sections_agent = decode_sections(st.text(20));
+  a.html_agent = decompress(st.bytes(19));
+  if (a.has_internal_blocks()) a.sections_agent = decode_sections(decompress(st.bytes(20)));
   return a;
 }
 
@@ -171,14 +173,14 @@ void Catalog::create_schema() {
       extra TEXT NOT NULL DEFAULT '{}',
       -- Large columns last: SQLite walks a row's overflow pages to reach the
       -- columns after them.
-      html TEXT NOT NULL,
-      html_agent TEXT NOT NULL DEFAULT ''  -- with internal blocks: the agents' HTML
+      html BLOB NOT NULL,  -- compressed (compress.h), as are the sections
+      html_agent BLOB NOT NULL DEFAULT X''  -- with internal blocks: the agents' HTML
     );
     -- Section text (JSON) apart from the article row, read for every result.
     CREATE TABLE IF NOT EXISTS sections (
       article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-      data TEXT NOT NULL,  -- the sections, as encode_sections() writes them
-      agent_data TEXT NOT NULL DEFAULT ''  -- with internal blocks: the agents' sections
+      data BLOB NOT NULL,  -- the sections, as encode_sections() writes them, compressed
+      agent_data BLOB NOT NULL DEFAULT X''  -- with internal blocks: the agents' sections
     );
     -- Headings alone (no text), for suggestions as the visitor types.
     CREATE TABLE IF NOT EXISTS headings (
@@ -243,7 +245,7 @@ void Catalog::put(Article& a) {
   st.bind(6, json(m.tags).dump()).bind(7, m.summary).bind(8, to_string(m.audience));
   st.bind(9, int64_t{m.draft ? 1 : 0}).bind(10, m.updated).bind(11, m.verified).bind(12, m.expires);
   st.bind(13, json(m.aliases).dump()).bind(14, m.translation_of).bind(15, m.extra.dump());
-  st.bind(16, a.html).bind(18, a.content_hash).bind(19, a.html_agent);
+  st.bind_blob(16, compress(a.html)).bind(18, a.content_hash).bind_blob(19, compress(a.html_agent));
   if (!st.step()) throw SqliteError("upsert returned no id for " + a.path);
   a.id = st.integer(0);
   st.reset();
@@ -251,8 +253,8 @@ void Catalog::put(Article& a) {
          "INSERT INTO sections (article_id, data, agent_data) VALUES (?1, ?2, ?3) "
          "ON CONFLICT(article_id) DO UPDATE SET data = ?2, agent_data = ?3")
       .bind(1, a.id)
-      .bind(2, encode_sections(a.sections))
-      .bind(3, a.has_internal_blocks() ? encode_sections(a.sections_agent) : std::string())
+      .bind_blob(2, compress(encode_sections(a.sections)))
+      .bind_blob(3, a.has_internal_blocks() ? compress(encode_sections(a.sections_agent)) : std::string())
       .run();
   // Aliases: a live article's slug always wins over an alias.
   db_.cached("DELETE FROM redirects WHERE from_slug = ?1").bind(1, m.slug).run();
@@ -368,11 +370,11 @@ std::map<int64_t, std::vector<Section>> Catalog::sections_of(const std::vector<i
   std::map<int64_t, std::vector<Section>> out;
   auto st = db_.prepare(visibility == Visibility::kPublic
                             ? "SELECT data FROM sections WHERE article_id = ?1"
-                            : "SELECT CASE agent_data WHEN '' THEN data ELSE agent_data END FROM sections "
+                            : "SELECT CASE length(agent_data) WHEN 0 THEN data ELSE agent_data END FROM sections "
                               "WHERE article_id = ?1");
   for (int64_t id : ids) {
     st.bind(1, id);
-    if (st.step()) out[id] = decode_sections(st.text(0));
+    if (st.step()) out[id] = decode_sections(decompress(st.bytes(0)));
     st.reset();
   }
   return out;

@@ -10,8 +10,9 @@
 
 namespace kb::schema {
 
-// Bumped whenever terms, values or document data change meaning.
-inline constexpr int kSchemaVersion = 13;
+// Bumped whenever terms, values, document data or the catalog's storage
+// change meaning.
+inline constexpr int kSchemaVersion = 14;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a

@@ -31,6 +31,7 @@ class Statement {
   // Binds are 1-based, like SQLite's.
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, int64_t value);
+  Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
 
   // Steps once; true when a row is available.
@@ -40,6 +41,8 @@ class Statement {
   void reset();
 
   std::string text(int column) const;
+  // The column's bytes, without a copy; valid until the next step or reset.
+  std::string_view bytes(int column) const;
   int64_t integer(int column) const;
   bool is_null(int column) const;
 

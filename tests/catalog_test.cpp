@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/catalog.h"
+#include "core/compress.h"
 #include "tests/test_util.h"
 
 using namespace kb;
@@ -70,4 +71,73 @@ TEST_CASE("catalog: internal articles for agents and writers, drafts for writers
   CHECK(c.translations_of(pub, Visibility::kPublic).size() == 1);
   CHECK(c.translations_of(pub, Visibility::kAgent).size() == 2);
   CHECK(c.translations_of(fi, Visibility::kPublic).size() == 1);  // the source
+}
+
+TEST_CASE("compress: values come back byte for byte") {
+  std::string all_bytes;
+  for (int b = 0; b < 256; ++b) all_bytes += static_cast<char>(b);
+  std::string big;
+  for (int i = 0; i < 20000; ++i) big += "<p>Lomapyynnön hyväksyminen " + std::to_string(i) + "</p>\n";
+  const std::vector<std::string> values = {"", "x", "quản lý kho", all_bytes, big};
+  for (const auto& v : values) {
+    CAPTURE(v.size());
+    const std::string frame = compress(v);
+    CHECK(decompress(frame) == v);
+    CHECK(frame.empty() == v.empty());  // "" stays "": absent agent copies
+  }
+  CHECK(compress(big).size() * 10 < big.size());
+}
+
+TEST_CASE("compress: a damaged value is an error that says so, never garbage") {
+  const std::string frame = compress(std::string(5000, 'a') + "tail");
+  const std::vector<std::string> damaged = {"not a frame", frame.substr(0, frame.size() / 2),
+                                            frame.substr(0, 3), std::string(16, '\xff')};
+  for (const auto& d : damaged) {
+    CAPTURE(d.size());
+    CHECK_THROWS_WITH(decompress(d), Catch::Contains("damaged catalog value"));
+  }
+}
+
+TEST_CASE("catalog: HTML and sections are stored compressed and read back whole") {
+  test::TempDir dir;
+  Catalog c((dir / "catalog.db").string(), SqliteDb::Mode::kReadWrite);
+  c.create_schema();
+  Article a = make("a.md", "a", Audience::kPublic, false);
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "Kuluraportin hyväksyminen vaihe " + std::to_string(i) + ". ";
+  a.html = "<p>" + text + "</p>";
+  a.sections[1].text = text;
+  a.html_agent = a.html + "<div class=\"internal-block\">secret</div>";
+  a.sections_agent = a.sections;
+  a.sections_agent.push_back({"Internal", "internal", 2, "secret", "secret"});
+  c.put(a);
+
+  auto st = c.db().prepare(
+      "SELECT length(html), length(html_agent), (SELECT length(data) FROM sections WHERE article_id = articles.id) "
+      "FROM articles WHERE id = ?1");
+  st.bind(1, a.id);
+  REQUIRE(st.step());
+  CHECK(st.integer(0) * 4 < static_cast<int64_t>(a.html.size()));
+  CHECK(st.integer(1) * 4 < static_cast<int64_t>(a.html_agent.size()));
+  CHECK(st.integer(2) * 4 < static_cast<int64_t>(text.size()));
+
+  auto pub = c.find_by_slug("a", Visibility::kPublic);
+  REQUIRE(pub);
+  CHECK(pub->html == a.html);
+  CHECK(pub->sections[1].text == text);
+  CHECK(c.sections_of({a.id}, Visibility::kPublic)[a.id].size() == 2);
+  auto agent = c.find_by_slug("a", Visibility::kAgent);
+  REQUIRE(agent);
+  CHECK(agent->html == a.html_agent);
+  CHECK(c.sections_of({a.id}, Visibility::kAgent)[a.id].size() == 3);
+}
+
+TEST_CASE("catalog: a damaged stored value is reported, not served") {
+  test::TempDir dir;
+  Catalog c((dir / "catalog.db").string(), SqliteDb::Mode::kReadWrite);
+  c.create_schema();
+  Article a = make("a.md", "a", Audience::kPublic, false);
+  c.put(a);
+  c.db().exec("UPDATE articles SET html = X'28B52FFD0000'");
+  CHECK_THROWS_WITH(c.find_by_slug("a", Visibility::kPublic), Catch::Contains("damaged catalog value"));
 }
