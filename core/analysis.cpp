@@ -68,6 +68,22 @@ std::string adjacency_term(const std::string& a, const std::string& b) {
   return std::string(schema::kPrefixAdjacent) + a + "_" + b;
 }
 
+// Languages that write a compound as one word ("ostotilaus", "Datenbank"),
+// which people type as two.
+bool writes_compounds_as_one(std::string_view lang) {
+  static const std::set<std::string, std::less<>> kLanguages = {"da", "de", "et", "fi", "is", "nb", "nl", "nn", "no", "sv"};
+  return kLanguages.count(primary_subtag(lang)) > 0;
+}
+
+// A word that starts with a letter of an alphabet: not a digit, not CJK
+// (whose n-grams are not words).
+bool starts_with_letter(const std::string& word) {
+  if (word.empty()) return false;
+  const auto c = static_cast<unsigned char>(word[0]);
+  if (c < 0x80) return std::isalpha(c) != 0;
+  return c < 0xE3;  // Latin, Greek, Cyrillic...; CJK and Hangul lead with 0xE3 and above
+}
+
 }  // namespace
 
 std::string normalize_lang(std::string_view tag) {
@@ -308,6 +324,24 @@ Xapian::Query build_query(const std::vector<QueryWord>& words, Xapian::Query::op
   for (const auto& w : words) parts.push_back(word_query(w));
   if (parts.empty()) return Xapian::Query();
   return Xapian::Query(op, parts.begin(), parts.end());
+}
+
+std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const std::vector<std::string>& langs) {
+  std::vector<std::string> compounding;
+  for (const auto& l : langs) {
+    if (writes_compounds_as_one(l)) compounding.push_back(l);
+  }
+  std::vector<JoinedWord> out;
+  if (compounding.empty()) return out;
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    const std::string& a = words[i].text;
+    const std::string& b = words[i + 1].text;
+    if (a.size() < 2 || b.size() < 2 || a.size() + b.size() > kMaxWordBytes) continue;
+    if (!starts_with_letter(a) || !starts_with_letter(b)) continue;
+    auto joined = analyse_query(a + b, compounding);
+    if (joined.size() == 1) out.push_back({i, std::move(joined.front())});
+  }
+  return out;
 }
 
 std::vector<std::string> adjacency_terms(const std::vector<QueryWord>& words, const std::vector<std::string>& langs) {

@@ -93,6 +93,18 @@ Xapian::Query word_query(const QueryWord& word, std::string_view prefix = {});
 // ANDs (or ORs) the words.
 Xapian::Query build_query(const std::vector<QueryWord>& words, Xapian::Query::op op);
 
+// Adjacent query words written together ("osto tilauksen" ->
+// "ostotilauksen"), analysed for those of `langs` that write compounds as
+// one word (Finnish, German, Swedish...), where typing a compound as two words
+// is a common slip. A joined word only says something when the index has it:
+// the caller checks, and uses it for ranking (the separate words already
+// match the compound through its parts).
+struct JoinedWord {
+  size_t first = 0;  // words[first] and words[first + 1], written together
+  QueryWord word;
+};
+std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const std::vector<std::string>& langs);
+
 // Terms for adjacent word pairs ("B" + folded word + "_" + folded word), for
 // languages whose words are runs of syllables (Vietnamese: "quản lý" is one
 // word written as two): the index has them for such articles, and a query in

@@ -446,14 +446,36 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
   const double common =
       std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(db_.get_doccount()));
   std::vector<Xapian::Query> rare, ranking, in_title;
+  std::vector<bool> is_rare;
   for (size_t i = 0; i < words.size(); ++i) {
     const analysis::QueryWord& w = words[i];
     Xapian::Query q = analysis::word_query(w);
-    if (static_cast<double>(frequencies[i]) <= common) rare.push_back(q);
+    is_rare.push_back(static_cast<double>(frequencies[i]) <= common);
+    if (is_rare.back()) rare.push_back(q);
     ranking.push_back(q);
     in_title.push_back(analysis::word_query(w, schema::kPrefixTitle));
   }
-  if (rare.empty()) rare = ranking;
+  if (rare.empty()) {
+    rare = ranking;
+    is_rare.assign(words.size(), true);
+  }
+  // Two words that the index has as one ("osto tilauksen": "ostotilauksen",
+  // "daten bank": "datenbank") rank the articles about that compound first,
+  // and match in place of the two words. Short queries only: a pasted
+  // question is ranked on its words, and each pair costs a dictionary look-up.
+  std::vector<std::pair<size_t, Xapian::Query>> joined;  // first word's index, query
+  const std::vector<analysis::JoinedWord> candidates =
+      words.size() <= kOneMissingUpTo ? analysis::joined_words(words, langs) : std::vector<analysis::JoinedWord>{};
+  for (const auto& j : candidates) {
+    const auto& terms = j.word.terms;
+    const bool indexed = std::any_of(terms.begin(), terms.end(), [&](const analysis::WeightedTerm& t) {
+      return t.weight == 1.0 && db_.term_exists(t.term);
+    });
+    if (!indexed) continue;
+    joined.emplace_back(j.first, analysis::word_query(j.word));
+    ranking.push_back(joined.back().second);
+    in_title.push_back(analysis::word_query(j.word, schema::kPrefixTitle));
+  }
   // Words in the title: an answer's title usually names what was asked.
   ranking.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
                        Xapian::Query(Xapian::Query::OP_OR, in_title.begin(), in_title.end()), kTitleBoost);
@@ -463,13 +485,24 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
   std::vector<Xapian::Query> enough;  // each: one way to have enough of the rare words
   if (words.size() > kOneMissingUpTo) {
     // Long queries (pasted questions, error messages) are ranked, not filtered.
-  } else if (n < kOneMissingFrom) {
-    enough.emplace_back(Xapian::Query::OP_AND, rare.begin(), rare.end());
   } else {
-    for (size_t skip = 0; skip < n; ++skip) {  // leave out each word in turn
-      std::vector<Xapian::Query> subset;
-      for (size_t k = 0; k < n; ++k) {
-        if (k != skip) subset.push_back(rare[k]);
+    if (n < kOneMissingFrom) {
+      enough.emplace_back(Xapian::Query::OP_AND, rare.begin(), rare.end());
+    } else {
+      for (size_t skip = 0; skip < n; ++skip) {  // leave out each word in turn
+        std::vector<Xapian::Query> subset;
+        for (size_t k = 0; k < n; ++k) {
+          if (k != skip) subset.push_back(rare[k]);
+        }
+        enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
+      }
+    }
+    for (const auto& [at, q] : joined) {  // the compound, and the other rare words
+      std::vector<Xapian::Query> subset = {q};
+      for (size_t i = 0, k = 0; i < words.size(); ++i) {
+        if (!is_rare[i]) continue;
+        if (i != at && i != at + 1) subset.push_back(rare[k]);
+        ++k;
       }
       enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
     }

@@ -299,3 +299,31 @@ TEST_CASE("diacritics are restored for the first words of a query only, so a pas
   REQUIRE(known.size() == 8);
   CHECK(holds(known[7], "lomapyynnön"));
 }
+
+TEST_CASE("two query words are also tried as one in languages that write compounds as one word") {
+  struct Row {
+    const char* query;
+    std::vector<std::string> langs;
+    std::vector<std::string> joined;
+  };
+  const Row rows[] = {
+      {"osto tilauksen luominen", {"fi"}, {"ostotilauksen", "tilauksenluominen"}},
+      {"arvonlisävero maksu", {"fi", "pl"}, {"arvonlisäveromaksu"}},
+      {"daten bank", {"de"}, {"datenbank"}},
+      {"quản lý", {"vi"}, {}},          // syllables, not parts of a compound
+      {"log in", {"en"}, {}},           // English writes its compounds apart
+      {"2023 raportti", {"fi"}, {}},    // numbers are not word parts
+      {"a raportti", {"fi"}, {}},       // nor single letters
+      {"会計 報告", {"ja", "fi"}, {}},  // nor CJK
+  };
+  for (const auto& r : rows) {
+    INFO(r.query);
+    std::vector<std::string> got;
+    const auto words = analyse_query(r.query, r.langs);
+    for (const auto& j : joined_words(words, r.langs)) {
+      got.push_back(j.word.text);
+      CHECK(words[j.first].text + words[j.first + 1].text == j.word.text);
+    }
+    CHECK(got == r.joined);
+  }
+}

@@ -326,6 +326,42 @@ TEST_CASE("search: the short article whose title is the question ranks above lon
   }
 }
 
+TEST_CASE("search: a compound typed as two words finds and ranks the articles about the compound first") {
+  // From the d365 known items: "osto tilauksen luominen" ranked "Ostotilausten
+  // luominen" 5th, below articles saying "osto" and "tilausten" apart. As in
+  // a real help center, the parts are common words and the compound is not.
+  CustomIndex index([](const fs::path& dir) {
+    using test::article;
+    for (int i = 0; i < 6; ++i) {
+      const std::string n = std::to_string(i);
+      test::write_file(dir / ("fi/osto-" + n + ".md"),
+                       article("title: Osto ja tilaus " + n + "\nlang: fi",
+                               "Osto ja myynti: tilausten luominen konsernin yrityksissä. Osto ja tilaus kirjataan.\n"));
+      test::write_file(dir / ("de/daten-" + n + ".md"),
+                       article("title: Export " + n + "\nlang: de", "Daten der Bank werden exportiert.\n"));
+    }
+    test::write_file(dir / "fi/ostotilaus.md",
+                     article("title: Ostotilausten luominen\nlang: fi", "Ostotilaus luodaan toimittajalle.\n"));
+    test::write_file(dir / "de/datenbank.md", article("title: Sicherung\nlang: de", "Die Datenbank wird gesichert.\n"));
+  });
+  struct Row {
+    const char* query;
+    const char* first;
+  };
+  const Row rows[] = {
+      {"osto tilauksen luominen", "fi/ostotilaus"},
+      {"osto tilaus", "fi/ostotilaus"},
+      {"daten bank", "de/datenbank"},  // German: no compound parts in the index, the joined word matches
+  };
+  for (const auto& r : rows) {
+    INFO(r.query);
+    auto res = index.search(r.query);
+    REQUIRE_FALSE(res.hits.empty());
+    CHECK(res.hits[0].slug == r.first);
+    CHECK(res.total > 1);  // the articles with the words apart still match
+  }
+}
+
 TEST_CASE("search: pages of a query walk every match once, across the re-ranked top") {
   const int n = 64;  // more than the re-ranked top (50)
   CustomIndex index([&](const fs::path& dir) {
