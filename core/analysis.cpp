@@ -20,6 +20,8 @@ constexpr unsigned kMaxWordBytes = 64;
 // How much a match through a derived term counts, against the exact word (1.0).
 constexpr double kWeightStem = 1.0;
 constexpr double kWeightPart = 0.5;
+// The other verb of a Polish aspect pair: the same action, another word.
+constexpr double kWeightAspect = 0.8;
 // A folded match when the user typed no diacritics: as good as exact.
 constexpr double kWeightFoldedForPlainQuery = 1.0;
 // A folded match when the user typed diacritics: "quản" should not rank
@@ -283,6 +285,10 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
       for (const auto& s : derive_terms(p, word).stems) {
         add(s, kWeightStem);
         if (compounds) add(std::string(schema::kPrefixPart) + s.substr(1), kWeightPart);
+        // The verb's aspect partner: "jak utworzyć" finds "Tworzenie".
+        for (const auto& v : Lexicon::shared().aspect_partners(p, s.substr(1))) {
+          add(std::string(schema::kPrefixStem) + v, kWeightAspect);
+        }
       }
       // Typed without diacritics and unknown as typed: the words it may be
       // ("lomapyynnon" -> "lomapyynnön"), with their base forms. Folding

@@ -111,6 +111,56 @@ Value cached(std::mutex& mu, std::unordered_map<std::string, Value>& cache, std:
 
 }  // namespace
 
+// Polish verbs come in aspect pairs: a how-to question uses the perfective
+// ("jak utworzyć", "jak dodać"), a task's title the imperfective's verbal
+// noun ("Tworzenie", "Dodawanie"), whose lemma the dictionary gives as the
+// imperfective ("tworzyć", "dodawać"). The dictionary does not link the two.
+// Most pairs follow a few suffix patterns; candidates made by them count
+// only when the dictionary knows them as verbs.
+struct SuffixSwap {
+  std::string_view perfective, imperfective;  // endings of the infinitive
+};
+constexpr SuffixSwap kAspectSuffixes[] = {
+    {"ić", "iać"},   // zmienić / zmieniać, ustawić / ustawiać
+    {"ić", "ać"},    // sprawdzić / sprawdzać, wprowadzić / wprowadzać
+    {"yć", "ać"},    // włączyć / włączać, obliczyć / obliczać
+    {"ać", "awać"},  // dodać / dodawać, sprzedać / sprzedawać
+    {"ać", "ywać"},  // zapisać / zapisywać, przypisać / przypisywać
+    {"ać", "iwać"},  // wyszukać / wyszukiwać
+    {"nąć", "wać"},  // usunąć / usuwać
+};
+// Perfectives formed with a prefix that only marks the aspect, on verbs
+// borrowed into -ować ("zaimportować" / "importować"); kept to long stems,
+// where a prefix rarely changes the meaning ("opracować" is not "pracować").
+constexpr std::string_view kAspectPrefixes[] = {"za", "wy", "prze", "z", "s", "o", "u"};
+constexpr size_t kMinPrefixedStemBytes = 10;
+// Pairs no pattern makes, common in software help.
+constexpr std::pair<std::string_view, std::string_view> kIrregularAspectPairs[] = {
+    {"utworzyć", "tworzyć"},       {"otworzyć", "otwierać"},     {"przetworzyć", "przetwarzać"},
+    {"uruchomić", "uruchamiać"},   {"pobrać", "pobierać"},       {"wybrać", "wybierać"},
+    {"wysłać", "wysyłać"},         {"zamknąć", "zamykać"},       {"znaleźć", "znajdować"},
+    {"przenieść", "przenosić"},    {"umieścić", "umieszczać"},   {"przejrzeć", "przeglądać"},
+    {"zrobić", "robić"},           {"napisać", "pisać"},         {"wydrukować", "drukować"},
+    {"skopiować", "kopiować"},     {"zaplanować", "planować"},   {"zablokować", "blokować"},
+    {"zalogować", "logować"},      {"wylogować", "wylogowywać"}, {"podzielić", "dzielić"},
+    {"zapłacić", "płacić"},        {"policzyć", "liczyć"},       {"nadać", "nadawać"},
+};
+
+bool ends_with(std::string_view s, std::string_view end) {
+  return s.size() > end.size() && s.substr(s.size() - end.size()) == end;
+}
+
+// Imperfectives the suffix patterns make of a perfective, and the other way.
+std::vector<std::string> by_suffix(std::string_view lemma, bool to_imperfective) {
+  std::vector<std::string> out;
+  for (const auto& [pf, impf] : kAspectSuffixes) {
+    const std::string_view from = to_imperfective ? pf : impf;
+    const std::string_view to = to_imperfective ? impf : pf;
+    if (ends_with(lemma, from)) out.push_back(std::string(lemma.substr(0, lemma.size() - from.size())) + std::string(to));
+  }
+  return out;
+}
+
 struct Lexicon::Impl {
   std::mutex voikko_mu;
   VoikkoHandle* voikko = nullptr;
@@ -125,6 +175,7 @@ struct Lexicon::Impl {
   std::mutex forms_mu;
   std::unordered_map<std::string, Forms> forms_cache;  // key: primary + '\0' + word
   std::unordered_map<std::string, std::vector<std::string>> restored_cache;  // same key; under forms_mu
+  std::unordered_map<std::string, std::vector<std::string>> aspect_cache;    // same key; under forms_mu
 
   Impl() {
     const char* error = nullptr;
@@ -230,6 +281,16 @@ struct Lexicon::Impl {
         [](const std::string& w) { return convert("UTF-8", "ISO-8859-2", w); });
   }
 
+  // True when the Polish dictionary has `lemma` (UTF-8) as a base form.
+  bool polish_lemma(const std::string& lemma) {
+    const std::string encoded = convert(hunspell_encoding.c_str(), "UTF-8", lemma);
+    if (encoded.empty()) return false;
+    std::lock_guard lock(hunspell_mu);
+    if (!hunspell || !hunspell->spell(encoded)) return false;
+    const auto stems = hunspell->stem(encoded);
+    return std::find(stems.begin(), stems.end(), encoded) != stems.end();
+  }
+
   Forms polish(const std::string& word) {
     Forms f;
     const std::string encoded = convert(hunspell_encoding.c_str(), "UTF-8", word);
@@ -267,6 +328,41 @@ std::vector<std::string> Lexicon::restore_diacritics(std::string_view primary, c
   return cached(impl_->forms_mu, impl_->restored_cache, primary, word, [&] {
     if (!forms(primary, word).bases.empty()) return std::vector<std::string>();  // known as typed
     return primary == "fi" ? impl_->finnish_accentings(word) : impl_->polish_accentings(word);
+  });
+}
+
+std::vector<std::string> Lexicon::aspect_partners(std::string_view primary, const std::string& lemma) {
+  if (primary != "pl" || !ends_with(lemma, "ć") || lemma.size() > kMaxMorphologyBytes) return {};
+  return cached(impl_->forms_mu, impl_->aspect_cache, primary, lemma, [&] {
+    auto known = [&](const std::string& verb) { return verb != lemma && impl_->polish_lemma(verb); };
+    // Of the patterns' imperfectives, the first the dictionary knows
+    // ("wystawić": "wystawiać", not "wystawać", which is another verb).
+    auto imperfective = [&](std::string_view perfective) -> std::string {
+      for (auto& c : by_suffix(perfective, true)) {
+        if (impl_->polish_lemma(c)) return c;
+      }
+      return {};
+    };
+    std::vector<std::string> out;
+    for (const auto& [pf, impf] : kIrregularAspectPairs) {
+      if (lemma == pf) add_unique(out, std::string(impf));
+      if (lemma == impf) add_unique(out, std::string(pf));
+    }
+    if (auto impf = imperfective(lemma); !impf.empty() && impf != lemma) add_unique(out, std::move(impf));
+    for (auto& c : by_suffix(lemma, false)) {  // a perfective whose imperfective this is
+      if (known(c) && imperfective(c) == lemma) {
+        add_unique(out, std::move(c));
+        break;
+      }
+    }
+    if (ends_with(lemma, "ować")) {
+      for (std::string_view prefix : kAspectPrefixes) {
+        if (lemma.size() < prefix.size() + kMinPrefixedStemBytes || lemma.substr(0, prefix.size()) != prefix) continue;
+        if (std::string bare(lemma.substr(prefix.size())); known(bare)) add_unique(out, std::move(bare));
+        break;
+      }
+    }
+    return out;
   });
 }
 

@@ -42,6 +42,13 @@ class Lexicon {
   static constexpr size_t kMaxRestored = 3;
   std::vector<std::string> restore_diacritics(std::string_view primary, const std::string& word);
 
+  // The other verb of a Polish verb's aspect pair, for a lemma the
+  // dictionary gives ("utworzyć" <-> "tworzyć", "dodać" <-> "dodawać",
+  // "usunąć" <-> "usuwać"): regular suffix patterns and a short list of
+  // irregular pairs, kept when the dictionary knows the result. Empty for
+  // other languages and non-verbs. Cached.
+  std::vector<std::string> aspect_partners(std::string_view primary, const std::string& lemma);
+
   // Latin letters without diacritics, lowercase: "quản" -> "quan", "złom" -> "zlom",
   // "straße" -> "strasse", "ø" -> "o". Other scripts pass through unchanged.
   std::string fold(const std::string& word);

@@ -327,3 +327,40 @@ TEST_CASE("two query words are also tried as one in languages that write compoun
     CHECK(got == r.joined);
   }
 }
+
+TEST_CASE("Polish verbs find their aspect partner: 'jak utworzyć' finds 'Tworzenie'") {
+  struct Row {
+    const char* lemma;
+    std::vector<std::string> partners;
+  };
+  const Row rows[] = {
+      {"utworzyć", {"tworzyć"}},          // irregular pair, either way
+      {"tworzyć", {"utworzyć"}},
+      {"dodać", {"dodawać"}},             // -ać / -awać
+      {"dodawać", {"dodać"}},
+      {"usunąć", {"usuwać"}},             // -nąć / -wać
+      {"wystawić", {"wystawiać"}},        // -ić / -iać
+      {"sprawdzić", {"sprawdzać"}},       // -ić / -ać
+      {"zaimportować", {"importować"}},   // aspect prefix on a borrowed verb
+      {"wystawać", {"wystać"}},           // another verb: its own partner, not "wystawić"
+      {"opracować", {"opracowywać"}},     // its short stem is not stripped: "pracować" is another verb
+      {"faktura", {}},                    // not a verb
+  };
+  auto& lex = Lexicon::shared();
+  for (const auto& r : rows) {
+    INFO(r.lemma);
+    CHECK(lex.aspect_partners("pl", r.lemma) == r.partners);
+  }
+  CHECK(lex.aspect_partners("fi", "utworzyć").empty());
+  // In a query, the partner's base form is one of the word's terms, below the word's own.
+  const auto words = analyse_query("utworzyć", {"pl"});
+  REQUIRE(words.size() == 1);
+  auto weight = [&](const std::string& term) {
+    for (const auto& t : words[0].terms) {
+      if (t.term == term) return t.weight;
+    }
+    return 0.0;
+  };
+  CHECK(weight("Ztworzyć") > 0.0);
+  CHECK(weight("Ztworzyć") < weight("Zutworzyć"));
+}

@@ -362,6 +362,41 @@ TEST_CASE("search: a compound typed as two words finds and ranks the articles ab
   }
 }
 
+TEST_CASE("search: a Polish how-to question in the perfective finds the task titled with the imperfective") {
+  // From the d365 known items: "jak utworzyć zamówienie sprzedaży?" ranked
+  // "Tworzenie zamówień sprzedaży" 6th: "utworzyć" and "tworzenie" (lemma
+  // "tworzyć") are two verbs of one aspect pair.
+  CustomIndex index([](const fs::path& dir) {
+    using test::article;
+    for (int i = 0; i < 4; ++i) {
+      const std::string n = std::to_string(i);
+      test::write_file(dir / ("pl/zamowienia-" + n + ".md"),
+                       article("title: Zamówienie sprzedaży " + n + "\nlang: pl",
+                               "Zamówienie sprzedaży i zamówienie sprzedaży projektu.\n"));
+      test::write_file(dir / ("pl/dostawcy-" + n + ".md"),
+                       article("title: Dostawca " + n + "\nlang: pl", "Dostawca, dostawcę i dostawcy.\n"));
+    }
+    test::write_file(dir / "pl/tworzenie.md",
+                     article("title: Tworzenie zamówień sprzedaży\nlang: pl", "Zamówienia sprzedaży w module.\n"));
+    test::write_file(dir / "pl/dodawanie.md",
+                     article("title: Dodawanie dostawców\nlang: pl", "Dostawcy w module zakupów.\n"));
+  });
+  struct Row {
+    const char* query;
+    const char* first;
+  };
+  const Row rows[] = {
+      {"jak utworzyć zamówienie sprzedaży?", "pl/tworzenie"},
+      {"jak dodać dostawcę", "pl/dodawanie"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.query);
+    auto res = index.search(r.query);
+    REQUIRE_FALSE(res.hits.empty());
+    CHECK(res.hits[0].slug == r.first);
+  }
+}
+
 TEST_CASE("search: pages of a query walk every match once, across the re-ranked top") {
   const int n = 64;  // more than the re-ranked top (50)
   CustomIndex index([&](const fs::path& dir) {
