@@ -20,8 +20,9 @@ constexpr unsigned kMaxWordBytes = 64;
 // How much a match through a derived term counts, against the exact word (1.0).
 constexpr double kWeightStem = 1.0;
 constexpr double kWeightPart = 0.5;
-// The other verb of a Polish aspect pair: the same action, another word.
-constexpr double kWeightAspect = 0.8;
+// Another word for the same action: the other verb of a Polish aspect pair,
+// the verb a Finnish noun is made from.
+constexpr double kWeightRelated = 0.8;
 // A folded match when the user typed no diacritics: as good as exact.
 constexpr double kWeightFoldedForPlainQuery = 1.0;
 // A folded match when the user typed diacritics: "quản" should not rank
@@ -275,21 +276,26 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
     };
     const bool restorable = restorations < kMaxRestoredWords && is_ascii(word);
     bool tried = false;
-    for (const auto& p : primaries) {
-      // The word's base forms, and the same as a part of longer compounds
-      // ("kulu" finds "kuluraportti", below articles about "kulu" itself).
-      // The query word's own compound parts are not added: a query for
-      // "asiakaspalvelupäällikkö" is not a query for "asiakas".
-      const bool compounds = Lexicon::shared().has_morphology(p);
-      if (compounds) add(std::string(schema::kPrefixPart) + word, kWeightPart);
-      for (const auto& s : derive_terms(p, word).stems) {
+    // A form's base forms, and the same as a part of longer compounds ("kulu"
+    // finds "kuluraportti", below articles about "kulu" itself). The form's
+    // own compound parts are not added: a query for
+    // "asiakaspalvelupäällikkö" is not a query for "asiakas".
+    auto add_forms = [&](const std::string& p, const std::string& form) {
+      auto& lex = Lexicon::shared();
+      const bool compounds = lex.has_morphology(p);
+      for (const auto& s : derive_terms(p, form).stems) {
         add(s, kWeightStem);
         if (compounds) add(std::string(schema::kPrefixPart) + s.substr(1), kWeightPart);
-        // The verb's aspect partner: "jak utworzyć" finds "Tworzenie".
-        for (const auto& v : Lexicon::shared().aspect_partners(p, s.substr(1))) {
-          add(std::string(schema::kPrefixStem) + v, kWeightAspect);
-        }
+        // The other verb of a Polish aspect pair: "jak utworzyć" finds "Tworzenie".
+        for (const auto& v : lex.aspect_partners(p, s.substr(1))) add(std::string(schema::kPrefixStem) + v, kWeightRelated);
       }
+      // The verb a Finnish noun is made from: "siirto" finds "Siirrä".
+      for (const auto& v : lex.forms(p, form).derived_from) add(std::string(schema::kPrefixStem) + v, kWeightRelated);
+    };
+    for (const auto& p : primaries) {
+      const bool compounds = Lexicon::shared().has_morphology(p);
+      if (compounds) add(std::string(schema::kPrefixPart) + word, kWeightPart);
+      add_forms(p, word);
       // Typed without diacritics and unknown as typed: the words it may be
       // ("lomapyynnon" -> "lomapyynnön"), with their base forms. Folding
       // alone finds only the same inflected form.
@@ -297,10 +303,7 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
       tried = true;
       for (const auto& r : Lexicon::shared().restore_diacritics(p, word)) {
         add(r, kWeightFoldedForPlainQuery);
-        for (const auto& s : derive_terms(p, r).stems) {
-          add(s, kWeightStem);
-          add(std::string(schema::kPrefixPart) + s.substr(1), kWeightPart);
-        }
+        add_forms(p, r);
       }
     }
     if (tried) ++restorations;

@@ -89,6 +89,22 @@ std::vector<std::string> compound_parts(const std::string& wordbases) {
   return parts;
 }
 
+// The word a derived word is made from, when Voikko's WORDBASES says it is
+// one word plus derivational suffixes: "+siir(siirtää)+to(+to)" ->
+// "siirtää". Compounds ("+kulu(kulu)+raportti(raportti)") give "".
+std::string derived_from(const std::string& wordbases) {
+  const size_t open = wordbases.find('(');
+  const size_t close = open == std::string::npos ? open : wordbases.find(')', open);
+  if (close == std::string::npos || wordbases.empty() || wordbases[0] != '+') return {};
+  const std::string base = wordbases.substr(open + 1, close - open - 1);
+  if (base.empty() || base[0] == '+' || close + 1 >= wordbases.size()) return {};
+  // Every later piece must be a derivational suffix: "(+...)".
+  for (size_t i = wordbases.find('(', close); i != std::string::npos; i = wordbases.find('(', i + 1)) {
+    if (i + 1 >= wordbases.size() || wordbases[i + 1] != '+') return {};
+  }
+  return lower_utf8(base);
+}
+
 // `compute()` for primary + word, remembered in `cache` (guarded by `mu`)
 // until it holds kMaxCacheEntries. `compute` runs outside the lock: it takes
 // the backend's own.
@@ -201,6 +217,9 @@ struct Lexicon::Impl {
       char* bases = voikko_mor_analysis_value_cstr(analyses[i], "WORDBASES");
       if (base) add_unique(f.bases, lower_utf8(base));
       if (bases) {
+        if (auto from = derived_from(bases); !from.empty() && (!base || from != lower_utf8(base))) {
+          add_unique(f.derived_from, std::move(from));
+        }
         const auto parts = compound_parts(bases);
         if (parts.size() > 1) {
           for (const auto& p : parts) add_unique(f.parts, p);

@@ -27,6 +27,8 @@ class Lexicon {
   struct Forms {
     std::vector<std::string> bases;  // lemmas: "kuluraportin" -> "kuluraportti"
     std::vector<std::string> parts;  // compound parts: "kuluraportti" -> "kulu", "raportti"
+    // What a derived word is made from: "siirto" -> "siirtää", "luonti" -> "luoda".
+    std::vector<std::string> derived_from;
   };
   Forms forms(std::string_view primary, const std::string& word);
   bool has_morphology(std::string_view primary) const;
