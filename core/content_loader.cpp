@@ -145,7 +145,7 @@ Result<Article> build_article(const ArticleHead& head,
     RenderedMarkdown agent = render_markdown(blocks->agent_text, options);
     a.sections_agent = std::move(agent.sections);
     r.references = std::move(agent.references);
-    a.html_agent = wrap_internal_blocks(render_markdown(blocks->agent_marked, options).html);
+    a.html_agent = wrap_internal_blocks(render_markdown(blocks->agent_marked, options).html, *blocks);
   }
   if (a.meta.title.empty()) a.meta.title = r.title;
   if (a.meta.title.empty()) {

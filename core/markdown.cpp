@@ -181,6 +181,15 @@ const std::regex& near_opener() {
 
 Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
   InternalBlocks out;
+  {
+    // FNV-1a of the text: a writer would have to type the hash of the very
+    // text they are typing.
+    uint64_t h = 14695981039346656037ull;
+    for (char c : markdown) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    const std::string tag = fmt::format("{:016x}", h);
+    out.open_marker = "KB-INTERNAL-OPEN-" + tag;
+    out.close_marker = "KB-INTERNAL-CLOSE-" + tag;
+  }
   int line = 0, open_line = 0;
   bool in_block = false;
   std::string_view code_fence;  // the ``` or ~~~ run of an open code block
@@ -212,14 +221,14 @@ Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
       out.any = true;
       out.public_text += '\n';
       out.agent_text += '\n';
-      out.agent_marked += "\n" + std::string(kInternalOpenMarker) + "\n\n";
+      out.agent_marked += "\n" + out.open_marker + "\n\n";
       continue;
     }
     if (closes) {
       in_block = false;
       out.public_text += '\n';
       out.agent_text += '\n';
-      out.agent_marked += "\n" + std::string(kInternalCloseMarker) + "\n\n";
+      out.agent_marked += "\n" + out.close_marker + "\n\n";
       continue;
     }
     out.public_text += in_block ? std::string_view("\n") : raw;
@@ -251,14 +260,15 @@ Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
   return out;
 }
 
-std::string wrap_internal_blocks(const std::string& html) {
-  const std::string open = "<p>" + std::string(kInternalOpenMarker) + "</p>";
-  const std::string close = "<p>" + std::string(kInternalCloseMarker) + "</p>";
+std::string wrap_internal_blocks(const std::string& html, const InternalBlocks& blocks) {
+  if (blocks.open_marker.empty()) return html;
+  const std::string open = "<p>" + blocks.open_marker + "</p>";
+  const std::string close = "<p>" + blocks.close_marker + "</p>";
   std::string out = html;
   for (size_t at; (at = out.find(open)) != std::string::npos;) out.replace(at, open.size(), "<div class=\"internal-block\">");
   for (size_t at; (at = out.find(close)) != std::string::npos;) out.replace(at, close.size(), "</div>");
   // Markers the Markdown put somewhere else (inside a list): dropped.
-  for (const auto marker : {kInternalOpenMarker, kInternalCloseMarker}) {
+  for (const auto& marker : {blocks.open_marker, blocks.close_marker}) {
     for (size_t at; (at = out.find(marker)) != std::string::npos;) out.erase(at, marker.size());
   }
   return out;

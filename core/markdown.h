@@ -53,14 +53,16 @@ bool has_url_scheme(std::string_view url);
 // Three versions of the body keep every other line where it was, so line
 // numbers in messages stay true: `public_text` without the blocks,
 // `agent_text` with their content, `agent_marked` with each block between
-// kInternalOpenMarker/kInternalCloseMarker paragraphs (for the agents' HTML).
-inline constexpr std::string_view kInternalOpenMarker = "KB-INTERNAL-OPEN-7c1e";
-inline constexpr std::string_view kInternalCloseMarker = "KB-INTERNAL-CLOSE-7c1e";
+// open_marker/close_marker paragraphs (for the agents' HTML). The markers
+// carry a hash of the article's text, so no text of the article makes them,
+// typed or assembled around raw HTML that safe mode drops.
 struct InternalBlocks {
   bool any = false;
   std::string public_text;
   std::string agent_text;
   std::string agent_marked;
+  std::string open_marker;   // "KB-INTERNAL-OPEN-<16 hex digits>"
+  std::string close_marker;  // "KB-INTERNAL-CLOSE-<the same>"
 };
 // An error (with its line) for a block that is never closed, or opened
 // inside another: the article must not be published with its notes showing.
@@ -68,7 +70,7 @@ Result<InternalBlocks> split_internal_blocks(std::string_view markdown);
 
 // Replaces the marker paragraphs of an agent_marked rendering with
 // <div class="internal-block"> ... </div>.
-std::string wrap_internal_blocks(const std::string& html);
+std::string wrap_internal_blocks(const std::string& html, const InternalBlocks& blocks);
 
 // Resolves `target` (a link as written) against the directory of `from_path`.
 // Returns "" when it leaves the content folder or is not a relative path.

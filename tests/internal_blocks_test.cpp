@@ -106,6 +106,30 @@ TEST_CASE("internal blocks: split from the public text, lines kept") {
   }
 }
 
+TEST_CASE("internal blocks: marker words a writer types stay text and open no block") {
+  // Markers used to be one fixed string: a writer who typed it alone on a
+  // line opened an unbalanced <div class="internal-block"> in the agents' copy.
+  const auto other = split_internal_blocks("x\n::: internal\ny\n:::\n");
+  REQUIRE(other.is_ok());
+  const std::string body = "Intro\n\nKB-INTERNAL-OPEN-7c1e\n\n" + other->open_marker +
+                           "\n\n::: internal\nsecret\n:::\n\n" + other->close_marker + "\n\nKB-INTERNAL-CLOSE-7c1e\n";
+  const auto blocks = split_internal_blocks(body);
+  REQUIRE(blocks.is_ok());
+  CHECK(blocks->open_marker != other->open_marker);
+  CHECK(body.find(blocks->open_marker) == std::string::npos);
+  const std::string html = wrap_internal_blocks(render_markdown(blocks->agent_marked, {}).html, *blocks);
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = html.find(what); at != std::string::npos; at = html.find(what, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("<div class=\"internal-block\">") == 1);
+  CHECK(count("</div>") == 1);
+  CHECK(count("<p>KB-INTERNAL-OPEN-7c1e</p>") == 1);  // the writer's words, as text
+  CHECK(count("<p>" + other->open_marker + "</p>") == 1);
+  CHECK(html.find("secret") > html.find("<div class=\"internal-block\">"));
+}
+
 // What must never reach the public, by fixture: the words of an internal
 // block in a public article, of an internal article, and of a draft.
 struct Secret {

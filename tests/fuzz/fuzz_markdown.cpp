@@ -81,29 +81,15 @@ void check_tags(std::string_view html, bool agent) {
   }
 }
 
-// Whether the writer's own text makes the marker words: typed, or joined
-// from pieces cmark puts together (text around raw HTML that safe mode drops,
-// entities, escapes). Read from a plain rendering of the whole body, fences
-// and all, which adds no markers of its own. Such markers are the writer's
-// text; the checks below are about the ones kb inserts.
-bool writes_markers(std::string_view body) {
-  constexpr std::string_view kMarkerWords = "KB-INTERNAL-";
-  if (body.find(kMarkerWords) != std::string_view::npos) return true;
-  const kb::RenderedMarkdown plain = kb::render_markdown(body, {});
-  if (plain.html.find(kMarkerWords) != std::string::npos) return true;
-  return std::any_of(plain.sections.begin(), plain.sections.end(), [&](const kb::Section& s) {
-    return s.text.find(kMarkerWords) != std::string::npos || s.title.find(kMarkerWords) != std::string::npos;
-  });
-}
-
-// `markers`: the input may hold the marker words itself (then they are text).
+// `blocks`: the markers kb put in; none may be left, whatever the writer
+// typed (the markers hash the text, so no text makes them).
 // `explicit_id`: whether the writer gave this id ("{#id}", <a name="id">).
 void check_rendering(std::string_view html, const std::vector<kb::Section>& sections, bool utf8, bool agent,
-                     bool markers, const std::function<bool(const std::string&)>& explicit_id) {
+                     const kb::InternalBlocks& blocks, const std::function<bool(const std::string&)>& explicit_id) {
   if (utf8) KB_FUZZ_CHECK(kb::is_valid_utf8(html), "HTML is not valid UTF-8");
   check_tags(html, agent);
-  for (auto marker : {kb::kInternalOpenMarker, kb::kInternalCloseMarker}) {
-    KB_FUZZ_CHECK(markers || html.find(marker) == std::string_view::npos, "a block marker left in the HTML");
+  for (const auto& marker : {blocks.open_marker, blocks.close_marker}) {
+    KB_FUZZ_CHECK(html.find(marker) == std::string_view::npos, "a block marker left in the HTML");
   }
   std::set<std::string> anchors;
   for (size_t i = 0; i < sections.size(); ++i) {
@@ -122,8 +108,8 @@ void check_rendering(std::string_view html, const std::vector<kb::Section>& sect
     KB_FUZZ_CHECK(anchors.insert(s.anchor).second || explicit_id(s.anchor), "anchor '{}' twice", s.anchor);
     KB_FUZZ_CHECK(html.find(" id=\"" + kb::html_escape(s.anchor) + "\">") != std::string_view::npos,
                   "heading '{}' has no id=\"{}\" in the HTML", s.title, s.anchor);
-    for (auto marker : {kb::kInternalOpenMarker, kb::kInternalCloseMarker}) {
-      KB_FUZZ_CHECK(markers || (s.text.find(marker) == std::string::npos && s.markdown.find(marker) == std::string::npos),
+    for (const auto& marker : {blocks.open_marker, blocks.close_marker}) {
+      KB_FUZZ_CHECK(s.text.find(marker) == std::string::npos && s.markdown.find(marker) == std::string::npos,
                     "a block marker in section '{}'", s.anchor);
     }
   }
@@ -182,16 +168,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 a.status().message());
   if (!a) return 0;
   KB_FUZZ_CHECK(blocks.is_ok(), "published an article whose internal blocks are broken");
-  const bool markers = writes_markers(body);
   // The ids as cmark read them: it replaces NUL with U+FFFD (CommonMark 2.3).
   std::string as_read;
   for (char c : body) as_read += c == '\0' ? std::string_view("\xEF\xBF\xBD") : std::string_view(&c, 1);
   auto explicit_id = [&as_read](const std::string& id) {
     return as_read.find("{#" + id + "}") != std::string::npos || as_read.find('"' + id + '"') != std::string::npos;
   };
-  check_rendering(a->html, a->sections, utf8, false, markers, explicit_id);
+  check_rendering(a->html, a->sections, utf8, false, *blocks, explicit_id);
   KB_FUZZ_CHECK(blocks->any || !a->has_internal_blocks(), "agent HTML present without blocks");
-  if (a->has_internal_blocks()) check_rendering(a->html_agent, a->sections_agent, utf8, true, markers, explicit_id);
+  if (a->has_internal_blocks()) check_rendering(a->html_agent, a->sections_agent, utf8, true, *blocks, explicit_id);
   // cmark counts lines CommonMark's way: "\r\n", "\r" and "\n" each end one.
   int lines = 1;
   for (size_t i = 0; i < body.size(); ++i) {
