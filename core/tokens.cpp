@@ -129,11 +129,13 @@ Result<std::vector<TokenInfo>> TokenStore::list() {
 
 std::optional<TokenInfo> TokenStore::verify(const std::string& token) {
   if (token.empty() || token.size() > kMaxTokenBytes) return std::nullopt;
+  const std::string hash = sha256_hex(token);  // outside the lock
   std::lock_guard lock(mu_);
   try {
-    auto st = db_.prepare("SELECT name, role, created, last_used, strftime('%Y-%m-%d %H:%M', 'now') FROM tokens "
+    // Prepared once: every staff request comes here, under the one lock.
+    auto& st = db_.cached("SELECT name, role, created, last_used, strftime('%Y-%m-%d %H:%M', 'now') FROM tokens "
                           "WHERE hash = ?1");
-    st.bind(1, sha256_hex(token));
+    st.bind(1, hash);
     if (!st.step()) return std::nullopt;
     // An unknown role (a store written by a newer version) grants the least.
     TokenInfo info{st.text(0), parse_role(st.text(1)).value_or(Role::kAgent), st.text(2), st.text(3)};
@@ -141,7 +143,7 @@ std::optional<TokenInfo> TokenStore::verify(const std::string& token) {
     st.reset();
     if (std::string& noted = last_noted_[info.name]; noted != minute) {
       noted = minute;
-      db_.prepare("UPDATE tokens SET last_used = ?2 WHERE name = ?1").bind(1, info.name).bind(2, minute).run();
+      db_.cached("UPDATE tokens SET last_used = ?2 WHERE name = ?1").bind(1, info.name).bind(2, minute).run();
       info.last_used = minute;
     }
     return info;
