@@ -63,14 +63,17 @@ Result<Session> TokenStore::start_session(const TokenInfo& who) {
 
 std::optional<Session> TokenStore::session(const std::string& id) {
   if (id.empty() || id.size() > kMaxTokenBytes) return std::nullopt;
+  const std::string hash = sha256_hex(id);  // outside the lock, as in verify()
   std::lock_guard lock(mu_);
   try {
-    auto st = db_.prepare(
+    auto& st = db_.cached(
         "SELECT t.name, t.role, t.created, t.last_used, s.csrf FROM sessions s JOIN tokens t ON t.name = s.token_name "
         "WHERE s.hash = ?1 AND s.expires > datetime('now')");
-    st.bind(1, sha256_hex(id));
+    st.bind(1, hash);
     if (!st.step()) return std::nullopt;
-    return Session{id, st.text(4), {st.text(0), parse_role(st.text(1)).value_or(Role::kAgent), st.text(2), st.text(3)}};
+    Session out{id, st.text(4), {st.text(0), parse_role(st.text(1)).value_or(Role::kAgent), st.text(2), st.text(3)}};
+    st.reset();  // a cached statement left stepping would hold its read of auth.db
+    return out;
   } catch (const SqliteError&) {
     return std::nullopt;  // an unreadable store grants nothing
   }
