@@ -225,16 +225,18 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
   const std::filesystem::path shards_dir = dir_ / "xapian-shards";
   std::filesystem::remove_all(shards_dir);
   std::filesystem::create_directories(shards_dir);
-  std::mutex mu;  // guards stored, stop, error and progress
+  std::mutex mu;  // guards stored, stop, error, analysed and progress
   std::condition_variable cv;
   size_t stored = 0;
   bool stop = false;
   std::exception_ptr error;
   std::atomic<size_t> next{0};
   size_t done = 0;
+  size_t analysed = 0;  // workers through with their documents
+  // Per worker: public articles containing each word.
+  std::vector<std::unordered_map<std::string, Xapian::termcount>> spellings(threads);
   auto worker = [&](size_t t) {
     try {
-      std::unordered_map<std::string, Xapian::termcount> spellings;
       Xapian::WritableDatabase shard((shards_dir / std::to_string(t)).string(),
                                      Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
       for (size_t i; (i = next.fetch_add(1)) < articles.size();) {
@@ -247,7 +249,7 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
         if (a.id == 0) continue;
         const Xapian::Document doc = make_document(a);
         if (has_term(doc, schema::kTermPublic)) {
-          for (auto& w : spelling_words(doc)) ++spellings[std::move(w)];
+          for (auto& w : spelling_words(doc)) ++spellings[t][std::move(w)];
         }
         shard.add_document(doc);
         if (a.has_internal_blocks()) shard.add_document(make_document(a, true));
@@ -256,11 +258,31 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
           progress(++done, articles.size());
         }
       }
-      // Each shard gets its own spelling data (the compactor sums the
-      // counts), so building Xapian's spelling fragments, seconds on a
-      // large corpus, runs on every worker rather than after them on one.
-      for (const auto& [word, n] : spellings) shard.add_spelling(word, n);
-      spellings.clear();
+      // Spelling data, once all workers have counted: each word goes to one
+      // shard (by its hash) with its count over all of them, so Xapian builds
+      // each word's spelling fragments once, on every worker in parallel; the
+      // compactor merges the shards' tables.
+      {
+        std::unique_lock lock(mu);
+        ++analysed;
+        cv.notify_all();
+        cv.wait(lock, [&] { return analysed == threads || stop; });
+        if (stop) return;
+      }
+      const std::hash<std::string> hash;
+      for (size_t from = 0; from < threads; ++from) {
+        for (const auto& [word, n] : spellings[from]) {
+          if (hash(word) % threads != t) continue;
+          bool counted = false;  // with an earlier worker's map
+          for (size_t other = 0; other < from && !counted; ++other) counted = spellings[other].count(word) > 0;
+          if (counted) continue;
+          Xapian::termcount total = n;
+          for (size_t other = from + 1; other < threads; ++other) {
+            if (auto it = spellings[other].find(word); it != spellings[other].end()) total += it->second;
+          }
+          shard.add_spelling(word, total);
+        }
+      }
       shard.commit();
     } catch (...) {
       std::lock_guard lock(mu);
