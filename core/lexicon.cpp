@@ -375,9 +375,10 @@ std::vector<std::string> Lexicon::aspect_partners(std::string_view primary, cons
       }
     }
     if (ends_with(lemma, "ować")) {
-      for (std::string_view prefix : kAspectPrefixes) {
-        if (lemma.size() < prefix.size() + kMinPrefixedStemBytes || lemma.substr(0, prefix.size()) != prefix) continue;
-        if (std::string bare(lemma.substr(prefix.size())); known(bare)) add_unique(out, std::move(bare));
+      for (std::string_view prefix : kAspectPrefixes) {  // the longest prefix that matches decides
+        if (!lemma.starts_with(prefix)) continue;
+        std::string bare(lemma.substr(prefix.size()));
+        if (bare.size() >= kMinPrefixedStemBytes && known(bare)) add_unique(out, std::move(bare));
         break;
       }
     }
