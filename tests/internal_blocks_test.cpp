@@ -27,9 +27,11 @@ std::string lower(std::string s) {
   return s;
 }
 
-// The words of a route's q= or hl= parameter.
+// The words of a route's q= or hl= parameter, and the name a /media/ route
+// asks for (its 404 page links to sign-in with the path to come back to).
 std::vector<std::string> asked_words(const std::string& route) {
   std::vector<std::string> out;
+  if (route.starts_with("/media/")) out.push_back(route.substr(7, route.find('.') - 7));
   for (const std::string key : {"q=", "hl="}) {
     const size_t at = route.find(key);
     if (at == std::string::npos || (route[at - 1] != '?' && route[at - 1] != '&')) continue;
@@ -161,7 +163,10 @@ TEST_CASE("internal content: no public route shows any secret of any fixture") {
       "/api/v1/search?q=parcel",
       "/api/v1/search?q=refunds",
       "/api/v1/search?category=Shipping",
+      "/search?category=Shipping",
+      "/search?q={}&category=Shipping",
       "/api/v1/search?tag=billing",
+      "/media/{}.png",
       "/search?q=damaged%20parcel%20claims",
       "/api/v1/suggest?q=parcel%20esc",
       "/api/v1/answer?q=damaged%20parcel",
@@ -197,6 +202,21 @@ TEST_CASE("internal content: no public route shows any secret of any fixture") {
   }
   CHECK(s.server->get_json("/api/v1/search?q=xylocarp").second["total"] == 0);
   CHECK(s.server->get_json("/api/v1/search?q=parcel").second["total"] == 1);
+
+  // Drafts are for writers: agents see internal content, never a draft, on
+  // any of the same routes; a writer finds it.
+  const Secret& draft = secrets()[2];
+  for (std::string route : routes) {
+    for (size_t at; (at = route.find("{}")) != std::string::npos;) route.replace(at, 2, draft.query);
+    INFO("agent: " << route);
+    auto [status, body] = s.server->get(route, s.agent);
+    CHECK((status == 200 || status == 404 || status == 303));
+    std::string text = lower(body);
+    for (const auto& word : asked_words(route)) text = without(text, word);
+    for (const auto& w : draft.words) CHECK(text.find(w) == std::string::npos);
+  }
+  const std::string writer = *s.server->tokens().create("writer", Role::kWriter);
+  CHECK(s.server->get_json("/api/v1/search?q=" + draft.query, writer).second["total"] == 1);
 }
 
 TEST_CASE("internal blocks: agents find them, see them marked, and get suggestions from them") {
