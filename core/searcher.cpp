@@ -144,6 +144,14 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
     auto db = open_fulltext(IndexLayout::xapian_path(revision_dir).string());
     auto catalog =
         std::make_unique<Catalog>(IndexLayout::catalog_path(revision_dir).string(), SqliteDb::Mode::kReadOnly);
+    // A revision written by another version of kb stores and means things
+    // differently (since version 14, compressed catalog values): refused
+    // whole rather than served as errors page by page.
+    if (const int version = catalog->schema_version(); version != schema::kSchemaVersion) {
+      return Status::error(fmt::format("the index in {} was built by another version of kb (schema {}, this one "
+                                       "reads {}): run kb-index to rebuild it",
+                                       revision_dir.string(), version, schema::kSchemaVersion));
+    }
     return std::unique_ptr<Searcher>(new Searcher(std::move(db), std::move(catalog)));
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("opening index {}: {}", revision_dir.string(), e.get_description()));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/catalog.h"
 #include "core/revision.h"
 #include "core/searcher.h"
 #include "tests/test_util.h"
@@ -179,6 +180,23 @@ TEST_CASE("snippets escape HTML from the article text") {
   CHECK_THAT(snip, Catch::Contains("&lt;script&gt;"));
   CHECK_THAT(snip, Catch::Contains("<mark>alert</mark>"));
   CHECK_THAT(snip, Catch::Contains("&amp;"));
+}
+
+TEST_CASE("search: a revision built by another version of kb is refused with what to do") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index");
+  IndexLayout layout(dir / "index");
+  const auto revision = layout.revision_dir(*layout.current());
+  REQUIRE(Searcher::open(revision).is_ok());
+  {
+    Catalog catalog(IndexLayout::catalog_path(revision).string(), SqliteDb::Mode::kReadWrite);
+    catalog.set_meta("schema_version", "13");  // before the catalog's values were compressed
+  }
+  auto refused = Searcher::open(revision);
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("another version of kb (schema 13"));
+  CHECK_THAT(refused.status().message(), Catch::Contains("run kb-index"));
 }
 
 TEST_CASE("open_fulltext opens a stub file listing shards") {
