@@ -23,6 +23,10 @@ constexpr size_t kMaxSpellingBytes = 40;
 // Fewer articles than this go into the index directly: shards and their
 // merge cost more than they save.
 constexpr size_t kMinShardedArticles = 200;
+// A shard writer commits after this many articles: Xapian holds postings in
+// memory until then (its own default is 10,000 documents), and a full index
+// holds every parsed article besides.
+constexpr size_t kShardCommitArticles = 1000;
 // Articles analysed together before their documents are written, when
 // updating an index in place.
 constexpr size_t kAnalysisBatch = 64;
@@ -237,8 +241,10 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
   std::vector<std::unordered_map<std::string, Xapian::termcount>> spellings(threads);
   auto worker = [&](size_t t) {
     try {
+      // A shard lives until the compactor has merged it: nothing to fsync.
       Xapian::WritableDatabase shard((shards_dir / std::to_string(t)).string(),
-                                     Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+                                     Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
+      size_t added = 0;
       for (size_t i; (i = next.fetch_add(1)) < articles.size();) {
         {
           std::unique_lock lock(mu);
@@ -253,6 +259,8 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
         }
         shard.add_document(doc);
         if (a.has_internal_blocks()) shard.add_document(make_document(a, true));
+        // Xapian keeps a shard's postings in memory until a commit.
+        if (++added % kShardCommitArticles == 0) shard.commit();
         if (progress) {
           std::lock_guard lock(mu);
           progress(++done, articles.size());
