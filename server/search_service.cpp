@@ -203,6 +203,12 @@ Result<std::shared_ptr<const Suggester>> SearchService::suggester() {
   return built.value();
 }
 
+bool SearchService::suggester_ready() {
+  std::lock_guard lock(mu_);
+  refresh_locked();
+  return revision_ && suggester_ && suggester_generation_ == generation_;
+}
+
 std::optional<std::string> SearchService::revision() {
   std::lock_guard lock(mu_);
   refresh_locked();
@@ -218,6 +224,30 @@ std::optional<std::filesystem::path> SearchService::revision_dir() {
 void SearchService::release(std::unique_ptr<Searcher> searcher, uint64_t generation) {
   std::lock_guard lock(mu_);
   if (generation == generation_) idle_.push_back(std::move(searcher));
+}
+
+SuggestionWarmer::SuggestionWarmer(SearchService& search, std::chrono::milliseconds every)
+    : search_(search), every_(every), thread_([this] { run(); }) {}
+
+SuggestionWarmer::~SuggestionWarmer() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void SuggestionWarmer::run() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    // suggester() builds only when the revision is new; an error (no index
+    // yet, a revision being replaced) is tried again next time.
+    if (!search_.suggester_ready()) (void)search_.suggester();
+    lock.lock();
+    wake_.wait_for(lock, every_, [this] { return stop_; });
+  }
 }
 
 }  // namespace kb

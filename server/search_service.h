@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -15,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/revision.h"
@@ -70,6 +73,8 @@ class SearchService {
   // The suggestions of the current revision, built on first use after a
   // publish (one thread builds; the others wait for it) and shared.
   Result<std::shared_ptr<const Suggester>> suggester();
+  // Whether the current revision's suggestions are built (no call waits).
+  bool suggester_ready();
   // Searches answered from memory so far.
   uint64_t cache_hits();
   // The revision the next acquire() will serve, if any.
@@ -112,6 +117,26 @@ class SearchService {
   std::unordered_map<std::string, std::list<Cached>::iterator> cache_;
   size_t cache_bytes_ = 0;
   uint64_t cache_hits_ = 0;
+};
+
+// Builds each newly published revision's suggestions in the background, so
+// the first keystroke after a publish does not wait for them (0.4 s on
+// d365). Looks for a new revision every `every`; stops when destroyed.
+class SuggestionWarmer {
+ public:
+  SuggestionWarmer(SearchService& search, std::chrono::milliseconds every);
+  ~SuggestionWarmer();
+  SuggestionWarmer(const SuggestionWarmer&) = delete;
+  SuggestionWarmer& operator=(const SuggestionWarmer&) = delete;
+
+ private:
+  void run();
+  SearchService& search_;
+  const std::chrono::milliseconds every_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;  // last: started once the rest is ready
 };
 
 }  // namespace kb

@@ -2,6 +2,9 @@
 // loopback port, queried with a real HTTP client.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/test_util.h"
 
 using namespace kb;
@@ -273,6 +276,30 @@ TEST_CASE("search cache: a repeated search is answered from memory, per audience
   CHECK(search("marzipan", Visibility::kPublic) == 1);  // the new revision's answer
   CHECK(search("marzipan", Visibility::kAgent) == 2);
   CHECK(service.cache_hits() == 2);
+}
+
+TEST_CASE("suggestions of a newly published revision are built before anyone asks") {
+  // The first keystroke after a publish used to wait for them (0.4 s on d365).
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index");
+  SearchService service{IndexLayout(dir / "index")};
+  auto ready_within = [&](std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!service.suggester_ready() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return service.suggester_ready();
+  };
+  CHECK_FALSE(service.suggester_ready());  // nothing builds them without a warmer
+  SuggestionWarmer warmer(service, std::chrono::milliseconds(10));
+  CHECK(ready_within(std::chrono::seconds(10)));
+  test::write_file(dir / "content/en/new.md", test::article("title: Marzipan shipping", "Marzipan.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  CHECK(ready_within(std::chrono::seconds(10)));  // the new revision's, without a call to suggester()
+  auto suggester = service.suggester();
+  REQUIRE(suggester.is_ok());
+  CHECK(service.suggester_ready());
 }
 
 TEST_CASE("search cache: an API answer's JSON is made once per result and kind, with this request's time") {
