@@ -243,8 +243,9 @@ void SuggestionWarmer::run() {
   while (!stop_) {
     lock.unlock();
     // suggester() builds only when the revision is new; an error (no index
-    // yet, a revision being replaced) is tried again next time.
-    if (!search_.suggester_ready()) (void)search_.suggester();
+    // yet, a revision being replaced) is tried again next time. A Searcher
+    // opened and handed back waits in the pool for the first request.
+    if (!search_.suggester_ready() && search_.suggester().is_ok()) (void)search_.acquire();
     lock.lock();
     wake_.wait_for(lock, every_, [this] { return stop_; });
   }

@@ -119,9 +119,10 @@ class SearchService {
   uint64_t cache_hits_ = 0;
 };
 
-// Builds each newly published revision's suggestions in the background, so
-// the first keystroke after a publish does not wait for them (0.4 s on
-// d365). Looks for a new revision every `every`; stops when destroyed.
+// Builds each newly published revision's suggestions, and opens a Searcher
+// on it, in the background, so the first keystroke after a publish does not
+// wait for them (0.4 s on d365). Looks for a new revision every `every`;
+// stops when destroyed.
 class SuggestionWarmer {
  public:
   SuggestionWarmer(SearchService& search, std::chrono::milliseconds every);
