@@ -80,10 +80,8 @@ std::string lowercase(std::string_view s) {
 }
 
 // Routes that run a search, and so take a search slot when the public asks.
-// (routes.cpp names them; this list must follow it.)
 bool is_search_path(const std::string& path) {
-  return path == "/api/v1/search" || path == "/api/v1/suggest" || path == "/api/v1/answer" ||
-         path == "/api/v1/similar" || path == "/search" || path == "/embed";
+  return std::find(std::begin(paths::kSearching), std::end(paths::kSearching), path) != std::end(paths::kSearching);
 }
 
 // A token or a session cookie: App authenticates it (a wrong token is a 401

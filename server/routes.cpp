@@ -295,10 +295,10 @@ class App::Handler {
     if (p.rfind(kMediaUrlPrefix, 0) == 0) {
       return route("media", is_get, [&] { return media(p.substr(kMediaUrlPrefix.size())); });
     }
-    if (p == "/api/v1/search") return route("api_search", is_get, [&] { return api_search(); });
-    if (p == "/api/v1/suggest") return route("api_suggest", is_get, [&] { return api_suggest(); });
-    if (p == "/api/v1/answer") return route("api_answer", is_get, [&] { return api_answer(); });
-    if (p == "/api/v1/similar") return route("api_similar", req_.method == "POST", [&] { return api_similar(); });
+    if (p == paths::kApiSearch) return route("api_search", is_get, [&] { return api_search(); });
+    if (p == paths::kApiSuggest) return route("api_suggest", is_get, [&] { return api_suggest(); });
+    if (p == paths::kApiAnswer) return route("api_answer", is_get, [&] { return api_answer(); });
+    if (p == paths::kApiSimilar) return route("api_similar", req_.method == "POST", [&] { return api_similar(); });
     const bool is_post = req_.method == "POST";
     if (p.rfind("/api/v1/articles/", 0) == 0) {
       const std::string rest = p.substr(17);
@@ -310,8 +310,8 @@ class App::Handler {
     if (p == "/") return route("page_home", is_get, [&] { return page_home(); });
     if (p == "/signin") return route("signin", is_get || is_post, [&] { return is_post ? sign_in() : page_sign_in(); });
     if (p == "/signout") return route("signout", is_post, [&] { return sign_out(); });
-    if (p == "/search") return route("page_search", is_get, [&] { return page_search(); });
-    if (p == "/embed") return route("page_embed", is_get, [&] { return page_embed(); });
+    if (p == paths::kSearchPage) return route("page_search", is_get, [&] { return page_search(); });
+    if (p == paths::kEmbed) return route("page_embed", is_get, [&] { return page_embed(); });
     if (p == "/agent") return route("page_agent", is_get, [&] { return page_agent(); });
     if (p.rfind("/articles/", 0) == 0) {
       const std::string rest = p.substr(10);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <string>
+#include <string_view>
 
 #include "core/tokens.h"
 #include "core/analytics.h"
@@ -15,6 +16,19 @@
 #include "server/search_service.h"
 
 namespace kb {
+
+// The paths of the routes that run a search. App dispatches them by these
+// names; the HTTP layer gives public requests to them a limited number of
+// search slots.
+namespace paths {
+inline constexpr std::string_view kApiSearch = "/api/v1/search";
+inline constexpr std::string_view kApiSuggest = "/api/v1/suggest";
+inline constexpr std::string_view kApiAnswer = "/api/v1/answer";
+inline constexpr std::string_view kApiSimilar = "/api/v1/similar";
+inline constexpr std::string_view kSearchPage = "/search";
+inline constexpr std::string_view kEmbed = "/embed";
+inline constexpr std::string_view kSearching[] = {kApiSearch, kApiSuggest, kApiAnswer, kApiSimilar, kSearchPage, kEmbed};
+}  // namespace paths
 
 struct AppOptions {
   std::string site_name = "Help Center";
