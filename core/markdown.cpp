@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/hash.h"
 #include "core/text.h"
 
 namespace kb {
@@ -181,15 +182,6 @@ const std::regex& near_opener() {
 
 Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
   InternalBlocks out;
-  {
-    // FNV-1a of the text: a writer would have to type the hash of the very
-    // text they are typing.
-    uint64_t h = 14695981039346656037ull;
-    for (char c : markdown) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    const std::string tag = fmt::format("{:016x}", h);
-    out.open_marker = "KB-INTERNAL-OPEN-" + tag;
-    out.close_marker = "KB-INTERNAL-CLOSE-" + tag;
-  }
   int line = 0, open_line = 0;
   bool in_block = false;
   std::string_view code_fence;  // the ``` or ~~~ run of an open code block
@@ -218,6 +210,13 @@ Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
       }
       in_block = true;
       open_line = line;
+      if (!out.any) {
+        // Markers named by a hash of the text: a writer would have to type
+        // the hash of the very text being typed.
+        const std::string tag = sha256_hex(markdown).substr(0, 16);
+        out.open_marker = "KB-INTERNAL-OPEN-" + tag;
+        out.close_marker = "KB-INTERNAL-CLOSE-" + tag;
+      }
       out.any = true;
       out.public_text += '\n';
       out.agent_text += '\n';

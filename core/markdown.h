@@ -61,7 +61,7 @@ struct InternalBlocks {
   std::string public_text;
   std::string agent_text;
   std::string agent_marked;
-  std::string open_marker;   // "KB-INTERNAL-OPEN-<16 hex digits>"
+  std::string open_marker;   // "KB-INTERNAL-OPEN-<16 hex digits>"; "" without blocks
   std::string close_marker;  // "KB-INTERNAL-CLOSE-<the same>"
 };
 // An error (with its line) for a block that is never closed, or opened
