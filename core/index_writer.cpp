@@ -278,19 +278,13 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
         if (stop) return;
       }
       const std::hash<std::string> hash;
-      for (size_t from = 0; from < threads; ++from) {
-        for (const auto& [word, n] : spellings[from]) {
-          if (hash(word) % threads != t) continue;
-          bool counted = false;  // with an earlier worker's map
-          for (size_t other = 0; other < from && !counted; ++other) counted = spellings[other].count(word) > 0;
-          if (counted) continue;
-          Xapian::termcount total = n;
-          for (size_t other = from + 1; other < threads; ++other) {
-            if (auto it = spellings[other].find(word); it != spellings[other].end()) total += it->second;
-          }
-          shard.add_spelling(word, total);
+      std::unordered_map<std::string, Xapian::termcount> mine;  // this shard's words, counts summed
+      for (const auto& counts : spellings) {
+        for (const auto& [word, n] : counts) {
+          if (hash(word) % threads == t) mine[word] += n;
         }
       }
+      for (const auto& [word, n] : mine) shard.add_spelling(word, n);
       shard.commit();
     } catch (...) {
       std::lock_guard lock(mu);
