@@ -30,31 +30,33 @@ size_t approximate_bytes(const SearchResult& r) {
 
 }  // namespace
 
+Result<std::shared_ptr<const SearchResult>> SearchService::Lease::shared_search(const SearchRequest& request,
+                                                                                const std::string& key) {
+  if (!key.empty()) {
+    if (auto hit = owner_->cached(key, generation_)) return hit;
+  }
+  auto fresh = searcher_->search(request);
+  if (!fresh) return fresh.status();
+  return key.empty() ? std::make_shared<const SearchResult>(std::move(fresh.value()))
+                     : owner_->remember(key, generation_, std::move(fresh.value()));
+}
+
 Result<SearchResult> SearchService::Lease::search(const SearchRequest& request) {
-  if (!owner_ || owner_->cache_capacity_ == 0) return searcher_->search(request);
-  const std::string key = cache_key(request);
-  if (auto hit = owner_->cached(key, generation_)) return SearchResult(*hit);
-  auto result = searcher_->search(request);
-  if (result) owner_->remember(key, generation_, result.value());
-  return result;
+  auto result = shared_search(request, caching() ? cache_key(request) : std::string());
+  if (!result) return result.status();
+  return SearchResult(*result.value());
 }
 
 Result<SearchService::Lease::Rendered> SearchService::Lease::search_rendered(
     const SearchRequest& request, const std::string& kind,
     const std::function<std::string(const SearchResult&)>& render) {
-  const bool caching = owner_ && owner_->cache_capacity_ > 0;
-  const std::string key = caching ? cache_key(request) : std::string();
-  std::shared_ptr<const SearchResult> result = caching ? owner_->cached(key, generation_) : nullptr;
-  if (!result) {
-    auto fresh = searcher_->search(request);
-    if (!fresh) return fresh.status();
-    result = caching ? owner_->remember(key, generation_, std::move(fresh.value()))
-                     : std::make_shared<const SearchResult>(std::move(fresh.value()));
-  }
-  if (auto text = caching ? owner_->rendering(key, generation_, kind) : nullptr) return Rendered{result, text};
-  auto text = std::make_shared<const std::string>(render(*result));
-  if (caching) owner_->keep_rendering(key, generation_, kind, text);
-  return Rendered{result, text};
+  const std::string key = caching() ? cache_key(request) : std::string();
+  auto result = shared_search(request, key);
+  if (!result) return result.status();
+  if (auto text = key.empty() ? nullptr : owner_->rendering(key, generation_, kind)) return Rendered{*result, text};
+  auto text = std::make_shared<const std::string>(render(**result));
+  if (!key.empty()) owner_->keep_rendering(key, generation_, kind, text);
+  return Rendered{*result, text};
 }
 
 std::shared_ptr<const std::string> SearchService::rendering(const std::string& key, uint64_t generation,

@@ -63,6 +63,10 @@ class SearchService {
                                      const std::function<std::string(const SearchResult&)>& render);
 
    private:
+    bool caching() const { return owner_ && owner_->cache_capacity_ > 0; }
+    // The request's result: remembered when `key` is not "", and taken from
+    // memory when it was since the publish.
+    Result<std::shared_ptr<const SearchResult>> shared_search(const SearchRequest& request, const std::string& key);
     SearchService* owner_;
     std::unique_ptr<Searcher> searcher_;
     uint64_t generation_;
