@@ -162,17 +162,13 @@ constexpr std::pair<std::string_view, std::string_view> kIrregularAspectPairs[] 
     {"zapłacić", "płacić"},        {"policzyć", "liczyć"},       {"nadać", "nadawać"},
 };
 
-bool ends_with(std::string_view s, std::string_view end) {
-  return s.size() > end.size() && s.substr(s.size() - end.size()) == end;
-}
-
 // Imperfectives the suffix patterns make of a perfective, and the other way.
 std::vector<std::string> by_suffix(std::string_view lemma, bool to_imperfective) {
   std::vector<std::string> out;
   for (const auto& [pf, impf] : kAspectSuffixes) {
     const std::string_view from = to_imperfective ? pf : impf;
     const std::string_view to = to_imperfective ? impf : pf;
-    if (ends_with(lemma, from)) out.push_back(std::string(lemma.substr(0, lemma.size() - from.size())) + std::string(to));
+    if (lemma.size() > from.size() && lemma.ends_with(from)) out.push_back(std::string(lemma.substr(0, lemma.size() - from.size())) + std::string(to));
   }
   return out;
 }
@@ -351,7 +347,7 @@ std::vector<std::string> Lexicon::restore_diacritics(std::string_view primary, c
 }
 
 std::vector<std::string> Lexicon::aspect_partners(std::string_view primary, const std::string& lemma) {
-  if (primary != "pl" || !ends_with(lemma, "ć") || lemma.size() > kMaxMorphologyBytes) return {};
+  if (primary != "pl" || !lemma.ends_with("ć") || lemma.size() > kMaxMorphologyBytes) return {};
   return cached(impl_->forms_mu, impl_->aspect_cache, primary, lemma, [&] {
     auto known = [&](const std::string& verb) { return verb != lemma && impl_->polish_lemma(verb); };
     // Of the patterns' imperfectives, the first the dictionary knows
@@ -374,7 +370,7 @@ std::vector<std::string> Lexicon::aspect_partners(std::string_view primary, cons
         break;
       }
     }
-    if (ends_with(lemma, "ować")) {
+    if (lemma.ends_with("ować")) {
       for (std::string_view prefix : kAspectPrefixes) {  // the longest prefix that matches decides
         if (!lemma.starts_with(prefix)) continue;
         std::string bare(lemma.substr(prefix.size()));
