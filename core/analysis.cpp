@@ -318,6 +318,14 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
   return words;
 }
 
+std::vector<std::string> match_keys(const QueryWord& word) {
+  std::vector<std::string> keys = {std::string(schema::kPrefixFolded) + Lexicon::shared().fold(word.text)};
+  for (const auto& t : word.terms) {
+    if (t.weight == kWeightStem && t.term.starts_with(schema::kPrefixStem)) add_unique(keys, t.term);
+  }
+  return keys;
+}
+
 Xapian::Query word_query(const QueryWord& w, std::string_view prefix) {
   std::vector<Xapian::Query> alternatives;
   for (const auto& t : w.terms) {

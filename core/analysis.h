@@ -86,6 +86,12 @@ struct QueryWord {
 // but below the exact form. Never throws on user input.
 std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs);
 
+// The forms by which two words count as the same word, e.g. for synonyms:
+// the folded word and its base forms (those of the forms it may be when
+// typed without diacritics included). Two words are the same when they
+// share one.
+std::vector<std::string> match_keys(const QueryWord& word);
+
 // A word matches any of its terms, each scaled by its weight; with a prefix,
 // the same terms of one field (schema::kPrefixTitle: title words).
 Xapian::Query word_query(const QueryWord& word, std::string_view prefix = {});

@@ -10,6 +10,7 @@
 
 #include "core/markdown.h"
 #include "core/media.h"
+#include "core/synonyms.h"
 #include "core/text.h"
 
 namespace kb {
@@ -73,6 +74,7 @@ class Checker {
     check_links();
     check_translations();
     check_expiry();
+    check_synonyms();
   }
 
  private:
@@ -226,6 +228,19 @@ class Checker {
                     known.empty() ? std::string(" (it has no headings)") : " (headings: " + known + ")"));
   }
 
+  void check_synonyms() {
+    const std::string path(kSynonymsFile);
+    std::error_code ec;
+    if (!fs::exists(options_.content_dir / path, ec)) return;
+    ++report_.files;
+    auto text = read_text_file(options_.content_dir / path, kMaxSynonymsBytes, "synonym files");
+    if (!text) {
+      add(path, Severity::kError, 0, "synonyms", text.status().message());
+      return;
+    }
+    for (const auto& d : parse_synonyms(*text).diagnostics) add(path, d.severity, d.line, "synonyms", d.message);
+  }
+
   void check_links() {
     for (const auto& e : entries_) {
       if (!e.article) continue;
@@ -281,8 +296,14 @@ class Checker {
     }
     std::error_code ec;
     if (!fs::exists(options_.content_dir / file, ec)) {
+      // "[x](other-slug)": a slug where the file's path belongs.
+      std::string hint;
+      if (const Article* a = image ? nullptr : article_by_slug(std::string(target))) {
+        hint = fmt::format("; to link the article with that slug, write '/articles/{}{}' or the path of its file, {}",
+                           target, hash == std::string_view::npos ? "" : url.substr(hash), a->path);
+      }
       add(e.path, Severity::kError, ref.line, image ? "image" : "link",
-          fmt::format("{} '{}' not found: {} does not exist", image ? "image" : "file", ref.url, file));
+          fmt::format("{} '{}' not found: {} does not exist{}", image ? "image" : "file", ref.url, file, hint));
     } else if (image) {
       if (auto m = read_media_file(options_.content_dir, file); !m) {
         add(e.path, Severity::kError, ref.line, "image", m.status().message() + "; it will not be published");

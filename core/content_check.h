@@ -3,7 +3,7 @@
 // matter, titles); across files, what only the whole folder shows (duplicate
 // slugs and titles, links to missing articles or headings, missing images,
 // colliding aliases, translations missing or older than their source,
-// expired articles, unknown front matter keys).
+// expired articles, unknown front matter keys), and synonyms.txt.
 #pragma once
 
 #include <filesystem>
@@ -32,7 +32,7 @@ struct CheckReport {
   struct Item {
     FileDiagnostic where;
     std::string check;  // "file", "front-matter", "slug", "title", "internal-block", "link", "image", "alias",
-                        // "translation", "expired"
+                        // "translation", "expired", "synonyms"
   };
   std::vector<Item> items;
 };

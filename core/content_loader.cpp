@@ -29,13 +29,13 @@ std::vector<std::string> list_markdown_files(const std::filesystem::path& dir) {
   return out;
 }
 
-Result<std::string> read_article_file(const std::filesystem::path& file) {
+Result<std::string> read_text_file(const std::filesystem::path& file, size_t max_bytes, std::string_view what) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) return Status::error(fmt::format("cannot read: {}", ec.message()));
-  if (size > kMaxArticleBytes) {
-    return Status::error(fmt::format("file is {:.1f} MB; articles are limited to {} MB",
-                                     static_cast<double>(size) / (1024.0 * 1024.0), kMaxArticleBytes / (1024 * 1024)));
+  if (size > max_bytes) {
+    return Status::error(fmt::format("file is {:.1f} MB; {} are limited to {} MB",
+                                     static_cast<double>(size) / (1024.0 * 1024.0), what, max_bytes / (1024 * 1024)));
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) return Status::error("cannot open file");
@@ -43,6 +43,10 @@ Result<std::string> read_article_file(const std::filesystem::path& file) {
   in.read(bytes.data(), static_cast<std::streamsize>(size));
   if (in.gcount() != static_cast<std::streamsize>(size)) return Status::error("file changed while reading");
   return bytes;
+}
+
+Result<std::string> read_article_file(const std::filesystem::path& file) {
+  return read_text_file(file, kMaxArticleBytes, "articles");
 }
 
 Status check_article_bytes(std::string_view bytes) {

@@ -21,6 +21,10 @@ inline constexpr size_t kMaxArticleBytes = 4 * 1024 * 1024;
 // sorted; hidden files and folders (".git") are skipped.
 std::vector<std::string> list_markdown_files(const std::filesystem::path& dir);
 
+// Reads a file whole, refusing files over `max_bytes` ("file is 9.5 MB;
+// <what> are limited to 4 MB").
+Result<std::string> read_text_file(const std::filesystem::path& file, size_t max_bytes, std::string_view what);
+
 // Reads a file whole, refusing files over kMaxArticleBytes.
 Result<std::string> read_article_file(const std::filesystem::path& file);
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/media.h"
+#include "core/synonyms.h"
 
 namespace kb {
 namespace {
@@ -25,8 +26,11 @@ constexpr int kStopCheckMs = 200;
 
 bool hidden(const std::string& name) { return !name.empty() && name[0] == '.'; }
 bool is_article(const std::string& name) { return name.size() > 3 && name.ends_with(".md") && !hidden(name); }
-// Images republish the articles that show them.
-bool is_content(const std::string& name) { return is_article(name) || (!hidden(name) && image_content_type(name)); }
+// Images republish the articles that show them; synonyms.txt, the index.
+bool is_content(const std::string& folder, const std::string& name) {
+  return is_article(name) || (!hidden(name) && image_content_type(name)) ||
+         (folder.empty() && name == kSynonymsFile);
+}
 
 }  // namespace
 
@@ -96,7 +100,7 @@ bool ContentWatcher::drain(Batch& batch) {
         batch.incomplete = rewatch = any = true;
         continue;
       }
-      if (!is_content(name)) continue;  // editor swap files, notes
+      if (!is_content(folder->second, name)) continue;  // editor swap files, notes
       // IN_CREATE alone is an empty file about to be written; its
       // IN_CLOSE_WRITE follows. It still counts, so a batch does not end early.
       batch.paths.insert(folder->second.empty() ? name : folder->second + "/" + name);

@@ -20,8 +20,8 @@ namespace kb {
 class ContentWatcher {
  public:
   struct Batch {
-    // Content-relative paths of articles (*.md) and images created, changed,
-    // moved or deleted. Only a hint for reporting: the indexer rescans anyway.
+    // Content-relative paths of articles (*.md), images and synonyms.txt
+    // created, changed, moved or deleted. Only a hint for reporting: the indexer rescans anyway.
     std::set<std::string> paths;
     // Events were lost (queue overflow) or whole folders moved: the paths
     // above are incomplete.

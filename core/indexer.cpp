@@ -17,6 +17,7 @@
 #include "core/parallel.h"
 #include "core/revision.h"
 #include "core/schema.h"
+#include "core/synonyms.h"
 
 namespace kb {
 namespace {
@@ -25,6 +26,7 @@ struct PreviousState {
   bool usable = false;  // a published revision with the current schema
   std::map<std::string, CatalogEntry> by_path;
   std::map<int64_t, std::vector<MediaFile>> media;  // by article id
+  std::string synonyms;  // the synonyms.txt it was built with
   // When rebuilding from scratch: old slugs of renamed articles, by the
   // article's path, so a schema change does not break old links.
   std::vector<std::pair<std::string, std::string>> renamed;  // (old slug, path)
@@ -50,6 +52,7 @@ PreviousState load_previous(const IndexLayout& layout) {
     }
     for (auto& e : catalog.entries()) prev.by_path.emplace(e.path, std::move(e));
     prev.media = catalog.media();
+    prev.synonyms = catalog.get_meta(std::string(schema::kMetaSynonyms)).value_or("");
     prev.usable = true;
   } catch (const SqliteError&) {
     prev.by_path.clear();  // unreadable: rebuild from scratch
@@ -134,7 +137,11 @@ class Run {
     }
     rendered.clear();
 
-    if (articles.empty() && removed.empty() && prev.usable) return Status::ok();  // nothing to publish
+    const std::string synonyms = read_synonyms(prev);
+    const bool synonyms_changed = synonyms != prev.synonyms;
+    if (articles.empty() && removed.empty() && !synonyms_changed && prev.usable) {
+      return Status::ok();  // nothing to publish
+    }
 
     // 5. Write a new revision: a copy of the current one, changed in place.
     const std::string name = layout.next_revision_name();
@@ -144,12 +151,12 @@ class Run {
       if (!s) return s;
     }
     copy_media(dir, articles);
-    if (articles.empty() && removed.empty()) {
+    if (articles.empty() && removed.empty() && !synonyms_changed) {
       std::error_code ec;
       fs::remove_all(dir, ec);
       return Status::ok();  // every change failed: nothing to publish
     }
-    Status s = write(dir, articles, removed, find_renames(articles, removed, prev), prev);
+    Status s = write(dir, articles, removed, find_renames(articles, removed, prev), prev, synonyms);
     if (!s) {
       std::error_code ec;
       fs::remove_all(dir, ec);
@@ -370,9 +377,10 @@ class Run {
   }
 
   Status write(const fs::path& dir, std::vector<Article>& articles, const std::vector<const CatalogEntry*>& removed,
-               const std::vector<Rename>& renames, const PreviousState& prev) {
+               const std::vector<Rename>& renames, const PreviousState& prev, const std::string& synonyms) {
     auto writer = IndexWriter::open(dir);
     if (!writer) return writer.status();
+    (*writer)->catalog().set_meta(std::string(schema::kMetaSynonyms), synonyms);
     for (const CatalogEntry* old : removed) {
       Status s = (*writer)->remove(old->id);
       if (!s) return s;
@@ -405,6 +413,24 @@ class Run {
       }
     }
     return (*writer)->commit();
+  }
+
+  // The text of synonyms.txt ("" when there is none), its problems
+  // reported; when it cannot be read, the published one stays.
+  std::string read_synonyms(const PreviousState& prev) {
+    const std::string path(kSynonymsFile);
+    const fs::path file = options_.content_dir / path;
+    std::error_code ec;
+    if (!fs::exists(file, ec)) return "";
+    auto text = read_text_file(file, kMaxSynonymsBytes, "synonym files");
+    if (!text) {
+      fail(path, Status::error(text.status().message() + "; the synonyms published before still apply"));
+      return prev.synonyms;
+    }
+    const ParsedSynonyms parsed = parse_synonyms(*text);
+    for (const auto& d : parsed.diagnostics) report_.diagnostics.push_back({path, d});
+    if (!parsed.diagnostics.empty()) ++report_.failed;
+    return std::move(*text);
   }
 
   void fail(const std::string& path, const Status& s) {

@@ -82,6 +82,11 @@ inline constexpr char kTagSeparator = '\x1f';
 // A JSON object with the fields a result needs without touching the catalog:
 // id, slug, path, title, lang, category, updated, summary.
 
+// --- Catalog meta keys -----------------------------------------------------------
+// The text of the content folder's synonyms.txt (core/synonyms.h) the revision
+// was built with; absent: none.
+inline constexpr std::string_view kMetaSynonyms = "synonyms";
+
 // Xapian refuses terms longer than this many bytes (prefix included).
 inline constexpr size_t kMaxTermBytes = 240;
 

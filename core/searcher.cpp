@@ -69,6 +69,9 @@ constexpr double kTitleBoost = 1.0;
 // the re-ranked top may be above the last one in it.
 constexpr size_t kRerankDepth = 50;
 constexpr double kTitleCoverageWeight = 0.4;
+// A writer's synonym counts a little less than the words as typed: an article
+// in the customer's own words is the better answer.
+constexpr double kSynonymWeight = 0.9;
 // A query word in more than this share of articles only ranks...
 constexpr double kCommonWordShare = 0.15;
 // ...and in more than this many: in a small help center every word is rare.
@@ -161,7 +164,12 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
 }
 
 Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog)
-    : db_(std::move(db)), catalog_(std::move(catalog)), languages_(catalog_->languages()) {}
+    : db_(std::move(db)), catalog_(std::move(catalog)), languages_(catalog_->languages()) {
+  // The indexer reported the file's errors; the lines without any apply.
+  if (auto text = catalog_->get_meta(std::string(schema::kMetaSynonyms))) {
+    synonyms_ = SynonymIndex(parse_synonyms(*text).groups, languages_);
+  }
+}
 
 Result<SearchResult> Searcher::search(const SearchRequest& request) {
   return guarded("search", [&] { return run(request); });
@@ -174,9 +182,11 @@ SearchResult Searcher::run(const SearchRequest& r) {
   const std::vector<std::string> langs = r.lang.empty() ? languages_ : std::vector<std::string>{r.lang};
   const Xapian::Query filter = filter_query(r);
   auto words = analysis::analyse_query(r.query, langs);
-  if (auto corrected = r.correct_spelling ? correct_spelling(words, filter) : std::nullopt) {
+  auto synonyms = synonyms_.find(words, langs);
+  if (auto corrected = r.correct_spelling ? correct_spelling(words, synonyms, filter) : std::nullopt) {
     result.corrected = *corrected;
     words = analysis::analyse_query(*corrected, langs);
+    synonyms = synonyms_.find(words, langs);
   }
 
   Xapian::Enquire enquire(db_);
@@ -202,7 +212,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
     mset = run_query(Xapian::Query::MatchAll);
   } else {
     enquire.set_weighting_scheme(Xapian::BM25Weight());
-    const QueryPlan plan = plan_query(words, frequencies, langs);
+    const QueryPlan plan = plan_query(words, frequencies, langs, synonyms);
     mset = run_query(plan.strict);
     if (mset.get_matches_estimated() == 0 && words.size() > 1) {
       // No article has every word: rank by how many (and how rare) they match.
@@ -219,7 +229,8 @@ SearchResult Searcher::run(const SearchRequest& r) {
     any_lang.lang.clear();
     Xapian::Enquire other(db_);
     const auto all_words = analysis::analyse_query(result.corrected.value_or(r.query), languages_);
-    const QueryPlan plan = plan_query(all_words, word_frequencies(all_words, db_), languages_);
+    const QueryPlan plan =
+        plan_query(all_words, word_frequencies(all_words, db_), languages_, synonyms_.find(all_words, languages_));
     const Xapian::Query& q = result.relaxed ? plan.relaxed : plan.strict;
     const Xapian::Query f = filter_query(any_lang);
     other.set_query(f.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, f));
@@ -237,7 +248,17 @@ SearchResult Searcher::run(const SearchRequest& r) {
   }
   // One highlighter for the re-ranking and the sections: it remembers what
   // each word of the hits matched.
-  const Highlighter highlighter(words, word_weights(frequencies, db_));
+  // The synonyms searched for are marked and picked sections by too.
+  std::vector<analysis::QueryWord> marked = words;
+  std::vector<Xapian::doccount> marked_frequencies = frequencies;
+  for (const auto& m : synonyms) {
+    for (const auto& alt : m.alternatives) {
+      const auto f = word_frequencies(alt, db_);
+      marked.insert(marked.end(), alt.begin(), alt.end());
+      marked_frequencies.insert(marked_frequencies.end(), f.begin(), f.end());
+    }
+  }
+  const Highlighter highlighter(marked, word_weights(marked_frequencies, db_));
   if (!words.empty()) rerank_by_title(highlighter, mset.get_max_attained(), first, result.hits);
   if (rerank) {
     auto& hits = result.hits;
@@ -445,7 +466,8 @@ void Searcher::fill_sections(const Highlighter& highlighter, Visibility visibili
 
 Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>& words,
                                          const std::vector<Xapian::doccount>& frequencies,
-                                         const std::vector<std::string>& langs) const {
+                                         const std::vector<std::string>& langs,
+                                         const std::vector<SynonymMatch>& synonyms) const {
   // Ranking: every word, the title boost and word pairs, summed by BM25.
   // Matching: the rare words, all of them when there are one or two, else all
   // but one (a question often has a word its answer does not use); queries
@@ -471,7 +493,11 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
   // "daten bank": "datenbank") rank the articles about that compound first,
   // and match in place of the two words. Short queries only: a pasted
   // question is ranked on its words, and each pair costs a dictionary look-up.
-  std::vector<std::pair<size_t, Xapian::Query>> joined;  // first word's index, query
+  struct Replacement {
+    size_t first, count;  // words[first, first + count) ...
+    Xapian::Query query;  // ... may be matched by this instead
+  };
+  std::vector<Replacement> replacements;
   const std::vector<analysis::JoinedWord> candidates =
       words.size() <= kOneMissingUpTo ? analysis::joined_words(words, langs) : std::vector<analysis::JoinedWord>{};
   for (const auto& j : candidates) {
@@ -480,9 +506,23 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
       return t.weight == 1.0 && db_.term_exists(t.term);
     });
     if (!indexed) continue;
-    joined.emplace_back(j.first, analysis::word_query(j.word));
-    ranking.push_back(joined.back().second);
+    replacements.push_back({j.first, 2, analysis::word_query(j.word)});
+    ranking.push_back(replacements.back().query);
     in_title.push_back(analysis::word_query(j.word, schema::kPrefixTitle));
+  }
+  // The writers' synonyms (synonyms.txt): "nhân bản" also searches for
+  // "sao chép", a little below the words as typed, and matches in their place.
+  for (const SynonymMatch& m : synonyms) {
+    for (const auto& alt : m.alternatives) {
+      std::vector<Xapian::Query> all, title;
+      for (const auto& w : alt) {
+        all.push_back(analysis::word_query(w));
+        title.push_back(analysis::word_query(w, schema::kPrefixTitle));
+      }
+      replacements.push_back({m.first, m.count, Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end())});
+      ranking.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, replacements.back().query, kSynonymWeight);
+      in_title.emplace_back(Xapian::Query::OP_AND, title.begin(), title.end());
+    }
   }
   // Words in the title: an answer's title usually names what was asked.
   ranking.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
@@ -505,11 +545,11 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
         enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
       }
     }
-    for (const auto& [at, q] : joined) {  // the compound, and the other rare words
-      std::vector<Xapian::Query> subset = {q};
+    for (const Replacement& r : replacements) {  // the compound or synonym, and the other rare words
+      std::vector<Xapian::Query> subset = {r.query};
       for (size_t i = 0, k = 0; i < words.size(); ++i) {
         if (!is_rare[i]) continue;
-        if (i != at && i != at + 1) subset.push_back(rare[k]);
+        if (i < r.first || i >= r.first + r.count) subset.push_back(rare[k]);
         ++k;
       }
       enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
@@ -524,12 +564,20 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
 }
 
 std::optional<std::string> Searcher::correct_spelling(const std::vector<analysis::QueryWord>& words,
+                                                       const std::vector<SynonymMatch>& synonyms,
                                                        const Xapian::Query& filter) {
   // A word that matches nothing the caller may see, in any form, is replaced
-  // by the closest word of the public spelling data, if there is one.
+  // by the closest word of the public spelling data, if there is one. A word
+  // of a synonym is what the writers expect customers to type: kept.
   bool changed = false;
   std::vector<std::string> out;
-  for (const auto& w : words) {
+  for (size_t i = 0; i < words.size(); ++i) {
+    const auto& w = words[i];
+    if (std::any_of(synonyms.begin(), synonyms.end(),
+                    [&](const SynonymMatch& m) { return i >= m.first && i < m.first + m.count; })) {
+      out.push_back(w.text);
+      continue;
+    }
     std::vector<Xapian::Query> alternatives;
     for (const auto& t : w.terms) alternatives.emplace_back(t.term);
     Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());

@@ -18,6 +18,7 @@
 #include "core/article.h"
 #include "core/catalog.h"
 #include "core/status.h"
+#include "core/synonyms.h"
 
 namespace kb {
 
@@ -123,13 +124,15 @@ class Searcher {
     Xapian::Query relaxed;  // any word
   };
   // `frequencies[i]`: articles containing words[i] (word_frequencies()).
+  // `synonyms`: synonyms_.find(words, langs).
   QueryPlan plan_query(const std::vector<analysis::QueryWord>& words, const std::vector<Xapian::doccount>& frequencies,
-                       const std::vector<std::string>& langs) const;
+                       const std::vector<std::string>& langs, const std::vector<SynonymMatch>& synonyms) const;
   SearchResult run(const SearchRequest& request);
   std::vector<SearchHit> run_related(const Article& article, Visibility visibility, size_t limit);
   std::vector<SearchHit> run_top_articles(const TypedQuery& typed);
+  // Words inside a synonym match are kept as typed.
   std::optional<std::string> correct_spelling(const std::vector<analysis::QueryWord>& words,
-                                              const Xapian::Query& filter);
+                                              const std::vector<SynonymMatch>& synonyms, const Xapian::Query& filter);
   // Scales the scores of `hits` (Xapian's ranking from position `first`,
   // score = BM25 weight) to `max_weight`, and re-orders the part within the
   // first kRerankDepth positions by adding the title's coverage by the query.
@@ -140,6 +143,7 @@ class Searcher {
   Xapian::Database db_;
   std::unique_ptr<Catalog> catalog_;
   std::vector<std::string> languages_;
+  SynonymIndex synonyms_;
 };
 
 }  // namespace kb

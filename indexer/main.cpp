@@ -41,7 +41,9 @@ Indexes the Markdown articles under --content into a new revision of the
 index in --index and publishes it atomically: a running kb-server switches to
 it without a restart. Unchanged files are skipped, deleted files removed.
 A file that cannot be indexed is reported as path:line: error: message and
-skipped; its previously published version keeps serving.
+skipped; its previously published version keeps serving. synonyms.txt at the
+top of --content lists words that mean the same, a group per line
+('sign in, log in'; see docs/writing.md); it publishes with the articles.
 
 Options:
   --content DIR        folder of Markdown articles with YAML front matter
@@ -68,7 +70,7 @@ wrong types errors), missing or duplicate titles and slugs, links to missing
 articles or headings ('other.md#section', '/articles/slug#section'), missing
 images, colliding aliases, translations whose source is missing or newer,
 '::: internal' blocks that are unclosed or would show, articles past their
-'expires' date. One line per problem, path:line: error|warning: message,
+'expires' date, and synonyms.txt. One line per problem, path:line: error|warning: message,
 then a summary; --format json prints one JSON object instead. --known-keys
 names front matter keys of another system that need no warning
 ('author,ms.*': a trailing * matches any ending). Exit status 1 when there

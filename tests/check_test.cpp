@@ -39,7 +39,8 @@ void write_tripwires(const fs::path& dir) {
                      "[f](../../outside.md)\n\n"    // line 14
                      "[g](docs/manual.pdf)\n\n"    // line 16
                      "[h](/articles/other#nope)\n\n"     // line 18
-                     "[i](/articles/old-good#gone)\n"));  // line 20: through an alias
+                     "[i](/articles/old-good#gone)\n\n"  // line 20: through an alias
+                     "[j](other#steps)\n"));              // line 22: a slug, not a file
   // Aliases.
   write_file(dir / "en/alias-a.md", article("title: Alias A\naliases: [other, shared]", "Text.\n"));
   write_file(dir / "en/alias-b.md", article("title: Alias B\naliases: [shared]", "Text.\n"));
@@ -51,6 +52,8 @@ void write_tripwires(const fs::path& dir) {
   write_file(dir / "vi/other.md", article("title: Khác\nslug: vi-other\ntranslation_of: other", "Văn bản.\n"));
   // Expiry.
   write_file(dir / "en/expired.md", article("title: Winter sale\nexpires: 2026-01-31", "Text.\n"));
+  // Synonyms.
+  write_file(dir / "synonyms.txt", "sign in, log in\nlonely\n");
 }
 
 }  // namespace
@@ -86,6 +89,9 @@ TEST_CASE("check: every check trips on its fixture, with file and line") {
       {"en/links.md", 16, "error", "link", "file 'docs/manual.pdf' not found"},
       {"en/links.md", 18, "error", "link", "broken link '/articles/other#nope': en/other.md has no heading '#nope'"},
       {"en/links.md", 20, "error", "link", "broken link '/articles/old-good#gone': en/good.md has no heading '#gone' (headings: #setup)"},
+      {"en/links.md", 22, "error", "link",
+       "file 'other#steps' not found: en/other does not exist; to link the article with that slug, write "
+       "'/articles/other#steps' or the path of its file, en/other.md"},
       {"en/no-title.md", 1, "error", "title", "missing title"},
       {"en/other.md", 0, "warning", "translation", "not yet translated into fi"},
       {"en/same-slug.md", 3, "error", "slug", "duplicate slug 'good': en/good.md already uses it"},
@@ -95,6 +101,7 @@ TEST_CASE("check: every check trips on its fixture, with file and line") {
       {"en/wrong-type.md", 3, "error", "front-matter", "'draft' must be true or false"},
       {"fi/good.md", 5, "warning", "translation", "older than its source en/good.md (updated 2026-01-01 here, 2026-03-01 there)"},
       {"pl/orphan.md", 4, "error", "translation", "translation_of 'ghost': no article has that slug"},
+      {"synonyms.txt", 2, "error", "synonyms", "a group needs two or more words or phrases"},
   };
   std::vector<std::string> got;
   for (const auto& item : report->items) got.push_back(format_diagnostic(item.where) + " [" + item.check + "]");
@@ -110,8 +117,8 @@ TEST_CASE("check: every check trips on its fixture, with file and line") {
     CHECK(item.check == r.check);
     CHECK_THAT(item.where.diagnostic.message, Catch::Contains(r.message));
   }
-  CHECK(report->files == 15);
-  CHECK(report->errors == 16);
+  CHECK(report->files == 16);
+  CHECK(report->errors == 18);
   CHECK(report->warnings == 7);
 }
 
@@ -149,13 +156,13 @@ TEST_CASE("kb-index check: exit status, text and JSON output") {
   auto r = test::run({KB_INDEX_BIN, "check", "--content", dir.path().string()});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("en/links.md:4: error: broken link 'missing.md'"));
-  CHECK_THAT(r.out, Catch::EndsWith("checked 15 files: 16 errors, 7 warnings\n"));
+  CHECK_THAT(r.out, Catch::EndsWith("checked 16 files: 18 errors, 7 warnings\n"));
 
   r = test::run({KB_INDEX_BIN, "check", "--content", dir.path().string(), "--format", "json"});
   CHECK(r.exit_code == 1);
   auto j = nlohmann::json::parse(r.out);
-  CHECK(j["files"] == 15);
-  CHECK(j["errors"] == 16);
+  CHECK(j["files"] == 16);
+  CHECK(j["errors"] == 18);
   CHECK(j["problems"][0] == nlohmann::json{{"path", "en/alias-a.md"},
                                            {"line", 3},
                                            {"severity", "error"},

@@ -71,6 +71,17 @@ TEST_CASE("watch: created, edited, renamed and deleted files are published") {
   CHECK_THAT(w.indexer->err(), Catch::Contains("stopped watching"));
 }
 
+TEST_CASE("watch: a saved synonyms.txt is live without an article changing") {
+  Watching w;
+  test::write_file(w.content / "en/airship.md", test::article("title: Airship tours", "Zeppelin rides.\n"));
+  REQUIRE(test::eventually([&] { return w.hits("zeppelin") == 1; }));
+  CHECK(w.hits("dirigible") == 0);
+  test::write_file(w.content / "synonyms.txt", "dirigible, zeppelin\n");
+  CHECK(test::eventually([&] { return w.hits("dirigible") == 1; }));
+  fs::remove(w.content / "synonyms.txt");
+  CHECK(test::eventually([&] { return w.hits("dirigible") == 0; }));
+}
+
 TEST_CASE("watch: a burst of saves becomes one publish") {
   Watching w;
   const int before = w.revision();

@@ -1,0 +1,101 @@
+#include <catch2/catch.hpp>
+
+#include "core/catalog.h"
+#include "core/revision.h"
+#include "core/schema.h"
+#include "core/synonyms.h"
+#include "tests/test_util.h"
+
+using namespace kb;
+
+TEST_CASE("synonyms.txt: groups by line and language, every mistake with its line") {
+  struct Row {
+    const char* name;
+    const char* text;
+    std::vector<std::vector<std::string>> groups;  // entries, first the language ("" for all)
+    std::vector<std::pair<int, std::string>> errors;  // line, part of the message
+  };
+  const Row rows[] = {
+      {"groups, comments and sections",
+       "# comment\n\nsign in, log in , login\n[vi]\nnhân bản, sao chép\n[*]\nwifi, wlan\n",
+       {{"", "sign in", "log in", "login"}, {"vi", "nhân bản", "sao chép"}, {"", "wifi", "wlan"}},
+       {}},
+      {"a language tag is normalised", "[pt_BR]\nfatura, nota fiscal\n", {{"pt-br", "fatura", "nota fiscal"}}, {}},
+      {"one entry is no group", "a, b\nlonely\n,\n", {{"", "a", "b"}},
+       {{2, "two or more"}, {3, "two or more"}}},
+      {"the same entry twice in a group counts once", "a, A, b\n", {{"", "a", "b"}}, {}},
+      {"an entry in two groups", "log in, sign in\nsign-in, login\n", {{"", "log in", "sign in"}},
+       {{2, "already in the group on line 1"}}},
+      {"an entry in two groups of different languages is fine", "lasku, faktuura\n[fi]\nlasku, laskelma\n",
+       {{"", "lasku", "faktuura"}, {"fi", "lasku", "laskelma"}}, {}},
+      {"a typed-without-diacritics duplicate", "[vi]\nquản lý, điều hành\nquan ly, trông coi\n",
+       {{"vi", "quản lý", "điều hành"}}, {{3, "already in the group on line 2"}}},
+      {"too many words", "a, one two three four five six seven\n", {}, {{1, "at most 6"}}},
+      {"no words", "a, ---\n", {}, {{1, "no words"}}},
+      {"a section that is not a language skips its groups", "[finnish]\na, b\n[fi]\nc, d\n",
+       {{"fi", "c", "d"}}, {{1, "not a language tag"}}},
+      {"a section line with more on it", "[fi] a, b\nc, d\n", {}, {{1, "in brackets alone"}}},
+      {"not UTF-8", "a, b\n\xff\xfe, c\n", {}, {{0, "UTF-8"}}},
+  };
+  for (const Row& row : rows) {
+    INFO(row.name);
+    const ParsedSynonyms parsed = parse_synonyms(row.text);
+    std::vector<std::vector<std::string>> groups;
+    for (const auto& g : parsed.groups) {
+      groups.push_back({g.lang});
+      groups.back().insert(groups.back().end(), g.entries.begin(), g.entries.end());
+    }
+    CHECK(groups == row.groups);
+    REQUIRE(parsed.diagnostics.size() == row.errors.size());
+    for (size_t i = 0; i < row.errors.size(); ++i) {
+      CHECK(parsed.diagnostics[i].line == row.errors[i].first);
+      CHECK_THAT(parsed.diagnostics[i].message, Catch::Contains(row.errors[i].second));
+    }
+  }
+}
+
+namespace {
+
+std::string published_synonyms(const fs::path& index) {
+  IndexLayout layout(index);
+  Catalog catalog(IndexLayout::catalog_path(layout.revision_dir(*layout.current())).string(),
+                  SqliteDb::Mode::kReadOnly);
+  return catalog.get_meta(std::string(schema::kMetaSynonyms)).value_or("");
+}
+
+}  // namespace
+
+TEST_CASE("synonyms.txt: a change alone publishes, a bad line is reported and the rest apply") {
+  test::TempDir dir;
+  const fs::path content = dir / "content";
+  test::write_file(content / "en/a.md", test::article("title: Log in\nlang: en", "Log in here.\n"));
+  test::index_folder(content, dir / "index");
+  CHECK(published_synonyms(dir / "index").empty());
+
+  test::write_file(content / "synonyms.txt", "sign in, log in\nlonely\n");
+  IndexReport report = test::index_folder(content, dir / "index");
+  CHECK(report.published);
+  CHECK(report.has_errors());
+  REQUIRE(report.diagnostics.size() == 1);
+  CHECK(format_diagnostic(report.diagnostics[0]) ==
+        "synonyms.txt:2: error: a group needs two or more words or phrases, separated by commas");
+  CHECK(published_synonyms(dir / "index") == "sign in, log in\nlonely\n");
+
+  // Unchanged: nothing to publish.
+  report = test::index_folder(content, dir / "index");
+  CHECK_FALSE(report.published);
+
+  // Too big to read: the published synonyms stay.
+  test::write_file(content / "synonyms.txt", std::string(kMaxSynonymsBytes + 1, 'a'));
+  report = test::index_folder(content, dir / "index");
+  CHECK_FALSE(report.published);
+  REQUIRE(report.diagnostics.size() == 1);
+  CHECK_THAT(format_diagnostic(report.diagnostics[0]), Catch::Contains("synonyms.txt: error: file is 1.0 MB"));
+  CHECK(published_synonyms(dir / "index") == "sign in, log in\nlonely\n");
+
+  // Removed: none.
+  fs::remove(content / "synonyms.txt");
+  report = test::index_folder(content, dir / "index");
+  CHECK(report.published);
+  CHECK(published_synonyms(dir / "index").empty());
+}
