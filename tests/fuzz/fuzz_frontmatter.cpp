@@ -3,7 +3,9 @@
 // the content model's defaults). Beyond not crashing: the body is the tail of
 // the input and starts on the line it claims, lines in errors and keys are
 // lines of the file, and what a valid UTF-8 file yields is valid UTF-8 that
-// the catalog can store as JSON.
+// the catalog can store as JSON. The same bytes as synonyms.txt, the other
+// file writers write: errors on lines of the file, groups of two or more
+// entries of at most kMaxSynonymWords words, in valid UTF-8.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +14,7 @@
 
 #include "core/content_loader.h"
 #include "core/frontmatter.h"
+#include "core/synonyms.h"
 #include "core/text.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -91,6 +94,25 @@ void check_head(std::string_view text) {
   }
 }
 
+void check_synonyms(std::string_view text) {
+  const int lines = count_lines(text);
+  const kb::ParsedSynonyms parsed = kb::parse_synonyms(text);
+  for (const auto& d : parsed.diagnostics) {
+    KB_FUZZ_CHECK(d.line >= 0 && d.line <= lines, "synonyms error on line {} of {}: {}", d.line, lines, d.message);
+    KB_FUZZ_CHECK(!d.message.empty(), "a synonyms error without a message");
+  }
+  for (const auto& g : parsed.groups) {
+    KB_FUZZ_CHECK(g.line >= 1 && g.line <= lines, "a group on line {} of {}", g.line, lines);
+    KB_FUZZ_CHECK(g.entries.size() >= 2, "a group of {} on line {}", g.entries.size(), g.line);
+    KB_FUZZ_CHECK(g.lang.empty() || kb::analysis::is_language_tag(g.lang), "group language '{}'", g.lang);
+    for (const auto& e : g.entries) {
+      check_utf8(e, "a synonym");
+      const size_t words = kb::analysis::analyse_query(e, {}).size();
+      KB_FUZZ_CHECK(words >= 1 && words <= kb::kMaxSynonymWords, "synonym '{}' of {} words", e, words);
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -100,5 +122,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   foreign.unknown_audience = kb::Audience::kPublic;
   check_parse(text, foreign);
   check_head(text);
+  check_synonyms(text);
   return 0;
 }

@@ -91,6 +91,11 @@ void build_fixture_index(const fs::path& content, const fs::path& index) {
              article("title: Aurora pricing preview\nslug: aurora\ncategory: Billing\ntags: [billing, draft-tag]\n"
                      "draft: true",
                      "The quixotic plan launches next year.\n"));
+  // Synonyms, so queries also take the paths that expand them: one group
+  // for all languages, groups of one language, an entry of several words.
+  write_file(content / "synonyms.txt",
+             "money back, refund, reimbursement\nbooks, ledger\n[fi]\nkulukorvaus, kuluraportti\n"
+             "[vi]\nquản lý người dùng, phân quyền, điều hành\n[pl]\nrachunek, faktura\n");
   IndexOptions options;
   options.content_dir = content;
   options.index_dir = index;
