@@ -297,10 +297,29 @@ std::vector<SearchHit> Searcher::run_top_articles(const TypedQuery& typed) {
   const size_t cut = unfinished ? typed.text.find_last_of(" \t\n") : std::string::npos;
   const size_t last_from = !unfinished ? typed.text.size() : cut == std::string::npos ? 0 : cut + 1;
   auto words = analysis::analyse_query(std::string_view(typed.text).substr(0, last_from), languages_);
+  // The writers' synonyms, among the finished words: "faktuura " suggests
+  // what a search for it would find.
+  const std::vector<SynonymMatch> synonyms = synonyms_.find(words, languages_);
   for (auto& w : analysis::analyse_query(std::string_view(typed.text).substr(last_from), {})) words.push_back(std::move(w));
   if (words.empty()) return out;
   std::vector<Xapian::Query> parts;
   for (size_t i = 0; i < words.size(); ++i) {
+    if (auto m = std::find_if(synonyms.begin(), synonyms.end(), [&](const SynonymMatch& s) { return s.first == i; });
+        m != synonyms.end()) {
+      // The entry's words, or any other entry of its group.
+      std::vector<Xapian::Query> entry, any;
+      for (size_t k = i; k < i + m->count; ++k) entry.push_back(analysis::word_query(words[k]));
+      any.emplace_back(Xapian::Query::OP_AND, entry.begin(), entry.end());
+      for (const auto& alt : m->alternatives) {
+        std::vector<Xapian::Query> other;
+        for (const auto& w : alt) other.push_back(analysis::word_query(w));
+        any.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(Xapian::Query::OP_AND, other.begin(), other.end()),
+                         kSynonymWeight);
+      }
+      parts.emplace_back(Xapian::Query::OP_OR, any.begin(), any.end());
+      i += m->count - 1;
+      continue;
+    }
     Xapian::Query q = analysis::word_query(words[i]);
     if (unfinished && i + 1 == words.size()) {
       // Completions are looked up as given, not expanded with Xapian's

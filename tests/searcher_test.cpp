@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "core/catalog.h"
 #include "core/revision.h"
@@ -520,6 +521,24 @@ TEST_CASE("search: the writers' synonyms find articles in the other words, below
   CHECK_FALSE(res.corrected);
   REQUIRE_FALSE(res.hits.empty());
   CHECK(res.hits[0].slug == "fi/lasku");
+  // The articles suggested as the customer types are found the same way
+  // (ranked by BM25 alone: no title re-ranking there).
+  const std::pair<const char*, std::set<std::string>> typed_rows[] = {
+      {"faktuura ", {"fi/lasku"}},
+      {"faktuuran hyv", {"fi/lasku"}},
+      {"nhân bản ", {"vi/nhan-ban", "vi/sao-chep"}},
+      {"nhan ban ", {"vi/nhan-ban", "vi/sao-chep"}},
+  };
+  for (const auto& [typed, expected] : typed_rows) {
+    INFO(typed);
+    TypedQuery q;
+    q.text = typed;
+    auto top = index.searcher->top_articles(q);
+    REQUIRE(top.is_ok());
+    std::set<std::string> got;
+    for (const auto& h : top.value()) got.insert(h.slug);
+    CHECK(got == expected);
+  }
   // A group under [vi] is for Vietnamese searches only.
   SearchRequest fi;
   fi.query = "nhân bản";
