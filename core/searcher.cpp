@@ -166,9 +166,7 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
 Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog)
     : db_(std::move(db)), catalog_(std::move(catalog)), languages_(catalog_->languages()) {
   // The indexer reported the file's errors; the lines without any apply.
-  if (auto text = catalog_->get_meta(std::string(schema::kMetaSynonyms))) {
-    synonyms_ = SynonymIndex(parse_synonyms(*text).groups, languages_);
-  }
+  synonyms_ = SynonymIndex::shared(catalog_->get_meta(std::string(schema::kMetaSynonyms)).value_or(""), languages_);
 }
 
 Result<SearchResult> Searcher::search(const SearchRequest& request) {
@@ -182,11 +180,11 @@ SearchResult Searcher::run(const SearchRequest& r) {
   const std::vector<std::string> langs = r.lang.empty() ? languages_ : std::vector<std::string>{r.lang};
   const Xapian::Query filter = filter_query(r);
   auto words = analysis::analyse_query(r.query, langs);
-  auto synonyms = synonyms_.find(words, langs);
+  auto synonyms = synonyms_->find(words, langs);
   if (auto corrected = r.correct_spelling ? correct_spelling(words, synonyms, filter) : std::nullopt) {
     result.corrected = *corrected;
     words = analysis::analyse_query(*corrected, langs);
-    synonyms = synonyms_.find(words, langs);
+    synonyms = synonyms_->find(words, langs);
   }
 
   Xapian::Enquire enquire(db_);
@@ -230,7 +228,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
     Xapian::Enquire other(db_);
     const auto all_words = analysis::analyse_query(result.corrected.value_or(r.query), languages_);
     const QueryPlan plan =
-        plan_query(all_words, word_frequencies(all_words, db_), languages_, synonyms_.find(all_words, languages_));
+        plan_query(all_words, word_frequencies(all_words, db_), languages_, synonyms_->find(all_words, languages_));
     const Xapian::Query& q = result.relaxed ? plan.relaxed : plan.strict;
     const Xapian::Query f = filter_query(any_lang);
     other.set_query(f.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, f));
@@ -299,7 +297,7 @@ std::vector<SearchHit> Searcher::run_top_articles(const TypedQuery& typed) {
   auto words = analysis::analyse_query(std::string_view(typed.text).substr(0, last_from), languages_);
   // The writers' synonyms, among the finished words: "faktuura " suggests
   // what a search for it would find.
-  const std::vector<SynonymMatch> synonyms = synonyms_.find(words, languages_);
+  const std::vector<SynonymMatch> synonyms = synonyms_->find(words, languages_);
   for (auto& w : analysis::analyse_query(std::string_view(typed.text).substr(last_from), {})) words.push_back(std::move(w));
   if (words.empty()) return out;
   std::vector<Xapian::Query> parts;

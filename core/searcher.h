@@ -143,7 +143,7 @@ class Searcher {
   Xapian::Database db_;
   std::unique_ptr<Catalog> catalog_;
   std::vector<std::string> languages_;
-  SynonymIndex synonyms_;
+  std::shared_ptr<const SynonymIndex> synonyms_;  // never null
 };
 
 }  // namespace kb

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -130,6 +131,21 @@ SynonymIndex::SynonymIndex(std::vector<SynonymGroup> groups, const std::vector<s
       entries_.push_back(std::move(e));
     }
   }
+}
+
+std::shared_ptr<const SynonymIndex> SynonymIndex::shared(const std::string& text,
+                                                         const std::vector<std::string>& languages) {
+  static std::mutex mu;
+  static std::string last_text;
+  static std::vector<std::string> last_languages;
+  static std::shared_ptr<const SynonymIndex> last;
+  std::lock_guard lock(mu);
+  if (!last || text != last_text || languages != last_languages) {
+    last = std::make_shared<const SynonymIndex>(parse_synonyms(text).groups, languages);
+    last_text = text;
+    last_languages = languages;
+  }
+  return last;
 }
 
 std::vector<SynonymMatch> SynonymIndex::find(const std::vector<analysis::QueryWord>& words,

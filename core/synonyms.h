@@ -16,6 +16,7 @@
 // change publishes like an article's.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,13 +57,18 @@ struct SynonymMatch {
 };
 
 // The groups of one index, ready to be looked up per query. Immutable after
-// construction, so one may be shared by threads.
+// construction, so one may be shared by threads: see shared().
 class SynonymIndex {
  public:
   SynonymIndex() = default;
   // `languages`: the index's languages, to analyse entries of groups that
   // apply to all of them.
   SynonymIndex(std::vector<SynonymGroup> groups, const std::vector<std::string>& languages);
+
+  // The index for a synonyms.txt text and the index's languages. Every
+  // Searcher of a revision (and usually the next revisions) has the same
+  // text: it is parsed and analysed once, not per pooled Searcher.
+  static std::shared_ptr<const SynonymIndex> shared(const std::string& text, const std::vector<std::string>& languages);
 
   bool empty() const { return groups_.empty(); }
 

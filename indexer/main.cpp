@@ -278,6 +278,9 @@ int run_report(const Args& a) {
     }
   };
   print(fmt::format("Searches that found nothing (last {} days, {}):", a.days, who), gaps.no_results, false);
+  if (!gaps.no_results.empty()) {
+    std::cout << "  (an article that answers one in other words: add the words to synonyms.txt, docs/writing.md)\n";
+  }
   std::cout << '\n';
   print("Searches with results that nobody opened:", gaps.no_clicks, true);
   return 0;

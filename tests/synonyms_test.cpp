@@ -99,3 +99,21 @@ TEST_CASE("synonyms.txt: a change alone publishes, a bad line is reported and th
   CHECK(report.published);
   CHECK(published_synonyms(dir / "index").empty());
 }
+
+TEST_CASE("synonyms: one index per file text and languages, shared by the searchers that read it") {
+  const auto a = SynonymIndex::shared("sign in, log in\n", {"en", "fi"});
+  CHECK(SynonymIndex::shared("sign in, log in\n", {"en", "fi"}) == a);
+  const auto b = SynonymIndex::shared("sign in, log in, login\n", {"en", "fi"});
+  CHECK(b != a);
+  CHECK(SynonymIndex::shared("sign in, log in, login\n", {"en"}) != b);
+  CHECK(SynonymIndex::shared("", {"en"})->empty());
+  // What the shared index finds: the entry's run of words and the others.
+  const auto words = analysis::analyse_query("how to sign in today", {"en"});
+  const auto matches = b->find(words, {"en"});
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].first == 2);
+  CHECK(matches[0].count == 2);
+  REQUIRE(matches[0].alternatives.size() == 2);
+  CHECK(matches[0].alternatives[0].size() == 2);  // "log in"
+  CHECK(matches[0].alternatives[1][0].text == "login");
+}
