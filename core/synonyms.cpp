@@ -50,15 +50,23 @@ ParsedSynonyms parse_synonyms(std::string_view text) {
   for (size_t pos = 0; pos <= text.size();) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = trim(text.substr(pos, end - pos));
+    std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
-    if (line.empty() || line.front() == '#') continue;
+    // A comment is a '#' that starts the line or follows a space ("c#" is a word).
+    for (size_t hash = line.find('#'); hash != std::string_view::npos; hash = line.find('#', hash + 1)) {
+      if (hash == 0 || line[hash - 1] == ' ' || line[hash - 1] == '\t') {
+        line = line.substr(0, hash);
+        break;
+      }
+    }
+    line = trim(line);
+    if (line.empty()) continue;
     if (line.front() == '[') {
       const size_t close = line.find(']');
       const std::string_view after = close == std::string_view::npos ? "" : trim(line.substr(close + 1));
       const std::string_view tag = close == std::string_view::npos ? "" : trim(line.substr(1, close - 1));
-      if (close == std::string_view::npos || !(after.empty() || after.front() == '#')) {
+      if (close == std::string_view::npos || !after.empty()) {
         add_error(out, line_no, "a section line is a language tag in brackets alone: [fi], or [*] for all");
         skipping = true;
       } else if (tag == "*") {

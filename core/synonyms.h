@@ -9,6 +9,8 @@
 //   nhân bản, sao chép
 //   [*]                   # groups below: every language again
 //
+// A '#' at the start of a line or after a space starts a comment.
+//
 // A query word matches an entry word in any form the index would match it
 // (inflected, typed without diacritics), and a query that contains an entry
 // also searches for the group's other entries, a little below the words as

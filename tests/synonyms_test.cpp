@@ -20,6 +20,8 @@ TEST_CASE("synonyms.txt: groups by line and language, every mistake with its lin
        "# comment\n\nsign in, log in , login\n[vi]\nnhân bản, sao chép\n[*]\nwifi, wlan\n",
        {{"", "sign in", "log in", "login"}, {"vi", "nhân bản", "sao chép"}, {"", "wifi", "wlan"}},
        {}},
+      {"comments after the words", "sign in, log in  # the portal\n[fi]\t# Finnish\nc#, c sharp # languages\n",
+       {{"", "sign in", "log in"}, {"fi", "c#", "c sharp"}}, {}},
       {"a language tag is normalised", "[pt_BR]\nfatura, nota fiscal\n", {{"pt-br", "fatura", "nota fiscal"}}, {}},
       {"one entry is no group", "a, b\nlonely\n,\n", {{"", "a", "b"}},
        {{2, "two or more"}, {3, "two or more"}}},
