@@ -147,6 +147,19 @@ std::string add_heading_ids(const std::string& html, const std::vector<std::stri
   return out;
 }
 
+// cmark-gfm 0.29 (Debian 12) keeps the extensions' special inline characters
+// (':' and 'w' for autolinks, '~' for strikethrough) in one process-wide
+// table: attaching an extension adds them, and parsing a document's inlines
+// (table rows included) adds them and takes them out again. Two documents
+// parsed at once therefore lose each other's autolinks and strikethroughs.
+// Parsing holds this lock; rendering the tree and our passes over it do not
+// touch the table and run in parallel.
+std::mutex& cmark_parse_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+// Needs cmark_parse_mutex() held.
 cmark_parser* new_gfm_parser(int options) {
   static std::once_flag once;
   std::call_once(once, [] { cmark_gfm_core_extensions_ensure_registered(); });
@@ -303,9 +316,14 @@ std::string resolve_relative_path(std::string_view from_path, std::string_view t
 RenderedMarkdown render_markdown(std::string_view markdown, const MarkdownOptions& options) {
   RenderedMarkdown out;
   const int cmark_options = CMARK_OPT_DEFAULT | CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE;
-  std::unique_ptr<cmark_parser, ParserDeleter> parser(new_gfm_parser(cmark_options));
-  cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
-  std::unique_ptr<cmark_node, NodeDeleter> doc(cmark_parser_finish(parser.get()));
+  std::unique_ptr<cmark_parser, ParserDeleter> parser;  // its extensions render the HTML below
+  std::unique_ptr<cmark_node, NodeDeleter> doc;
+  {
+    std::lock_guard lock(cmark_parse_mutex());
+    parser.reset(new_gfm_parser(cmark_options));
+    cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
+    doc.reset(cmark_parser_finish(parser.get()));
+  }
 
   if (options.take_title_from_first_heading) {
     cmark_node* first = cmark_node_first_child(doc.get());
