@@ -165,7 +165,7 @@ Status IndexWriter::put(std::vector<Article>& articles, size_t threads,
                         const std::function<void(size_t, size_t)>& progress) {
   threads = std::max<size_t>(threads, 1);
   try {
-    if (fresh_ && threads > 1 && articles.size() >= kMinShardedArticles) {
+    if (shards_ || (fresh_ && threads > 1 && articles.size() >= kMinShardedArticles)) {
       put_sharded(articles, threads, failed, progress);
     } else {
       put_in_place(articles, threads, failed, progress);
@@ -219,32 +219,77 @@ void IndexWriter::put_in_place(std::vector<Article>& articles, size_t threads,
 
 // A new index from scratch: this thread stores the articles in the catalog
 // (one SQLite connection) while `threads` workers analyse the stored ones,
-// each into a Xapian database of its own; Xapian's compactor then merges
-// them into the revision's index. The time goes to Xapian's in-memory
+// each into a Xapian database of its own; commit() has Xapian's compactor
+// merge them into the revision's index. The time goes to Xapian's in-memory
 // inverter, which does not scale with threads inside one database but does
-// across databases.
+// across databases. The shards stay open between calls, so a caller may put
+// a large help center a batch at a time.
+struct IndexWriter::Shards {
+  std::filesystem::path dir;
+  std::vector<std::unique_ptr<Xapian::WritableDatabase>> dbs;  // one per worker
+  std::vector<size_t> added;                                   // articles per shard since it was opened
+  // Per worker: public articles containing each word.
+  std::vector<std::unordered_map<std::string, Xapian::termcount>> spellings;
+};
+
+// Runs fn(t) on `threads` threads at once; the first exception is rethrown
+// once all have stopped, `stop` (under `mu`, `cv` notified) set for the
+// others to see.
+template <typename Fn>
+void run_workers(size_t threads, std::mutex& mu, std::condition_variable& cv, bool& stop, Fn&& fn) {
+  std::exception_ptr error;
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      try {
+        fn(t);
+      } catch (...) {
+        std::lock_guard lock(mu);
+        if (!error) error = std::current_exception();
+        stop = true;
+        cv.notify_all();
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  if (error) std::rethrow_exception(error);
+}
+
 void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
                               const std::function<void(size_t, const Status&)>& failed,
                               const std::function<void(size_t, size_t)>& progress) {
-  const std::filesystem::path shards_dir = dir_ / "xapian-shards";
-  std::filesystem::remove_all(shards_dir);
-  std::filesystem::create_directories(shards_dir);
-  std::mutex mu;  // guards stored, stop, error, analysed and progress
+  if (!shards_) {
+    shards_ = std::make_unique<Shards>();
+    shards_->dir = dir_ / "xapian-shards";
+    std::filesystem::remove_all(shards_->dir);
+    std::filesystem::create_directories(shards_->dir);
+    for (size_t t = 0; t < threads; ++t) {
+      // A shard lives until the compactor has merged it: nothing to fsync.
+      shards_->dbs.push_back(std::make_unique<Xapian::WritableDatabase>(
+          (shards_->dir / std::to_string(t)).string(), Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC));
+    }
+    shards_->added.assign(threads, 0);
+    shards_->spellings.resize(threads);
+  }
+  Shards& sh = *shards_;
+  std::mutex mu;  // guards stored, stop and done
   std::condition_variable cv;
   size_t stored = 0;
   bool stop = false;
-  std::exception_ptr error;
   std::atomic<size_t> next{0};
   size_t done = 0;
-  size_t analysed = 0;  // workers through with their documents
-  // Per worker: public articles containing each word.
-  std::vector<std::unordered_map<std::string, Xapian::termcount>> spellings(threads);
-  auto worker = [&](size_t t) {
-    try {
-      // A shard lives until the compactor has merged it: nothing to fsync.
-      Xapian::WritableDatabase shard((shards_dir / std::to_string(t)).string(),
-                                     Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
-      size_t added = 0;
+  std::thread storer([&] {
+    for (size_t i = 0; i < articles.size(); ++i) {
+      store(articles[i], i, failed);
+      std::lock_guard lock(mu);
+      if (stop) break;
+      stored = i + 1;
+      cv.notify_all();
+    }
+  });
+  try {
+    run_workers(sh.dbs.size(), mu, cv, stop, [&](size_t t) {
+      Xapian::WritableDatabase& shard = *sh.dbs[t];
       for (size_t i; (i = next.fetch_add(1)) < articles.size();) {
         {
           std::unique_lock lock(mu);
@@ -255,61 +300,62 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
         if (a.id == 0) continue;
         const Xapian::Document doc = make_document(a);
         if (has_term(doc, schema::kTermPublic)) {
-          for (auto& w : spelling_words(doc)) ++spellings[t][std::move(w)];
+          for (auto& w : spelling_words(doc)) ++sh.spellings[t][std::move(w)];
         }
         shard.add_document(doc);
         if (a.has_internal_blocks()) shard.add_document(make_document(a, true));
         // Xapian keeps a shard's postings in memory until a commit.
-        if (++added % kShardCommitArticles == 0) shard.commit();
+        if (++sh.added[t] % kShardCommitArticles == 0) shard.commit();
         if (progress) {
           std::lock_guard lock(mu);
           progress(++done, articles.size());
         }
       }
-      // Spelling data, once all workers have counted: each word goes to one
-      // shard (by its hash) with its count over all of them, so Xapian builds
-      // each word's spelling fragments once, on every worker in parallel; the
-      // compactor merges the shards' tables.
-      {
-        std::unique_lock lock(mu);
-        ++analysed;
-        cv.notify_all();
-        cv.wait(lock, [&] { return analysed == threads || stop; });
-        if (stop) return;
-      }
-      const std::hash<std::string> hash;
-      std::unordered_map<std::string, Xapian::termcount> mine;  // this shard's words, counts summed
-      for (const auto& counts : spellings) {
-        for (const auto& [word, n] : counts) {
-          if (hash(word) % threads == t) mine[word] += n;
-        }
-      }
-      for (const auto& [word, n] : mine) shard.add_spelling(word, n);
-      shard.commit();
-    } catch (...) {
+    });
+  } catch (...) {
+    {
       std::lock_guard lock(mu);
-      if (!error) error = std::current_exception();
       stop = true;
-      cv.notify_all();
     }
-  };
-  std::vector<std::thread> workers;
-  for (size_t t = 0; t < threads; ++t) workers.emplace_back(worker, t);
-  for (size_t i = 0; i < articles.size(); ++i) {
-    store(articles[i], i, failed);
-    std::lock_guard lock(mu);
-    if (stop) break;
-    stored = i + 1;
-    cv.notify_all();
+    storer.join();
+    throw;
   }
-  for (auto& w : workers) w.join();
-  if (error) std::rethrow_exception(error);
+  storer.join();
+}
 
+// Spelling data, once every article is in: each word goes to one shard (by
+// its hash) with its count over all of them, so Xapian builds each word's
+// spelling fragments once, on every worker in parallel. Then the compactor
+// merges the shards into the revision's index.
+void IndexWriter::merge_shards() {
+  Shards& sh = *shards_;
+  const size_t threads = sh.dbs.size();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  run_workers(threads, mu, cv, stop, [&](size_t t) {
+    const std::hash<std::string> hash;
+    std::unordered_map<std::string, Xapian::termcount> mine;  // this shard's words, counts summed
+    for (const auto& counts : sh.spellings) {
+      for (const auto& [word, n] : counts) {
+        if (hash(word) % threads == t) mine[word] += n;
+      }
+    }
+    for (const auto& [word, n] : mine) sh.dbs[t]->add_spelling(word, n);
+    sh.dbs[t]->commit();
+  });
+  sh.spellings.clear();
   Xapian::Database all;
-  for (size_t t = 0; t < threads; ++t) all.add_database(Xapian::Database((shards_dir / std::to_string(t)).string()));
+  for (auto& db : sh.dbs) {
+    db->close();
+    db.reset();
+  }
+  for (size_t t = 0; t < threads; ++t) all.add_database(Xapian::Database((sh.dir / std::to_string(t)).string()));
   all.compact(IndexLayout::xapian_path(dir_).string(), Xapian::DBCOMPACT_MULTIPASS);
   all.close();
-  std::filesystem::remove_all(shards_dir);
+  std::filesystem::remove_all(sh.dir);
+  shards_.reset();
+  fresh_ = false;
 }
 
 Status IndexWriter::remove(int64_t id) {
@@ -345,6 +391,7 @@ Status IndexWriter::commit() {
     for (const auto& f : std::filesystem::directory_iterator(dir_ / "media", ec)) {
       if (!shown.count(f.path().filename().string())) std::filesystem::remove(f.path(), ec);
     }
+    if (shards_) merge_shards();
     db().commit();
     txn_->commit();
     db_->close();

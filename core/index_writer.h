@@ -29,7 +29,9 @@ class IndexWriter {
   ~IndexWriter();
 
   // Stores the articles in the catalog (assigning their ids) and the index,
-  // analysing them on up to `threads` threads. An article the catalog
+  // analysing them on up to `threads` threads. May be called several times
+  // (a large help center a batch at a time); a new index is built in shards
+  // that commit() merges. An article the catalog
   // refuses keeps id 0 and is reported through `failed` (its index in
   // `articles`); an index error fails the whole write. `progress` (may be
   // empty) is called with (done, total), never from two threads at once.
@@ -54,9 +56,12 @@ class IndexWriter {
   void put_sharded(std::vector<Article>& articles, size_t threads,
                    const std::function<void(size_t, const Status&)>& failed,
                    const std::function<void(size_t, size_t)>& progress);
+  void merge_shards();
   void update_spelling(const std::string& id_term, const Xapian::Document* replacement);
   std::filesystem::path dir_;
   bool fresh_ = false;  // no index in the revision yet: it may be built from shards
+  struct Shards;
+  std::unique_ptr<Shards> shards_;  // while a new index is being built in shards
   std::unique_ptr<Xapian::WritableDatabase> db_;  // opened on first use
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Transaction> txn_;

@@ -22,6 +22,9 @@
 namespace kb {
 namespace {
 
+// IndexOptions::write_batch by default.
+constexpr size_t kWriteBatch = 1000;
+
 struct PreviousState {
   bool usable = false;  // a published revision with the current schema
   std::map<std::string, CatalogEntry> by_path;
@@ -106,8 +109,8 @@ class Run {
         path_slug[path] = entry.slug;
       }
     }
-    std::vector<const ArticleHead*> accepted;
-    for (const auto& h : changed) {
+    std::vector<ArticleHead*> accepted;
+    for (auto& h : changed) {
       const std::string& slug = h.front.meta.slug;
       auto [it, inserted] = slug_owner.emplace(slug, h.path);
       if (!inserted) {
@@ -118,51 +121,26 @@ class Run {
       accepted.push_back(&h);
     }
 
-    // 4. Render.
-    auto resolve = [&path_slug](const std::string& target) -> std::string {
-      auto it = path_slug.find(target);
-      return it == path_slug.end() ? std::string() : article_url(it->second);
-    };
-    std::vector<Rendered> rendered(accepted.size());
-    parallel_for(accepted.size(), threads_, [&](size_t i) { rendered[i] = render(*accepted[i], resolve); });
-    std::vector<Article> articles;
-    for (size_t i = 0; i < accepted.size(); ++i) {
-      Rendered& r = rendered[i];
-      if (!r.article) {
-        fail(accepted[i]->path, r.error);
-        continue;
-      }
-      for (auto& d : r.diagnostics) report_.diagnostics.push_back({r.article->path, std::move(d)});
-      articles.push_back(std::move(*r.article));
-    }
-    rendered.clear();
-
     const std::string synonyms = read_synonyms(prev);
     const bool synonyms_changed = synonyms != prev.synonyms;
-    if (articles.empty() && removed.empty() && !synonyms_changed && prev.usable) {
+    if (accepted.empty() && removed.empty() && !synonyms_changed && prev.usable) {
       return Status::ok();  // nothing to publish
     }
 
-    // 5. Write a new revision: a copy of the current one, changed in place.
+    // 4. Write a new revision: a copy of the current one, changed in place.
     const std::string name = layout.next_revision_name();
     const fs::path dir = layout.revision_dir(name);
     if (prev.usable) {
       Status s = copy_revision(layout.revision_dir(*layout.current()), dir);
       if (!s) return s;
     }
-    copy_media(dir, articles);
-    if (articles.empty() && removed.empty() && !synonyms_changed) {
+    auto written = write(dir, accepted, path_slug, removed, prev, synonyms);
+    if (!written || (*written == 0 && removed.empty() && !synonyms_changed)) {
       std::error_code ec;
       fs::remove_all(dir, ec);
-      return Status::ok();  // every change failed: nothing to publish
+      return written ? Status::ok() : written.status();  // or: every change failed, nothing to publish
     }
-    Status s = write(dir, articles, removed, find_renames(articles, removed, prev), prev, synonyms);
-    if (!s) {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-      return s;
-    }
-    s = layout.publish(name);
+    Status s = layout.publish(name);
     if (!s) return s;
     report_.published = name;
     layout.collect_garbage(options_.keep_revisions);
@@ -376,8 +354,14 @@ class Run {
     (*options_.stamps)[path] = std::move(s);
   }
 
-  Status write(const fs::path& dir, std::vector<Article>& articles, const std::vector<const CatalogEntry*>& removed,
-               const std::vector<Rename>& renames, const PreviousState& prev, const std::string& synonyms) {
+  // Renders the accepted articles and writes them, with the removals,
+  // renames and synonyms, into the revision in `dir`: the number of articles
+  // written. A batch at a time, so that a full index of a large help center
+  // holds one batch of rendered articles and not all of them.
+  Result<size_t> write(const fs::path& dir, const std::vector<ArticleHead*>& accepted,
+                       const std::map<std::string, std::string>& path_slug,
+                       const std::vector<const CatalogEntry*>& removed, const PreviousState& prev,
+                       const std::string& synonyms) {
     auto writer = IndexWriter::open(dir);
     if (!writer) return writer.status();
     (*writer)->catalog().set_meta(std::string(schema::kMetaSynonyms), synonyms);
@@ -386,33 +370,68 @@ class Run {
       if (!s) return s;
       ++report_.removed;
     }
-    std::vector<bool> refused(articles.size(), false);
-    Status stored = (*writer)->put(
-        articles, threads_, [&](size_t i, const Status& why) {
-          refused[i] = true;
-          fail(articles[i].path, why);
-        },
-        options_.progress);
-    if (!stored) return stored;
-    for (size_t i = 0; i < articles.size(); ++i) {
-      if (!refused[i]) ++(prev.by_path.count(articles[i].path) ? report_.updated : report_.added);
+    auto resolve = [&path_slug](const std::string& target) -> std::string {
+      auto it = path_slug.find(target);
+      return it == path_slug.end() ? std::string() : article_url(it->second);
+    };
+    std::vector<Article> stored;  // what renames need of each written article (no bodies)
+    const size_t batch = options_.write_batch ? options_.write_batch : kWriteBatch;
+    for (size_t begin = 0; begin < accepted.size(); begin += batch) {
+      const size_t end = std::min(accepted.size(), begin + batch);
+      std::vector<Rendered> rendered(end - begin);
+      parallel_for(end - begin, threads_, [&](size_t i) { rendered[i] = render(*accepted[begin + i], resolve); });
+      std::vector<Article> articles;
+      for (size_t i = 0; i < rendered.size(); ++i) {
+        Rendered& r = rendered[i];
+        accepted[begin + i]->bytes = std::string();  // read and rendered: the file's bytes are not needed again
+        if (!r.article) {
+          fail(accepted[begin + i]->path, r.error);
+          continue;
+        }
+        for (auto& d : r.diagnostics) report_.diagnostics.push_back({r.article->path, std::move(d)});
+        articles.push_back(std::move(*r.article));
+      }
+      rendered.clear();
+      copy_media(dir, articles);
+      std::vector<bool> refused(articles.size(), false);
+      Status put = (*writer)->put(
+          articles, threads_,
+          [&](size_t i, const Status& why) {
+            refused[i] = true;
+            fail(articles[i].path, why);
+          },
+          options_.progress ? [&](size_t done, size_t) { options_.progress(begin + done, accepted.size()); }
+                            : std::function<void(size_t, size_t)>());
+      if (!put) return put;
+      for (size_t i = 0; i < articles.size(); ++i) {
+        if (refused[i]) continue;
+        ++(prev.by_path.count(articles[i].path) ? report_.updated : report_.added);
+        Article light;
+        light.id = articles[i].id;
+        light.path = std::move(articles[i].path);
+        light.meta = std::move(articles[i].meta);
+        light.content_hash = std::move(articles[i].content_hash);
+        stored.push_back(std::move(light));
+      }
     }
-    for (const Rename& r : renames) {
-      if (articles[r.article].id == 0) continue;  // failed to store
-      Status s = (*writer)->rename(r.old->slug, r.old->id, articles[r.article].id);
+    for (const Rename& r : find_renames(stored, removed, prev)) {
+      Status s = (*writer)->rename(r.old->slug, r.old->id, stored[r.article].id);
       if (!s) return s;
     }
     if (!prev.renamed.empty()) {
       std::map<std::string, int64_t> id_by_path;
-      for (const auto& a : articles) id_by_path[a.path] = a.id;
+      for (const auto& a : stored) id_by_path[a.path] = a.id;
       for (const auto& [old_slug, path] : prev.renamed) {
         auto it = id_by_path.find(path);
-        if (it == id_by_path.end() || it->second == 0) continue;
+        if (it == id_by_path.end()) continue;
         Status s = (*writer)->rename(old_slug, it->second, it->second);
         if (!s) return s;
       }
     }
-    return (*writer)->commit();
+    if (stored.empty() && removed.empty() && synonyms == prev.synonyms) return size_t{0};  // nothing to commit
+    Status s = (*writer)->commit();
+    if (!s) return s;
+    return stored.size();
   }
 
   // The text of synonyms.txt ("" when there is none), its problems

@@ -44,6 +44,9 @@ struct IndexOptions {
   // Threads for reading, rendering and analysing; 0: worker_threads()
   // (core/parallel.h). The result does not depend on it.
   size_t threads = 0;
+  // Articles rendered and written together; 0: 1,000. A full index holds
+  // this many rendered articles at a time, not the whole help center.
+  size_t write_batch = 0;
   // Called as articles are written: (done, total). May be empty.
   std::function<void(size_t, size_t)> progress;
 };

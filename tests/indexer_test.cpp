@@ -198,7 +198,7 @@ TEST_CASE("indexer: a missing content folder is a clear error") {
   CHECK_THAT(r.status().message(), Catch::Contains("does not exist"));
 }
 
-TEST_CASE("indexer: an index built on several threads answers like one built on one") {
+TEST_CASE("indexer: an index built on several threads or in batches answers like one built on one") {
   // Enough articles for the sharded build (one Xapian database per thread,
   // merged): the same matches, counts, spelling data and visibility as the
   // one-thread build, and later incremental runs work on the merged index.
@@ -220,11 +220,12 @@ TEST_CASE("indexer: an index built on several threads answers like one built on 
     if (i % 40 == 3) body += "\n::: internal\nsecretword escalation notes\n:::\n";
     write_file(content / (lang + "/a" + std::to_string(i) + ".md"), article(front, body));
   }
-  auto build = [&](const fs::path& index, size_t threads) {
+  auto build = [&](const fs::path& index, size_t threads, size_t batch = 0) {
     IndexOptions options;
     options.content_dir = content;
     options.index_dir = index;
     options.threads = threads;
+    options.write_batch = batch;
     auto report = run_indexer(options);
     REQUIRE(report.is_ok());
     CHECK(report->added == 260);
@@ -233,7 +234,11 @@ TEST_CASE("indexer: an index built on several threads answers like one built on 
   build(dir / "one", 1);
   build(dir / "two", 2);
   build(dir / "three", 3);
-  for (const char* other : {"two", "three"}) {
+  // A batch at a time: two batches into the shards (the second smaller than
+  // a sharded build's minimum), and many small ones written in place.
+  build(dir / "batches", 2, 200);
+  build(dir / "small-batches", 2, 7);
+  for (const char* other : {"two", "three", "batches", "small-batches"}) {
     INFO(other);
     auto one = open_current(dir / "one");
     auto many = open_current(dir / other);
