@@ -88,38 +88,60 @@ ParsedSynonyms parse_synonyms(std::string_view text) {
     SynonymGroup group;
     group.lang = lang;
     group.line = line_no;
-    std::vector<std::string> keys;
-    bool bad = false;
-    for (size_t from = 0; from <= line.size() && !bad;) {
-      size_t comma = line.find(',', from);
-      if (comma == std::string_view::npos) comma = line.size();
-      const std::string_view entry = trim(line.substr(from, comma - from));
-      from = comma + 1;
-      if (entry.empty()) continue;
-      const auto words = analysis::analyse_query(entry, {});
-      if (words.empty()) {
-        add_error(out, line_no, fmt::format("'{}' has no words to search for", entry));
-        bad = true;
-      } else if (words.size() > kMaxSynonymWords) {
-        add_error(out, line_no,
-                  fmt::format("'{}' has {} words; an entry has at most {}", entry, words.size(), kMaxSynonymWords));
-        bad = true;
-      } else if (std::string key = entry_key(words); std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        if (auto it = seen.find({lang, key}); it != seen.end()) {
-          add_error(out, line_no,
-                    fmt::format("'{}' is already in the group on line {}; put the words in one group", entry,
-                                it->second));
-          bad = true;
+    // The entries of one side of a line, each once; false after an error.
+    // `keys`: the entries' folded words, for entries in two groups.
+    const auto parse_side = [&](std::string_view side, std::vector<std::string>& entries,
+                                std::vector<std::string>& keys) {
+      for (size_t from = 0; from <= side.size();) {
+        size_t comma = side.find(',', from);
+        if (comma == std::string_view::npos) comma = side.size();
+        const std::string_view entry = trim(side.substr(from, comma - from));
+        from = comma + 1;
+        if (entry.empty()) continue;
+        const auto words = analysis::analyse_query(entry, {});
+        if (words.empty()) {
+          add_error(out, line_no, fmt::format("'{}' has no words to search for", entry));
+          return false;
         }
-        keys.push_back(std::move(key));
-        group.entries.emplace_back(entry);
+        if (words.size() > kMaxSynonymWords) {
+          add_error(out, line_no,
+                    fmt::format("'{}' has {} words; an entry has at most {}", entry, words.size(), kMaxSynonymWords));
+          return false;
+        }
+        if (std::string key = entry_key(words); std::find(keys.begin(), keys.end(), key) == keys.end()) {
+          keys.push_back(std::move(key));
+          entries.emplace_back(entry);
+        }
       }
+      return true;
+    };
+    std::vector<std::string> keys, target_keys;
+    const size_t arrow = line.find("=>");
+    if (arrow != std::string_view::npos && line.find("=>", arrow + 2) != std::string_view::npos) {
+      add_error(out, line_no, "a line has one '=>' at most: 'what customers type => what the articles say'");
+      continue;
     }
-    if (bad) continue;
-    if (group.entries.size() < 2) {
+    if (!parse_side(line.substr(0, arrow), group.entries, keys)) continue;
+    if (arrow != std::string_view::npos) {
+      if (!parse_side(line.substr(arrow + 2), group.targets, target_keys)) continue;
+      if (group.entries.empty() || group.targets.empty()) {
+        add_error(out, line_no, "a one-way line needs words on both sides of '=>'");
+        continue;
+      }
+    } else if (group.entries.size() < 2) {
       add_error(out, line_no, "a group needs two or more words or phrases, separated by commas");
       continue;
     }
+    // An entry that starts a search for others belongs to one line only.
+    bool twice = false;
+    for (size_t i = 0; i < keys.size() && !twice; ++i) {
+      if (auto it = seen.find({lang, keys[i]}); it != seen.end()) {
+        add_error(out, line_no,
+                  fmt::format("'{}' is already on line {}; put the words in one group", group.entries[i], it->second));
+        twice = true;
+      }
+    }
+    if (twice) continue;
     for (auto& key : keys) seen.emplace(std::pair(lang, std::move(key)), line_no);
     out.groups.push_back(std::move(group));
   }
@@ -195,9 +217,11 @@ std::vector<SynonymMatch> SynonymIndex::find(const std::vector<analysis::QueryWo
     m.first = i;
     m.count = best->keys.size();
     const SynonymGroup& g = groups_[best->group];
-    for (size_t k = 0; k < g.entries.size() && m.alternatives.size() < kMaxAlternatives; ++k) {
-      if (k == best->index) continue;
-      auto alt = analysis::analyse_query(g.entries[k], langs);
+    // A one-way line's targets, else the group's other entries.
+    const std::vector<std::string>& others = g.targets.empty() ? g.entries : g.targets;
+    for (size_t k = 0; k < others.size() && m.alternatives.size() < kMaxAlternatives; ++k) {
+      if (g.targets.empty() && k == best->index) continue;
+      auto alt = analysis::analyse_query(others[k], langs);
       if (!alt.empty()) m.alternatives.push_back(std::move(alt));
     }
     i += m.count;

@@ -8,6 +8,7 @@
 //   [vi]                  # groups below: Vietnamese searches only
 //   nhân bản, sao chép
 //   [*]                   # groups below: every language again
+//   workroom => project   # one way: "workroom" finds projects, not back
 //
 // A '#' at the start of a line or after a space starts a comment.
 //
@@ -37,7 +38,10 @@ inline constexpr size_t kMaxSynonymWords = 6;
 
 struct SynonymGroup {
   std::string lang;                  // normalised tag; "" for every language
-  std::vector<std::string> entries;  // as written, trimmed; at least two
+  std::vector<std::string> entries;  // as written, trimmed; at least two, or one with targets
+  // "teamspace, workroom => project": a search for an entry also looks for
+  // these, never the other way. Empty: the entries all mean the same.
+  std::vector<std::string> targets;
   int line = 0;
 };
 

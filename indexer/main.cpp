@@ -43,7 +43,8 @@ it without a restart. Unchanged files are skipped, deleted files removed.
 A file that cannot be indexed is reported as path:line: error: message and
 skipped; its previously published version keeps serving. synonyms.txt at the
 top of --content lists words that mean the same, a group per line
-('sign in, log in'; see docs/writing.md); it publishes with the articles.
+('sign in, log in', or one way 'workroom => project'; see docs/writing.md);
+it publishes with the articles.
 
 Options:
   --content DIR        folder of Markdown articles with YAML front matter

@@ -479,6 +479,7 @@ TEST_CASE("search: the writers' synonyms find articles in the other words, below
     test::write_file(dir / "synonyms.txt",
                      "# what customers type, and what the articles say\n"
                      "sign in, log in\n"
+                     "workroom => project  # the old name finds projects, not back\n"
                      "[vi]\n"
                      "nhân bản, sao chép\n"
                      "[fi]\n"
@@ -492,6 +493,8 @@ TEST_CASE("search: the writers' synonyms find articles in the other words, below
     test::write_file(dir / "fi/lasku.md",
                      article("title: Laskun hyväksyminen\nlang: fi", "Lasku hyväksytään ennen maksua.\n"));
     test::write_file(dir / "fi/tilaus.md", article("title: Tilauksen hyväksyminen\nlang: fi", "Tilaus hyväksytään.\n"));
+    test::write_file(dir / "en/projects.md", article("title: Create a project\nlang: en", "Projects hold tasks.\n"));
+    test::write_file(dir / "en/workroom.md", article("title: Workroom archive\nlang: en", "Old workroom exports.\n"));
     test::write_file(dir / "en/login.md", article("title: Log in to the portal\nlang: en", "Log in with your work account.\n"));
   });
   struct Row {
@@ -539,6 +542,14 @@ TEST_CASE("search: the writers' synonyms find articles in the other words, below
     for (const auto& h : top.value()) got.insert(h.slug);
     CHECK(got == expected);
   }
+  // One way: "workroom" also finds projects; "project" does not bring the
+  // articles that say "workroom".
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  CHECK(sorted(slugs(index.search("workroom"))) == std::vector<std::string>{"en/projects", "en/workroom"});
+  CHECK(slugs(index.search("project")) == std::vector<std::string>{"en/projects"});
   // A group under [vi] is for Vietnamese searches only.
   SearchRequest fi;
   fi.query = "nhân bản";

@@ -12,7 +12,7 @@ TEST_CASE("synonyms.txt: groups by line and language, every mistake with its lin
   struct Row {
     const char* name;
     const char* text;
-    std::vector<std::vector<std::string>> groups;  // entries, first the language ("" for all)
+    std::vector<std::vector<std::string>> groups;  // the language ("" for all), entries, "=>", targets
     std::vector<std::pair<int, std::string>> errors;  // line, part of the message
   };
   const Row rows[] = {
@@ -22,16 +22,22 @@ TEST_CASE("synonyms.txt: groups by line and language, every mistake with its lin
        {}},
       {"comments after the words", "sign in, log in  # the portal\n[fi]\t# Finnish\nc#, c sharp # languages\n",
        {{"", "sign in", "log in"}, {"fi", "c#", "c sharp"}}, {}},
+      {"one way", "workroom, team space => project\nold plan => business plan, business\n",
+       {{"", "workroom", "team space", "=>", "project"}, {"", "old plan", "=>", "business plan", "business"}}, {}},
+      {"one way needs both sides", "=> project\nworkroom =>\na => b => c\n", {},
+       {{1, "both sides"}, {2, "both sides"}, {3, "one '=>' at most"}}},
+      {"a one-way target may be anywhere else, its source not", "project, plan\nworkroom => project\nplan => x\n",
+       {{"", "project", "plan"}, {"", "workroom", "=>", "project"}}, {{3, "'plan' is already on line 1"}}},
       {"a language tag is normalised", "[pt_BR]\nfatura, nota fiscal\n", {{"pt-br", "fatura", "nota fiscal"}}, {}},
       {"one entry is no group", "a, b\nlonely\n,\n", {{"", "a", "b"}},
        {{2, "two or more"}, {3, "two or more"}}},
       {"the same entry twice in a group counts once", "a, A, b\n", {{"", "a", "b"}}, {}},
       {"an entry in two groups", "log in, sign in\nsign-in, login\n", {{"", "log in", "sign in"}},
-       {{2, "already in the group on line 1"}}},
+       {{2, "already on line 1"}}},
       {"an entry in two groups of different languages is fine", "lasku, faktuura\n[fi]\nlasku, laskelma\n",
        {{"", "lasku", "faktuura"}, {"fi", "lasku", "laskelma"}}, {}},
       {"a typed-without-diacritics duplicate", "[vi]\nquản lý, điều hành\nquan ly, trông coi\n",
-       {{"vi", "quản lý", "điều hành"}}, {{3, "already in the group on line 2"}}},
+       {{"vi", "quản lý", "điều hành"}}, {{3, "already on line 2"}}},
       {"too many words", "a, one two three four five six seven\n", {}, {{1, "at most 6"}}},
       {"no words", "a, ---\n", {}, {{1, "no words"}}},
       {"a section that is not a language skips its groups", "[finnish]\na, b\n[fi]\nc, d\n",
@@ -46,6 +52,8 @@ TEST_CASE("synonyms.txt: groups by line and language, every mistake with its lin
     for (const auto& g : parsed.groups) {
       groups.push_back({g.lang});
       groups.back().insert(groups.back().end(), g.entries.begin(), g.entries.end());
+      if (!g.targets.empty()) groups.back().push_back("=>");
+      groups.back().insert(groups.back().end(), g.targets.begin(), g.targets.end());
     }
     CHECK(groups == row.groups);
     REQUIRE(parsed.diagnostics.size() == row.errors.size());

@@ -5,7 +5,8 @@
 // lines of the file, and what a valid UTF-8 file yields is valid UTF-8 that
 // the catalog can store as JSON. The same bytes as synonyms.txt, the other
 // file writers write: errors on lines of the file, groups of two or more
-// entries of at most kMaxSynonymWords words, in valid UTF-8.
+// entries (or one with targets) of at most kMaxSynonymWords words, in valid
+// UTF-8.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -103,9 +104,12 @@ void check_synonyms(std::string_view text) {
   }
   for (const auto& g : parsed.groups) {
     KB_FUZZ_CHECK(g.line >= 1 && g.line <= lines, "a group on line {} of {}", g.line, lines);
-    KB_FUZZ_CHECK(g.entries.size() >= 2, "a group of {} on line {}", g.entries.size(), g.line);
+    KB_FUZZ_CHECK(g.entries.size() >= (g.targets.empty() ? 2 : 1), "a group of {} on line {}", g.entries.size(),
+                  g.line);
     KB_FUZZ_CHECK(g.lang.empty() || kb::analysis::is_language_tag(g.lang), "group language '{}'", g.lang);
-    for (const auto& e : g.entries) {
+    std::vector<std::string> all = g.entries;
+    all.insert(all.end(), g.targets.begin(), g.targets.end());
+    for (const auto& e : all) {
       check_utf8(e, "a synonym");
       const size_t words = kb::analysis::analyse_query(e, {}).size();
       KB_FUZZ_CHECK(words >= 1 && words <= kb::kMaxSynonymWords, "synonym '{}' of {} words", e, words);
