@@ -255,7 +255,8 @@ void DocumentAnalyzer::finish() {
   }
 }
 
-std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs) {
+std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs,
+                                     bool restore_diacritics) {
   std::vector<std::string> primaries;
   for (const auto& l : langs) {
     std::string p = primary_subtag(l);
@@ -274,7 +275,7 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
       seen.push_back(term);
       w.terms.push_back({term, weight});
     };
-    const bool restorable = restorations < kMaxRestoredWords && is_ascii(word);
+    const bool restorable = restore_diacritics && restorations < kMaxRestoredWords && is_ascii(word);
     bool tried = false;
     // A form's base forms, and the same as a part of longer compounds ("kulu"
     // finds "kuluraportti", below articles about "kulu" itself). The form's

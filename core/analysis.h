@@ -84,7 +84,12 @@ struct QueryWord {
 // analysed in its own language, so a query for several languages carries the
 // terms of each). A word typed with diacritics still matches its folded form,
 // but below the exact form. Never throws on user input.
-std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs);
+// `restore_diacritics`: Finnish and Polish words typed without diacritics
+// and unknown as typed also get the dictionary words they may be (up to
+// 1,024 look-ups a word); off for text written with care, such as a
+// writer's synonyms.
+std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs,
+                                     bool restore_diacritics = true);
 
 // The forms by which two words count as the same word, e.g. for synonyms:
 // the folded word and its base forms (those of the forms it may be when

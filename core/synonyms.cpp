@@ -155,7 +155,10 @@ SynonymIndex::SynonymIndex(std::vector<SynonymGroup> groups, const std::vector<s
     const std::vector<std::string> langs = group.lang.empty() ? languages : std::vector<std::string>{group.lang};
     for (size_t i = 0; i < group.entries.size(); ++i) {
       Entry e{g, i, {}};
-      for (const auto& w : analysis::analyse_query(group.entries[i], langs)) e.keys.push_back(analysis::match_keys(w));
+      // Written by the writers, with their diacritics: none to restore.
+      for (const auto& w : analysis::analyse_query(group.entries[i], langs, false)) {
+        e.keys.push_back(analysis::match_keys(w));
+      }
       if (e.keys.empty()) continue;
       for (const auto& k : e.keys.front()) by_first_key_[k].push_back(entries_.size());
       entries_.push_back(std::move(e));
@@ -221,7 +224,7 @@ std::vector<SynonymMatch> SynonymIndex::find(const std::vector<analysis::QueryWo
     const std::vector<std::string>& others = g.targets.empty() ? g.entries : g.targets;
     for (size_t k = 0; k < others.size() && m.alternatives.size() < kMaxAlternatives; ++k) {
       if (g.targets.empty() && k == best->index) continue;
-      auto alt = analysis::analyse_query(others[k], langs);
+      auto alt = analysis::analyse_query(others[k], langs, false);
       if (!alt.empty()) m.alternatives.push_back(std::move(alt));
     }
     i += m.count;
