@@ -230,15 +230,14 @@ class Checker {
 
   void check_synonyms() {
     const std::string path(kSynonymsFile);
-    std::error_code ec;
-    if (!fs::exists(options_.content_dir / path, ec)) return;
+    auto text = read_synonyms_file(options_.content_dir);
+    if (text && !*text) return;
     ++report_.files;
-    auto text = read_text_file(options_.content_dir / path, kMaxSynonymsBytes, "synonym files");
     if (!text) {
       add(path, Severity::kError, 0, "synonyms", text.status().message());
       return;
     }
-    for (const auto& d : parse_synonyms(*text).diagnostics) add(path, d.severity, d.line, "synonyms", d.message);
+    for (const auto& d : parse_synonyms(**text).diagnostics) add(path, d.severity, d.line, "synonyms", d.message);
   }
 
   void check_links() {

@@ -438,18 +438,16 @@ class Run {
   // reported; when it cannot be read, the published one stays.
   std::string read_synonyms(const PreviousState& prev) {
     const std::string path(kSynonymsFile);
-    const fs::path file = options_.content_dir / path;
-    std::error_code ec;
-    if (!fs::exists(file, ec)) return "";
-    auto text = read_text_file(file, kMaxSynonymsBytes, "synonym files");
+    auto text = read_synonyms_file(options_.content_dir);
     if (!text) {
       fail(path, Status::error(text.status().message() + "; the synonyms published before still apply"));
       return prev.synonyms;
     }
-    const ParsedSynonyms parsed = parse_synonyms(*text);
+    if (!*text) return "";
+    const ParsedSynonyms parsed = parse_synonyms(**text);
     for (const auto& d : parsed.diagnostics) report_.diagnostics.push_back({path, d});
     if (!parsed.diagnostics.empty()) ++report_.failed;
-    return std::move(*text);
+    return std::move(**text);
   }
 
   void fail(const std::string& path, const Status& s) {

@@ -247,16 +247,21 @@ SearchResult Searcher::run(const SearchRequest& r) {
   // One highlighter for the re-ranking and the sections: it remembers what
   // each word of the hits matched.
   // The synonyms searched for are marked and picked sections by too.
-  std::vector<analysis::QueryWord> marked = words;
-  std::vector<Xapian::doccount> marked_frequencies = frequencies;
-  for (const auto& m : synonyms) {
-    for (const auto& alt : m.alternatives) {
-      const auto f = word_frequencies(alt, db_);
-      marked.insert(marked.end(), alt.begin(), alt.end());
-      marked_frequencies.insert(marked_frequencies.end(), f.begin(), f.end());
+  std::vector<analysis::QueryWord> marked;
+  std::vector<Xapian::doccount> marked_frequencies;
+  if (!synonyms.empty()) {
+    marked = words;
+    marked_frequencies = frequencies;
+    for (const auto& m : synonyms) {
+      for (const auto& alt : m.alternatives) {
+        const auto f = word_frequencies(alt, db_);
+        marked.insert(marked.end(), alt.begin(), alt.end());
+        marked_frequencies.insert(marked_frequencies.end(), f.begin(), f.end());
+      }
     }
   }
-  const Highlighter highlighter(marked, word_weights(marked_frequencies, db_));
+  const Highlighter highlighter(synonyms.empty() ? words : marked,
+                                word_weights(synonyms.empty() ? frequencies : marked_frequencies, db_));
   if (!words.empty()) rerank_by_title(highlighter, mset.get_max_attained(), first, result.hits);
   if (rerank) {
     auto& hits = result.hits;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/content_loader.h"
 #include "core/lexicon.h"
 #include "core/text.h"
 
@@ -146,6 +147,15 @@ ParsedSynonyms parse_synonyms(std::string_view text) {
     out.groups.push_back(std::move(group));
   }
   return out;
+}
+
+Result<std::optional<std::string>> read_synonyms_file(const std::filesystem::path& content_dir) {
+  const std::filesystem::path file = content_dir / kSynonymsFile;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::optional<std::string>();
+  auto text = read_text_file(file, kMaxSynonymsBytes, "synonym files");
+  if (!text) return text.status();
+  return std::optional<std::string>(std::move(text.value()));
 }
 
 SynonymIndex::SynonymIndex(std::vector<SynonymGroup> groups, const std::vector<std::string>& languages)

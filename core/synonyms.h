@@ -19,7 +19,9 @@
 // change publishes like an article's.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,6 +29,7 @@
 
 #include "core/analysis.h"
 #include "core/frontmatter.h"
+#include "core/status.h"
 
 namespace kb {
 
@@ -53,6 +56,10 @@ struct ParsedSynonyms {
 
 // Never throws on any input.
 ParsedSynonyms parse_synonyms(std::string_view text);
+
+// The text of synonyms.txt in `content_dir`: nullopt when there is none, an
+// error when it cannot be read or is over kMaxSynonymsBytes.
+Result<std::optional<std::string>> read_synonyms_file(const std::filesystem::path& content_dir);
 
 // Where a query contains an entry: words [first, first + count) may also be
 // any of `alternatives`, each analysed like a query.
