@@ -193,29 +193,59 @@ SearchResult Searcher::run(const SearchRequest& r) {
   const bool rerank = !words.empty() && offset < kRerankDepth;
   const size_t first = rerank ? 0 : offset;
   const size_t count = rerank ? std::max(kRerankDepth, offset + limit) : limit;
-  auto run_query = [&](const Xapian::Query& q) {
+  auto run_query = [&](const Xapian::Query& q, size_t from, size_t n) {
     enquire.set_query(filter.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, filter));
     enquire.clear_matchspies();
     spy = std::make_unique<FacetSpy>();
     enquire.add_matchspy(spy.get());
-    return enquire.get_mset(static_cast<Xapian::doccount>(first), static_cast<Xapian::doccount>(count),
-                            db_.get_doccount());
+    return enquire.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n), db_.get_doccount());
   };
 
   const std::vector<Xapian::doccount> frequencies = word_frequencies(words, db_);
+  // Positions [first, first + count) of the ranking.
+  struct Ranked {
+    Xapian::Document doc;
+    double weight;
+    bool partial;
+  };
+  std::vector<Ranked> ranked;
+  auto take = [&](const Xapian::MSet& m, bool partial) {
+    for (auto it = m.begin(); it != m.end(); ++it) ranked.push_back({it.get_document(), it.get_weight(), partial});
+  };
   Xapian::MSet mset;
   if (words.empty()) {
     // Browsing: everything under the filters, newest first.
     enquire.set_sort_by_value(schema::kSlotUpdated, true);
-    mset = run_query(Xapian::Query::MatchAll);
+    mset = run_query(Xapian::Query::MatchAll, first, count);
+    take(mset, false);
   } else {
     enquire.set_weighting_scheme(Xapian::BM25Weight());
     const QueryPlan plan = plan_query(words, frequencies, langs, synonyms);
-    mset = run_query(plan.strict);
-    if (mset.get_matches_estimated() == 0 && words.size() > 1) {
+    mset = run_query(plan.strict, first, count);
+    const size_t matched_all = mset.get_matches_estimated();
+    if (matched_all == 0 && words.size() > 1) {
       // No article has every word: rank by how many (and how rare) they match.
-      mset = run_query(plan.relaxed);
+      mset = run_query(plan.relaxed, first, count);
       result.relaxed = true;
+      take(mset, true);
+    } else if (plan.filtered && matched_all < kFewMatches) {
+      // Few articles have every word: they come first, then the articles
+      // with some of the words ("When was this edict declared?": the one
+      // article with both rare words is about something else).
+      Xapian::MSet all = first == 0 ? mset : run_query(plan.strict, 0, matched_all);
+      std::set<Xapian::docid> have_all;
+      for (auto it = all.begin(); it != all.end(); ++it) have_all.insert(*it);
+      mset = run_query(plan.relaxed, 0, first + count + matched_all);
+      std::vector<Ranked> rest;
+      for (auto it = mset.begin(); it != mset.end(); ++it) {
+        if (!have_all.contains(*it)) rest.push_back({it.get_document(), it.get_weight(), true});
+      }
+      take(all, false);
+      ranked.insert(ranked.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+      ranked.erase(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(first, ranked.size())));
+      if (ranked.size() > count) ranked.resize(count);
+    } else {
+      take(mset, false);
     }
   }
   result.total = mset.get_matches_estimated();
@@ -238,9 +268,10 @@ SearchResult Searcher::run(const SearchRequest& r) {
     result.other_languages = langs_spy.take()["lang"];
   }
 
-  for (auto it = mset.begin(); it != mset.end(); ++it) {
-    if (auto h = hit_from_document(it.get_document())) {
-      h->score = words.empty() ? 0.0 : it.get_weight();
+  for (const Ranked& m : ranked) {
+    if (auto h = hit_from_document(m.doc)) {
+      h->score = words.empty() ? 0.0 : m.weight;
+      h->partial = m.partial;
       result.hits.push_back(std::move(*h));
     }
   }
@@ -284,7 +315,9 @@ void Searcher::rerank_by_title(const Highlighter& highlighter, double max_weight
     if (i < depth) hits[i].score += kTitleCoverageWeight * highlighter.title_coverage(hits[i].title, hits[i].lang);
   }
   std::stable_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(depth),
-                   [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
+                   [](const SearchHit& a, const SearchHit& b) {
+                     return a.partial != b.partial ? !a.partial : a.score > b.score;
+                   });
 }
 
 Result<std::vector<SearchHit>> Searcher::top_articles(const TypedQuery& typed) {
@@ -579,6 +612,7 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
   }
   QueryPlan plan;
   plan.relaxed = Xapian::Query(Xapian::Query::OP_OR, ranking.begin(), ranking.end());
+  plan.filtered = !enough.empty();
   plan.strict = enough.empty() ? plan.relaxed
                                : Xapian::Query(Xapian::Query::OP_FILTER, plan.relaxed,
                                                Xapian::Query(Xapian::Query::OP_OR, enough.begin(), enough.end()));

@@ -67,6 +67,9 @@ struct SearchHit {
   double score = 0;
   // Staff only: an internal article or draft, or one with internal notes.
   bool internal = false;
+  // Matches only some of the query's words (see SearchResult::relaxed): such
+  // hits come after every hit that has them all.
+  bool partial = false;
 
   bool operator==(const SearchHit& o) const { return id == o.id; }
 };
@@ -76,7 +79,10 @@ using FacetCounts = std::map<std::string, size_t>;
 struct SearchResult {
   std::optional<std::string> corrected;  // the query actually run, when a typo was corrected
   size_t total = 0;  // exact number of visible matches
-  bool relaxed = false;  // no article had every word; matching any word instead
+  // No article had every word; matching any word instead. When only a few
+  // had (Searcher::kFewMatches), articles with some of the words follow
+  // them, marked `partial`, and `relaxed` stays false.
+  bool relaxed = false;
   std::vector<SearchHit> hits;
   std::map<std::string, FacetCounts> facets;  // "lang", "tag", "category"
   // When a language filter found nothing: matches per other language.
@@ -88,6 +94,9 @@ class Searcher {
   static constexpr size_t kMaxLimit = 100;
   static constexpr size_t kMaxOffset = 1000;
   static constexpr size_t kSnippetBytes = 240;
+  // Fewer matches with all the words than this, and articles with some of
+  // them are listed after those (SearchHit::partial).
+  static constexpr size_t kFewMatches = 10;
 
   static Result<std::unique_ptr<Searcher>> open(const std::filesystem::path& revision_dir);
 
@@ -122,6 +131,7 @@ class Searcher {
   struct QueryPlan {
     Xapian::Query strict;   // rare words required, common ones and word pairs boost
     Xapian::Query relaxed;  // any word
+    bool filtered = false;  // strict matches fewer articles than relaxed
   };
   // `frequencies[i]`: articles containing words[i] (word_frequencies()).
   // `synonyms`: synonyms_.find(words, langs).

@@ -241,7 +241,8 @@ json hit_json(const SearchHit& h) {
           {"snippet", h.snippet},
           {"score", h.score},
           {"updated", h.updated},
-          {"internal", h.internal}};
+          {"internal", h.internal},
+          {"partial", h.partial}};
 }
 
 json article_json(const Article& a, const std::vector<ArticleSummary>& translations) {
@@ -1038,6 +1039,9 @@ class App::Handler {
     };
     json results = json::array();
     const std::string& searched = result.corrected ? *result.corrected : s.query;
+    // Above the first article with only some of the words (unless none has
+    // them all, which the relaxed notice says): where they begin.
+    bool divided = result.relaxed;
     for (const auto& h : result.hits) {
       // The article marks the searched words when reached from here.
       std::string url = article_url(h.slug);
@@ -1050,7 +1054,9 @@ class App::Handler {
                          {"lang", h.lang},
                          {"section_title", h.section_title},
                          {"updated", h.updated},
-                         {"updated_label", Templates::format_date(ui_, h.updated)}});
+                         {"updated_label", Templates::format_date(ui_, h.updated)},
+                         {"first_partial", h.partial && !divided}});
+      divided = divided || h.partial;
     }
     json facets = json::array();
     const std::vector<std::pair<std::string, std::string>> facet_names = {

@@ -150,6 +150,7 @@ TEST_CASE("search: words in no single article fall back to matching any word") {
   auto r = f.search("ledger kortilla");
   CHECK(r.relaxed);
   CHECK(r.total == 3);
+  CHECK(std::all_of(r.hits.begin(), r.hits.end(), [](const SearchHit& h) { return h.partial; }));
 }
 
 TEST_CASE("search: hostile queries never throw") {
@@ -467,6 +468,60 @@ TEST_CASE("search: pages of a query walk every match once, across the re-ranked 
     std::sort(seen.begin(), seen.end());
     CHECK(seen.size() == static_cast<size_t>(n));
     CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
+  }
+}
+
+TEST_CASE("search: when few articles have every word, those with some of them follow, marked partial") {
+  // "widget gears": `both` articles have both words, `one` only "gears", in
+  // their titles too, so BM25 and the title re-ranking alone would put
+  // them first. Fewer than Searcher::kFewMatches with both: the others
+  // follow. As many or more: only those. None: any word (relaxed).
+  struct Row {
+    int both, one;
+    size_t total;
+    bool relaxed;
+  };
+  const Row rows[] = {
+      {1, 3, 4, false},
+      {static_cast<int>(Searcher::kFewMatches) - 1, 3, Searcher::kFewMatches + 2, false},
+      {static_cast<int>(Searcher::kFewMatches), 3, Searcher::kFewMatches, false},
+      {0, 3, 3, true},
+      {1, 60, 61, false},  // partial hits past the re-ranked top (50)
+  };
+  for (const auto& row : rows) {
+    INFO("both " << row.both << ", one " << row.one);
+    CustomIndex index([&](const fs::path& dir) {
+      for (int i = 0; i < row.both; ++i) {
+        test::write_file(dir / fmt::format("en/both{:02}.md", i),
+                         test::article(fmt::format("title: Note {}\nlang: en", i),
+                                       "A long note on many things, among them the widget and its gears.\n"));
+      }
+      for (int i = 0; i < row.one; ++i) {
+        test::write_file(dir / fmt::format("en/one{:02}.md", i),
+                         test::article(fmt::format("title: Gears {}\nlang: en", i), "Gears, gears and gears.\n"));
+      }
+    });
+    auto whole = index.search("widget gears", 0, 100);
+    CHECK(whole.total == row.total);
+    CHECK(whole.relaxed == row.relaxed);
+    REQUIRE(whole.hits.size() == row.total);
+    const size_t with_both = static_cast<size_t>(row.relaxed ? 0 : std::min<int>(row.both, static_cast<int>(row.total)));
+    for (size_t i = 0; i < whole.hits.size(); ++i) {
+      INFO(whole.hits[i].slug);
+      CHECK(whole.hits[i].partial == (i >= with_both));
+      CHECK(whole.hits[i].slug.find(i < with_both ? "both" : "one") != std::string::npos);
+    }
+    // Pages of any size are slices of that order.
+    for (size_t limit : {3, 10, 25}) {
+      INFO("limit " << limit);
+      std::vector<std::string> seen;
+      for (size_t offset = 0; offset < row.total; offset += limit) {
+        auto page = index.search("widget gears", offset, limit);
+        CHECK(page.total == row.total);
+        for (const auto& h : page.hits) seen.push_back(h.slug);
+      }
+      CHECK(seen == slugs(whole));
+    }
   }
 }
 

@@ -34,11 +34,13 @@ TEST_CASE("server: search answers with the documented shape") {
   }
   REQUIRE(j["results"].size() >= 1);
   const json& hit = j["results"][0];
-  for (const char* key : {"id", "slug", "path", "title", "lang", "url", "section", "snippet", "score", "updated"}) {
+  for (const char* key :
+       {"id", "slug", "path", "title", "lang", "url", "section", "snippet", "score", "updated", "partial"}) {
     INFO(key);
     CHECK(hit.contains(key));
   }
   CHECK(hit["slug"] == "refunds");
+  CHECK(hit["partial"] == false);
   CHECK(hit["path"] == "en/billing/refunds.md");
   CHECK(hit["url"] == "/articles/refunds#timeline");
   CHECK(hit["section"]["anchor"] == "timeline");
@@ -207,6 +209,16 @@ TEST_CASE("server: the help page works without JavaScript") {
   CHECK_THAT(page, Catch::Contains("articles&#x2F;refunds?hl=refund#timeline\">Request a refund</a>"));
   CHECK_THAT(page, Catch::Contains("<mark>"));
   CHECK_THAT(page, Catch::Contains("1 result "));
+  // One article has both words; the one with only "reports" follows, below
+  // a line that says so.
+  auto [pstatus, partial] = l.server->get("/search?q=monthly%20reports");
+  REQUIRE(pstatus == 200);
+  const size_t both = partial.find(">Monthly reports</a>");
+  const size_t divider = partial.find("<li class=\"result-divider muted\">Articles with some of your words</li>");
+  const size_t some = partial.find(">Request a refund</a>");
+  CHECK(both < divider);
+  CHECK(divider < some);
+  CHECK(some != std::string::npos);
   auto [astatus, article] = l.server->get("/articles/refunds");
   REQUIRE(astatus == 200);
   CHECK_THAT(article, Catch::Contains("id=\"timeline\""));
