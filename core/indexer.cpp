@@ -17,6 +17,7 @@
 #include "core/parallel.h"
 #include "core/revision.h"
 #include "core/schema.h"
+#include "core/searcher.h"
 #include "core/synonyms.h"
 
 namespace kb {
@@ -143,6 +144,7 @@ class Run {
     Status s = layout.publish(name);
     if (!s) return s;
     report_.published = name;
+    if (synonyms_changed && !synonyms.empty()) check_synonyms(dir, synonyms);
     layout.collect_garbage(options_.keep_revisions);
     return Status::ok();
   }
@@ -448,6 +450,37 @@ class Run {
     for (const auto& d : parsed.diagnostics) report_.diagnostics.push_back({path, d});
     if (!parsed.diagnostics.empty()) ++report_.failed;
     return std::move(**text);
+  }
+
+  static constexpr size_t kMaxSynonymWarnings = 20;
+  // Warnings for the lines of a newly published synonyms.txt that find
+  // nothing in the revision in `dir` (unmatched_synonyms). After
+  // publishing: the articles are searchable meanwhile.
+  void check_synonyms(const fs::path& dir, const std::string& synonyms) {
+    try {
+      Xapian::Database db = open_fulltext(IndexLayout::xapian_path(dir).string());
+      Catalog catalog(IndexLayout::catalog_path(dir).string(), SqliteDb::Mode::kReadOnly);
+      auto found = unmatched_synonyms(parse_synonyms(synonyms).groups, catalog.languages(),
+                                      [&](const std::string& term) { return db.term_exists(term); });
+      for (size_t i = 0; i < found.size() && i < kMaxSynonymWarnings; ++i) {
+        report_.diagnostics.push_back({std::string(kSynonymsFile), std::move(found[i])});
+      }
+      if (found.size() > kMaxSynonymWarnings) {
+        report_.diagnostics.push_back(
+            {std::string(kSynonymsFile),
+             {Diagnostic::Severity::kWarning, 0,
+              fmt::format("{} more lines find nothing in the articles", found.size() - kMaxSynonymWarnings)}});
+      }
+    } catch (const Xapian::Error& e) {  // a warning that could not be given is no error
+      could_not_check_synonyms(e.get_description());
+    } catch (const std::exception& e) {
+      could_not_check_synonyms(e.what());
+    }
+  }
+  void could_not_check_synonyms(const std::string& why) {
+    report_.diagnostics.push_back(
+        {std::string(kSynonymsFile),
+         {Diagnostic::Severity::kWarning, 0, fmt::format("could not check the words against the articles: {}", why)}});
   }
 
   void fail(const std::string& path, const Status& s) {

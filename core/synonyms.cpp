@@ -158,6 +158,32 @@ Result<std::optional<std::string>> read_synonyms_file(const std::filesystem::pat
   return std::optional<std::string>(std::move(text.value()));
 }
 
+std::vector<Diagnostic> unmatched_synonyms(const std::vector<SynonymGroup>& groups,
+                                           const std::vector<std::string>& languages,
+                                           const std::function<bool(const std::string&)>& indexed) {
+  std::vector<Diagnostic> out;
+  for (const SynonymGroup& g : groups) {
+    const std::vector<std::string> langs = g.lang.empty() ? languages : std::vector<std::string>{g.lang};
+    // Found: every word of the entry in some form a search for it matches.
+    const auto found = [&](const std::string& entry) {
+      const auto words = analysis::analyse_query(entry, langs, false);
+      return !words.empty() && std::all_of(words.begin(), words.end(), [&](const analysis::QueryWord& w) {
+        return std::any_of(w.terms.begin(), w.terms.end(), [&](const auto& t) { return indexed(t.term); });
+      });
+    };
+    const std::vector<std::string>& wanted = g.targets.empty() ? g.entries : g.targets;
+    if (std::any_of(wanted.begin(), wanted.end(), found)) continue;
+    std::string listed;
+    for (const auto& e : wanted) listed += (listed.empty() ? "\"" : ", \"") + e + "\"";
+    out.push_back({Diagnostic::Severity::kWarning, g.line,
+                   g.targets.empty()
+                       ? fmt::format("no article has any of {}: the line finds nothing (misspelt?)", listed)
+                       : fmt::format("no article has {}, what the line's other words should find (misspelt?)",
+                                     listed)});
+  }
+  return out;
+}
+
 SynonymIndex::SynonymIndex(std::vector<SynonymGroup> groups, const std::vector<std::string>& languages)
     : groups_(std::move(groups)) {
   for (size_t g = 0; g < groups_.size(); ++g) {

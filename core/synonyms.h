@@ -20,6 +20,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,16 @@ ParsedSynonyms parse_synonyms(std::string_view text);
 // The text of synonyms.txt in `content_dir`: nullopt when there is none, an
 // error when it cannot be read or is over kMaxSynonymsBytes.
 Result<std::optional<std::string>> read_synonyms_file(const std::filesystem::path& content_dir);
+
+// What no parser can see: lines whose words no article has in any form a
+// search would match (a misspelt entry, a word the articles stopped using),
+// as warnings. A group is reported when none of its entries is found, a
+// one-way line when none of its targets is (they are what the articles
+// say). `indexed(term)`: whether some article has the index term.
+// `languages`: the index's, for groups that apply to all.
+std::vector<Diagnostic> unmatched_synonyms(const std::vector<SynonymGroup>& groups,
+                                           const std::vector<std::string>& languages,
+                                           const std::function<bool(const std::string&)>& indexed);
 
 // Where a query contains an entry: words [first, first + count) may also be
 // any of `alternatives`, each analysed like a query.

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "core/catalog.h"
 #include "core/revision.h"
@@ -126,4 +127,46 @@ TEST_CASE("synonyms: one index per file text and languages, shared by the search
   REQUIRE(matches[0].alternatives.size() == 2);
   CHECK(matches[0].alternatives[0].size() == 2);  // "log in"
   CHECK(matches[0].alternatives[1][0].text == "login");
+}
+
+TEST_CASE("synonyms.txt: a line whose words no article has is a warning with its line, the others are quiet") {
+  test::TempDir dir;
+  const fs::path content = dir / "content";
+  test::write_file(content / "en/a.md", test::article("title: Log in\nlang: en", "Log in here to see your invoices.\n"));
+  test::write_file(content / "fi/b.md", test::article("title: Kuluraportti\nlang: fi", "Kuluraportin lähettäminen.\n"));
+  test::write_file(content / "vi/c.md", test::article("title: Sao chép dự án\nlang: vi", "Sao chép dự án nhanh.\n"));
+  test::write_file(content / "synonyms.txt",
+                   "sign in, log in\n"             // 1: "log in" is in an article
+                   "regsiter, enrol\n"             // 2: in no article
+                   "[fi]\n"                        //
+                   "kuluraportit, matkalasku\n"    // 4: another form of an article's word
+                   "[vi]\n"                        //
+                   "nhan ban, sao chep\n"          // 6: typed without diacritics
+                   "[*]\n"                         //
+                   "workroom => project\n"         // 8: the target is in no article
+                   "bill, fee => invoices\n");     // 9: the target is
+  IndexReport report = test::index_folder(content, dir / "index");
+  CHECK(report.published);
+  CHECK_FALSE(report.has_errors());
+  std::vector<std::string> lines;
+  for (const auto& d : report.diagnostics) lines.push_back(format_diagnostic(d));
+  CHECK(lines == std::vector<std::string>{
+                     "synonyms.txt:2: warning: no article has any of \"regsiter\", \"enrol\": the line finds "
+                     "nothing (misspelt?)",
+                     "synonyms.txt:8: warning: no article has \"project\", what the line's other words should find "
+                     "(misspelt?)"});
+  // Checked when the file changes, not on every publish.
+  test::write_file(content / "en/d.md", test::article("title: Invoices\nlang: en", "Invoices are monthly.\n"));
+  report = test::index_folder(content, dir / "index");
+  CHECK(report.published);
+  CHECK(report.diagnostics.empty());
+  // A file of many such lines: the first 20, then how many more.
+  std::string many;
+  for (int i = 0; i < 25; ++i) many += fmt::format("zork{}, quux{}\n", i, i);
+  test::write_file(content / "synonyms.txt", many);
+  report = test::index_folder(content, dir / "index");
+  REQUIRE(report.diagnostics.size() == 21);
+  CHECK(format_diagnostic(report.diagnostics[19]).starts_with("synonyms.txt:20: warning: no article has"));
+  CHECK(format_diagnostic(report.diagnostics[20]) ==
+        "synonyms.txt: warning: 5 more lines find nothing in the articles");
 }
