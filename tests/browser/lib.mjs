@@ -32,6 +32,7 @@ export const PAGES = [
   { name: 'results, filtered, paged', path: '/search?q=Lumen%20Books&lang=fi' },
   { name: 'results, many facets', path: '/search?q=Lumen%20Books' },
   { name: 'results, corrected', path: '/search?q=refnd' },
+  { name: 'results, some with only some words', path: '/search?q=refund%20timeline' },
   { name: 'no results', path: '/search?q=zzqqxx' },
   { name: 'article', path: '/articles/refunds' },
   { name: 'article (vi)', path: '/articles/dat-lai-mat-khau' },

@@ -131,6 +131,12 @@ void check_search(const Input& in) {
     for (const auto& h : res.hits) KB_FUZZ_CHECK(h.category == r.category, "category '{}' for '{}'", h.category, r.category);
   }
   KB_FUZZ_CHECK(res.other_languages.empty() || res.total == 0, "other_languages with {} hits", res.total);
+  // Hits with every word first, then those with some (all of them when relaxed).
+  for (size_t i = 0; i < res.hits.size(); ++i) {
+    KB_FUZZ_CHECK(!res.relaxed || res.hits[i].partial, "hit {} not partial in a relaxed search", i);
+    KB_FUZZ_CHECK(i == 0 || res.hits[i].partial || !res.hits[i - 1].partial, "hit {} with every word after a partial one",
+                  i);
+  }
   if (res.corrected) KB_FUZZ_CHECK(kb::is_valid_utf8(*res.corrected), "corrected query is not valid UTF-8");
   if (r.visibility == Visibility::kPublic) {
     if (res.corrected) {
