@@ -113,4 +113,11 @@ TEST_CASE("answer: a chosen section by slug and anchor, the agent page needs sta
   auto [page_status, page] = s.server->get("/agent?q=goodwill%20credit", s.agent);
   CHECK(page_status == 200);
   CHECK_THAT(page, Catch::Contains("class=\"agent-result\"") && Catch::Contains("badge-internal"));
+  // An article with only some of the words says so; one with all does not.
+  auto [partial_status, partial] = s.server->get("/agent?q=refund%20timeline", s.agent);
+  CHECK(partial_status == 200);
+  const size_t all = partial.find(">Request a refund</a>");
+  const size_t badge = partial.find("<span class=\"badge-partial\">some words</span>");
+  CHECK(all < badge);
+  CHECK(badge != std::string::npos);
 }

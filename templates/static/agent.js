@@ -91,6 +91,12 @@
         badge.textContent = label('labelInternal');
         li.append(' ', badge);
       }
+      if (hit.partial) {  // has only some of the searched words
+        const badge = document.createElement('span');
+        badge.className = 'badge-partial';
+        badge.textContent = label('labelPartial');
+        li.append(' ', badge);
+      }
       const snippet = document.createElement('p');
       snippet.className = 'snippet';
       snippet.innerHTML = hit.snippet;  // escaped by the server; only <mark> is markup
