@@ -17,13 +17,13 @@ Serves the index built by kb-index: the JSON API (/api/v1/search,
 /api/v1/suggest, /api/v1/answer, POST /api/v1/similar,
 /api/v1/articles/SLUG and its /feedback), the help page (/, /search,
 /articles/SLUG, /media/ images) in the interface languages of
-TEMPLATES/i18n, the staff pages (/signin, /agent, /embed for helpdesk
-sidebars), /healthz and /metrics. A newly published index revision is served from the
+TEMPLATES/i18n, the staff pages (/signin, /agent, /report, /embed for
+helpdesk sidebars), /healthz and /metrics. A newly published index revision is served from the
 next request on, without a restart. Article views, feedback votes and
 searches (the words, language, result count and the article opened; e-mail
 addresses and long numbers masked) are counted per day in INDEX/analytics.db,
-with nothing about the visitor; `kb-index report` lists the searches that
-found nothing. SIGTERM or Ctrl-C stops it gracefully.
+with nothing about the visitor; `kb-index report` and /report list the
+searches that found nothing. SIGTERM or Ctrl-C stops it gracefully.
 
 Options (environment variable in brackets; flags win over the environment,
 which wins over the --config file):

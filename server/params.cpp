@@ -144,6 +144,20 @@ std::variant<size_t, ApiError> parse_page_param(const Request& r, size_t page_si
   return static_cast<size_t>(p - 1) * page_size;
 }
 
+std::variant<ReportRequest, ApiError> parse_report_params(const Request& r) {
+  ReportRequest out;
+  auto days = int_param(r, "days", out.days);
+  if (auto* e = std::get_if<ApiError>(&days)) return *e;
+  const long long d = std::get<long long>(days);
+  if (d < 1 || d > kMaxReportDays) return invalid("days", fmt::format("must be between 1 and {}", kMaxReportDays));
+  out.days = static_cast<int>(d);
+  if (const std::string* a = r.param("audience"); a && !a->empty()) {
+    if (*a != "public" && *a != "agents" && *a != "all") return invalid("audience", "must be public, agents or all");
+    out.audience = *a;
+  }
+  return out;
+}
+
 std::optional<ApiError> check_slug(const std::string& slug) {
   if (slug.empty() || slug.size() > kMaxFilterBytes || !is_valid_utf8(slug)) {
     return ApiError{404, "not_found", "no such article"};

@@ -37,6 +37,19 @@ std::variant<SuggestRequest, ApiError> parse_suggest_params(const Request& reque
 // Page number (1-based) of the HTML results page → offset.
 std::variant<size_t, ApiError> parse_page_param(const Request& request, size_t page_size);
 
+// The staff's search report (/report): searches over the last `days` days
+// by `audience`.
+struct ReportRequest {
+  int days = 30;
+  std::string audience = "public";  // "public", "agents" or "all"
+  std::optional<bool> agents() const {
+    return audience == "all" ? std::nullopt : std::optional<bool>(audience == "agents");
+  }
+};
+inline constexpr int kMaxReportDays = 365;
+// days (1..kMaxReportDays, default 30), audience (default public).
+std::variant<ReportRequest, ApiError> parse_report_params(const Request& request);
+
 // A request target ("/path?a=1&token=x") fit for a log line: the values of
 // parameters that carry secrets (token, csrf) replaced by "REDACTED", however
 // their names are cased or percent-encoded. Tokens are never logged (issue 7),

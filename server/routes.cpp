@@ -42,6 +42,8 @@ constexpr int kPopularDays = 30;
 constexpr std::string_view kFeedbackSuffix = "/feedback";
 constexpr size_t kDefaultSimilar = 5;
 constexpr size_t kAgentResults = 20;
+// Queries per language and list on the search report page.
+constexpr size_t kReportRows = 50;
 constexpr int64_t kMaxSimilar = 20;
 constexpr size_t kMaxTicketBytes = 32 * 1024;
 
@@ -314,6 +316,7 @@ class App::Handler {
     if (p == paths::kSearchPage) return route("page_search", is_get, [&] { return page_search(); });
     if (p == paths::kEmbed) return route("page_embed", is_get, [&] { return page_embed(); });
     if (p == "/agent") return route("page_agent", is_get, [&] { return page_agent(); });
+    if (p == "/report") return route("page_report", is_get, [&] { return page_report(); });
     if (p.rfind("/articles/", 0) == 0) {
       const std::string rest = p.substr(10);
       if (ends_with(rest, kFeedbackSuffix)) {
@@ -523,13 +526,7 @@ class App::Handler {
   // preview beside the list, and a key that copies the answer. Without
   // script it is a results list with links.
   Response page_agent() {
-    if (!visitor_.who) {
-      Response r;
-      r.status = 303;
-      r.content_type = kHtml;
-      r.headers.emplace_back("Location", url_with("/signin", {{"next", url_with("/agent", {req_.params.begin(), req_.params.end()})}}));
-      return r;
-    }
+    if (!visitor_.who) return sign_in_first();
     json view = common_view("");
     view["page_title"] = t("agent_title");
     json results = json::array();
@@ -545,6 +542,64 @@ class App::Handler {
     view["results"] = results;
     view["has_results"] = !results.empty();
     return html(view, "agent");
+  }
+
+  // A staff page asked for without a token or session: to the sign-in
+  // page, and back here (with the same parameters) after it.
+  Response sign_in_first() {
+    Response r;
+    r.status = 303;
+    r.content_type = kHtml;
+    r.headers.emplace_back("Location",
+                           url_with("/signin", {{"next", url_with(req_.path, {req_.params.begin(), req_.params.end()})}}));
+    return r;
+  }
+
+  // What people searched for and did not find, and what they found and did
+  // not open (`kb-index report` in a browser): for the writers and agents,
+  // who rarely have a shell on the server. Each query links to its results.
+  Response page_report() {
+    if (!visitor_.who) return sign_in_first();
+    const ReportRequest report = take(parse_report_params(req_));
+    json view = common_view("");
+    view["page_title"] = t("report_title");
+    json days = json::array();
+    bool listed = false;
+    for (int n : {7, 30, 90, 365}) {
+      listed = listed || n == report.days;
+      days.push_back({{"value", n}, {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{n}}})},
+                      {"selected", n == report.days}});
+    }
+    if (!listed) {
+      days.push_back({{"value", report.days},
+                      {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{report.days}}})},
+                      {"selected", true}});
+    }
+    json audiences = json::array();
+    for (const char* a : {"public", "agents", "all"}) {
+      audiences.push_back({{"value", a}, {"label", t(std::string("report_audience_") + a)}, {"selected", a == report.audience}});
+    }
+    view["days"] = days;
+    view["audiences"] = audiences;
+    view["has_log"] = app_.analytics_ != nullptr;
+    Analytics::GapReport gaps;
+    if (app_.analytics_) gaps = app_.analytics_->gaps(report.days, report.agents(), kReportRows);
+    auto rows = [&](const std::vector<Analytics::QueryStat>& stats) {
+      json out = json::array();
+      for (const auto& q : stats) {
+        out.push_back({{"lang", q.lang.empty() ? "–" : q.lang},
+                       {"searches", q.searches},
+                       {"results", q.results},
+                       {"query", q.query},
+                       {"url", url_with("/search", {{"q", q.query}, {"lang", q.lang}})}});
+      }
+      return out;
+    };
+    view["no_results"] = rows(gaps.no_results);
+    view["has_no_results"] = !gaps.no_results.empty();
+    view["no_clicks"] = rows(gaps.no_clicks);
+    view["has_no_clicks"] = !gaps.no_clicks.empty();
+    return html(view, "report");
   }
 
   Response page_sign_in(const std::string& failure = "") {

@@ -160,6 +160,7 @@ TEST_CASE("internal content: no public route shows any secret of any fixture") {
       "/api/v1/answer?q={}",
       "/embed?subject={}&body={}",
       "/agent?q={}",  // sends the public to sign in
+      "/report?audience=agents",  // so does the search report
       "/api/v1/search?q=parcel",
       "/api/v1/search?q=refunds",
       "/api/v1/search?category=Shipping",

@@ -108,3 +108,38 @@ TEST_CASE("access log: token values in a request target are redacted") {
     CHECK(redact_target(row.target) == row.logged);
   }
 }
+
+TEST_CASE("report params: days and audience, or an error naming the parameter") {
+  struct Row {
+    const char* name;
+    Request req;
+    int days;                    // 0: an error
+    const char* audience;        // or the error's words
+  };
+  const Row rows[] = {
+      {"defaults", with({}), 30, "public"},
+      {"a week of agents", with({{"days", "7"}, {"audience", "agents"}}), 7, "agents"},
+      {"a year of everyone", with({{"days", "365"}, {"audience", "all"}}), 365, "all"},
+      {"empty values are the defaults", with({{"days", ""}, {"audience", ""}}), 30, "public"},
+      {"no days", with({{"days", "0"}}), 0, "parameter 'days' must be between 1 and 365"},
+      {"too many days", with({{"days", "366"}}), 0, "parameter 'days' must be between 1 and 365"},
+      {"not a number", with({{"days", "week"}}), 0, "parameter 'days' must be a whole number"},
+      {"unknown audience", with({{"audience", "customers"}}), 0, "parameter 'audience' must be public, agents or all"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.name);
+    auto v = parse_report_params(r.req);
+    if (r.days == 0) {
+      REQUIRE(std::holds_alternative<ApiError>(v));
+      CHECK(std::get<ApiError>(v).status == 400);
+      CHECK(std::get<ApiError>(v).message == r.audience);
+      continue;
+    }
+    REQUIRE(std::holds_alternative<ReportRequest>(v));
+    CHECK(std::get<ReportRequest>(v).days == r.days);
+    CHECK(std::get<ReportRequest>(v).audience == r.audience);
+  }
+  CHECK(ReportRequest{30, "all"}.agents() == std::nullopt);
+  CHECK(ReportRequest{30, "agents"}.agents() == true);
+  CHECK(ReportRequest{30, "public"}.agents() == false);
+}

@@ -96,6 +96,28 @@ TEST_CASE("search log: searches and clicks over HTTP become the gap report") {
   r = test::run({KB_INDEX_BIN, "report", "--index", (dir / "index").string(), "--lang", "fi"});
   CHECK(r.out.find("parking") == std::string::npos);
   CHECK_THAT(r.out, Catch::Contains("pysäköinti"));
+
+  // The same report in a browser, for staff (writers rarely have a shell on
+  // the server); each query links to its results.
+  auto [anon_status, anon] = server.get("/report");
+  CHECK(anon_status == 303);
+  auto [page_status, page] = server.get("/report", token);
+  REQUIRE(page_status == 200);
+  const size_t nothing = page.find("id=\"report-no-results\"");
+  const size_t unopened = page.find("id=\"report-no-clicks\"");
+  const size_t parking = page.find("search?q=parking%20permit&amp;lang=en\">parking permit</a>");
+  const size_t monthly = page.find(">monthly</a>");
+  CHECK(nothing < parking);
+  CHECK(parking < unopened);
+  CHECK(unopened < monthly);
+  CHECK(monthly != std::string::npos);
+  CHECK(page.find("secret roadmap") == std::string::npos);  // the public's searches by default
+  auto [agents_status, agents_page] = server.get("/report?audience=agents&days=7", token);
+  REQUIRE(agents_status == 200);
+  CHECK_THAT(agents_page, Catch::Contains(">secret roadmap</a>"));
+  CHECK_THAT(agents_page, Catch::Contains("<option value=\"7\" selected>Last 7 days</option>"));
+  CHECK(agents_page.find("parking permit") == std::string::npos);
+  CHECK(server.get("/report?days=0", token).first == 400);
 }
 
 TEST_CASE("search log: retention deletes old days, 0 days logs nothing") {

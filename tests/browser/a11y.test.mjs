@@ -20,6 +20,7 @@ const MODES = [
     { name: 'internal article', path: '/articles/refund-exceptions' },
     { name: 'draft article', path: '/articles/annual-plans-2027' },
     { name: 'article with an internal note', path: '/articles/refunds' },
+    { name: 'search report', path: '/report?audience=all' },
   ] },
 ];
 
