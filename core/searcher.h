@@ -145,7 +145,8 @@ class Searcher {
                                               const std::vector<SynonymMatch>& synonyms, const Xapian::Query& filter);
   // Scales the scores of `hits` (Xapian's ranking from position `first`,
   // score = BM25 weight) to `max_weight`, and re-orders the part within the
-  // first kRerankDepth positions by adding the title's coverage by the query.
+  // first kRerankDepth positions by adding the title's coverage by the query;
+  // hits with every word stay above partial ones.
   void rerank_by_title(const Highlighter& highlighter, double max_weight, size_t first,
                        std::vector<SearchHit>& hits) const;
   void fill_sections(const Highlighter& highlighter, Visibility visibility, SearchResult& result);
