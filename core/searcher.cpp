@@ -582,7 +582,11 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
   // Words in the title: an answer's title usually names what was asked.
   ranking.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
                        Xapian::Query(Xapian::Query::OP_OR, in_title.begin(), in_title.end()), kTitleBoost);
-  for (const auto& t : analysis::adjacency_terms(words, langs)) ranking.emplace_back(t);
+  // Vietnamese syllable pairs: most words of the language are two syllables,
+  // each common on its own, so a pair is as telling as a rare word.
+  std::vector<Xapian::Query> pairs;
+  for (const auto& t : analysis::adjacency_terms(words, langs)) pairs.emplace_back(t);
+  ranking.insert(ranking.end(), pairs.begin(), pairs.end());
 
   const size_t n = rare.size();
   std::vector<Xapian::Query> enough;  // each: one way to have enough of the rare words
@@ -610,8 +614,15 @@ Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>&
       enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
     }
   }
+  // Every match has a rare word, or a compound or synonym in place of one:
+  // an article with only "how", "to" and "a" of "how to get a refund" is no
+  // answer, however far down it is ranked.
+  std::vector<Xapian::Query> informative = rare;
+  for (const Replacement& r : replacements) informative.push_back(r.query);
+  informative.insert(informative.end(), pairs.begin(), pairs.end());
   QueryPlan plan;
-  plan.relaxed = Xapian::Query(Xapian::Query::OP_OR, ranking.begin(), ranking.end());
+  plan.relaxed = Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(Xapian::Query::OP_OR, ranking.begin(), ranking.end()),
+                               Xapian::Query(Xapian::Query::OP_OR, informative.begin(), informative.end()));
   plan.filtered = !enough.empty();
   plan.strict = enough.empty() ? plan.relaxed
                                : Xapian::Query(Xapian::Query::OP_FILTER, plan.relaxed,

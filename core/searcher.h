@@ -130,7 +130,7 @@ class Searcher {
   Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog);
   struct QueryPlan {
     Xapian::Query strict;   // rare words required, common ones and word pairs boost
-    Xapian::Query relaxed;  // any word
+    Xapian::Query relaxed;  // any rare word (any word, when every one is common)
     bool filtered = false;  // strict matches fewer articles than relaxed
   };
   // `frequencies[i]`: articles containing words[i] (word_frequencies()).

@@ -472,10 +472,12 @@ TEST_CASE("search: pages of a query walk every match once, across the re-ranked 
 }
 
 TEST_CASE("search: when few articles have every word, those with some of them follow, marked partial") {
-  // "widget gears": `both` articles have both words, `one` only "gears", in
-  // their titles too, so BM25 and the title re-ranking alone would put
-  // them first. Fewer than Searcher::kFewMatches with both: the others
-  // follow. As many or more: only those. None: any word (relaxed).
+  // "the widget gears": `both` articles have both rare words, `one` only
+  // "gears", in their titles too, so BM25 and the title re-ranking alone
+  // would put them first. Fewer than Searcher::kFewMatches with both: the
+  // others follow. As many or more: only those. None: any rare word
+  // (relaxed). The other articles, there to keep both words rare, have only
+  // "the": never listed.
   struct Row {
     int both, one;
     size_t total;
@@ -491,6 +493,12 @@ TEST_CASE("search: when few articles have every word, those with some of them fo
   for (const auto& row : rows) {
     INFO("both " << row.both << ", one " << row.one);
     CustomIndex index([&](const fs::path& dir) {
+      // A word in more than 15% of the articles only ranks (plan_query).
+      const int others = static_cast<int>((row.both + row.one) / 0.15) + 1;
+      for (int i = 0; i < others; ++i) {
+        test::write_file(dir / fmt::format("en/other{:03}.md", i),
+                         test::article(fmt::format("title: Other {}\nlang: en", i), "The note is about the weather.\n"));
+      }
       for (int i = 0; i < row.both; ++i) {
         test::write_file(dir / fmt::format("en/both{:02}.md", i),
                          test::article(fmt::format("title: Note {}\nlang: en", i),
@@ -501,7 +509,7 @@ TEST_CASE("search: when few articles have every word, those with some of them fo
                          test::article(fmt::format("title: Gears {}\nlang: en", i), "Gears, gears and gears.\n"));
       }
     });
-    auto whole = index.search("widget gears", 0, 100);
+    auto whole = index.search("the widget gears", 0, 100);
     CHECK(whole.total == row.total);
     CHECK(whole.relaxed == row.relaxed);
     REQUIRE(whole.hits.size() == row.total);
@@ -516,12 +524,43 @@ TEST_CASE("search: when few articles have every word, those with some of them fo
       INFO("limit " << limit);
       std::vector<std::string> seen;
       for (size_t offset = 0; offset < row.total; offset += limit) {
-        auto page = index.search("widget gears", offset, limit);
+        auto page = index.search("the widget gears", offset, limit);
         CHECK(page.total == row.total);
         for (const auto& h : page.hits) seen.push_back(h.slug);
       }
       CHECK(seen == slugs(whole));
     }
+  }
+}
+
+TEST_CASE("search: an article with only the common words of a query is no match") {
+  CustomIndex index([&](const fs::path& dir) {
+    for (int i = 0; i < 30; ++i) {
+      test::write_file(dir / fmt::format("en/how{:02}.md", i),
+                       test::article(fmt::format("title: How to do thing {}\nlang: en", i),
+                                     "How to do it: open the app and do it.\n"));
+    }
+    test::write_file(dir / "en/password.md",
+                     test::article("title: Reset your password\nlang: en", "To reset your password, open the app.\n"));
+  });
+  struct Row {
+    const char* query;
+    size_t total;
+  };
+  const Row rows[] = {
+      {"how do i reset my password", 1},  // a long query: ranked, yet only on its rare words
+      {"how to reset", 1},
+      {"how to zzzqqq", 0},  // its one rare word is in no article
+      {"how to do it", 30},  // every word common: they are what there is (all but one of them)
+  };
+  for (const auto& r : rows) {
+    INFO(r.query);
+    SearchRequest req;
+    req.query = r.query;
+    req.correct_spelling = false;
+    auto res = index.searcher->search(req);
+    REQUIRE(res.is_ok());
+    CHECK(res->total == r.total);
   }
 }
 
