@@ -44,6 +44,9 @@ constexpr size_t kDefaultSimilar = 5;
 constexpr size_t kAgentResults = 20;
 // Queries per language and list on the search report page.
 constexpr size_t kReportRows = 50;
+// The report's links to a query's results carry from=report: not logged.
+constexpr const char* kFromParam = "from";
+constexpr const char* kFromReport = "report";
 constexpr int64_t kMaxSimilar = 20;
 constexpr size_t kMaxTicketBytes = 32 * 1024;
 
@@ -563,17 +566,12 @@ class App::Handler {
     const ReportRequest report = take(parse_report_params(req_));
     json view = common_view("");
     view["page_title"] = t("report_title");
+    std::vector<int> periods = {7, 30, 90, 365};
+    if (std::find(periods.begin(), periods.end(), report.days) == periods.end()) periods.push_back(report.days);
     json days = json::array();
-    bool listed = false;
-    for (int n : {7, 30, 90, 365}) {
-      listed = listed || n == report.days;
+    for (int n : periods) {
       days.push_back({{"value", n}, {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{n}}})},
                       {"selected", n == report.days}});
-    }
-    if (!listed) {
-      days.push_back({{"value", report.days},
-                      {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{report.days}}})},
-                      {"selected", true}});
     }
     json audiences = json::array();
     for (const char* a : {"public", "agents", "all"}) {
@@ -591,7 +589,7 @@ class App::Handler {
                        {"searches", q.searches},
                        {"results", q.results},
                        {"query", q.query},
-                       {"url", url_with("/search", {{"q", q.query}, {"lang", q.lang}})}});
+                       {"url", url_with("/search", {{"q", q.query}, {"lang", q.lang}, {kFromParam, kFromReport}})}});
       }
       return out;
     };
@@ -728,6 +726,8 @@ class App::Handler {
   // words, in the language filtered by, else the visitor's.
   void log_search(const SearchRequest& s, const SearchResult& result, const std::string& visitor_lang) {
     if (!app_.analytics_ || s.offset > 0 || s.query.empty() || req_.method != "GET") return;
+    // A writer looking at what customers see from the report is not searching.
+    if (const std::string* from = req_.param(kFromParam); from && *from == kFromReport) return;
     // What ran: after a typo correction, the corrected words (result links
     // carry those, so clicks meet their search).
     app_.analytics_->record_search(result.corrected.value_or(s.query), s.lang.empty() ? visitor_lang : s.lang,

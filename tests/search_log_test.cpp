@@ -105,7 +105,7 @@ TEST_CASE("search log: searches and clicks over HTTP become the gap report") {
   REQUIRE(page_status == 200);
   const size_t nothing = page.find("id=\"report-no-results\"");
   const size_t unopened = page.find("id=\"report-no-clicks\"");
-  const size_t parking = page.find("search?q=parking%20permit&amp;lang=en\">parking permit</a>");
+  const size_t parking = page.find("search?q=parking%20permit&amp;lang=en&amp;from=report\">parking permit</a>");
   const size_t monthly = page.find(">monthly</a>");
   CHECK(nothing < parking);
   CHECK(parking < unopened);
@@ -118,6 +118,10 @@ TEST_CASE("search log: searches and clicks over HTTP become the gap report") {
   CHECK_THAT(agents_page, Catch::Contains("<option value=\"7\" selected>Last 7 days</option>"));
   CHECK(agents_page.find("parking permit") == std::string::npos);
   CHECK(server.get("/report?days=0", token).first == 400);
+  // Following a link of the report is looking, not searching: not logged.
+  CHECK(server.get("/search?q=parking%20permit&lang=en&from=report", token).first == 200);
+  server.analytics().flush();
+  CHECK(server.analytics().gaps(30, true, 10).no_results.size() == 1);  // still only "secret roadmap"
 }
 
 TEST_CASE("search log: retention deletes old days, 0 days logs nothing") {
