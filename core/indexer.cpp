@@ -144,7 +144,7 @@ class Run {
     Status s = layout.publish(name);
     if (!s) return s;
     report_.published = name;
-    if (synonyms_changed && !synonyms.empty()) check_synonyms(dir, synonyms);
+    if (synonyms_changed && !synonym_groups_.empty()) check_synonyms(dir);
     layout.collect_garbage(options_.keep_revisions);
     return Status::ok();
   }
@@ -446,9 +446,10 @@ class Run {
       return prev.synonyms;
     }
     if (!*text) return "";
-    const ParsedSynonyms parsed = parse_synonyms(**text);
+    ParsedSynonyms parsed = parse_synonyms(**text);
     for (const auto& d : parsed.diagnostics) report_.diagnostics.push_back({path, d});
     if (!parsed.diagnostics.empty()) ++report_.failed;
+    synonym_groups_ = std::move(parsed.groups);
     return std::move(**text);
   }
 
@@ -456,11 +457,11 @@ class Run {
   // Warnings for the lines of a newly published synonyms.txt that find
   // nothing in the revision in `dir` (unmatched_synonyms). After
   // publishing: the articles are searchable meanwhile.
-  void check_synonyms(const fs::path& dir, const std::string& synonyms) {
+  void check_synonyms(const fs::path& dir) {
     try {
       Xapian::Database db = open_fulltext(IndexLayout::xapian_path(dir).string());
       Catalog catalog(IndexLayout::catalog_path(dir).string(), SqliteDb::Mode::kReadOnly);
-      auto found = unmatched_synonyms(parse_synonyms(synonyms).groups, catalog.languages(),
+      auto found = unmatched_synonyms(synonym_groups_, catalog.languages(),
                                       [&](const std::string& term) { return db.term_exists(term); });
       for (size_t i = 0; i < found.size() && i < kMaxSynonymWarnings; ++i) {
         report_.diagnostics.push_back({std::string(kSynonymsFile), std::move(found[i])});
@@ -490,6 +491,7 @@ class Run {
 
   const IndexOptions& options_;
   IndexReport& report_;
+  std::vector<SynonymGroup> synonym_groups_;  // the valid lines of synonyms.txt, read_synonyms()
   const size_t threads_ = options_.threads ? options_.threads : worker_threads();
   const int64_t started_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())

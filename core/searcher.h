@@ -79,9 +79,10 @@ using FacetCounts = std::map<std::string, size_t>;
 struct SearchResult {
   std::optional<std::string> corrected;  // the query actually run, when a typo was corrected
   size_t total = 0;  // exact number of visible matches
-  // No article had every word; matching any word instead. When only a few
-  // had (Searcher::kFewMatches), articles with some of the words follow
-  // them, marked `partial`, and `relaxed` stays false.
+  // No article had enough of the rare words (see docs/api.md); matching any
+  // rare word instead. When only a few had (Searcher::kFewMatches), the
+  // articles with some of them follow those, marked `partial`, and
+  // `relaxed` stays false.
   bool relaxed = false;
   std::vector<SearchHit> hits;
   std::map<std::string, FacetCounts> facets;  // "lang", "tag", "category"
