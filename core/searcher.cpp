@@ -1,15 +1,15 @@
 #include "core/searcher.h"
 
 #include <algorithm>
-#include <cmath>
-#include <set>
+#include <chrono>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/analysis.h"
 #include "core/content_loader.h"
-#include "core/highlight.h"
+#include "core/search_match.h"
+#include "core/search_plan.h"
+#include "core/search_present.h"
 #include "core/revision.h"
 #include "core/schema.h"
 #include "core/text.h"
@@ -17,113 +17,14 @@
 namespace kb {
 namespace {
 
-using nlohmann::json;
-
-// Counts facet values over every matching document (the enquire is asked to
-// check all matches, so counts are exact).
-class FacetSpy : public Xapian::MatchSpy {
- public:
-  void operator()(const Xapian::Document& doc, double /*wt*/) override {
-    ++lang_[doc.get_value(schema::kSlotLang)];
-    if (std::string c = doc.get_value(schema::kSlotCategory); !c.empty()) ++category_[c];
-    const std::string tags = doc.get_value(schema::kSlotTags);
-    size_t start = 0;
-    while (start < tags.size()) {
-      size_t end = tags.find(schema::kTagSeparator, start);
-      if (end == std::string::npos) end = tags.size();
-      ++tag_[tags.substr(start, end - start)];
-      start = end + 1;
-    }
-  }
-  std::map<std::string, FacetCounts> take() {
-    return {{"lang", std::move(lang_)}, {"category", std::move(category_)}, {"tag", std::move(tag_)}};
-  }
-
- private:
-  FacetCounts lang_, category_, tag_;
-};
-
-Xapian::Query filter_query(const SearchRequest& r) {
-  std::vector<Xapian::Query> filters;
-  if (r.visibility == Visibility::kPublic) filters.emplace_back(std::string(schema::kTermPublic));
-  if (r.visibility != Visibility::kPublic) filters.emplace_back(std::string(schema::kTermStaff));
-  if (r.visibility == Visibility::kAgent) filters.emplace_back(std::string(schema::kTermPublished));
-  if (!r.lang.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixLang, analysis::normalize_lang(r.lang)));
-  if (!r.tag.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixTag, r.tag));
-  if (!r.category.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixCategory, r.category));
-  if (filters.empty()) return Xapian::Query();
-  return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
-}
-
 // At most this many words of a ticket make its query.
 constexpr size_t kSimilarWords = 16;
-// Weight of query words found in the title, on top of their weight anywhere.
-constexpr double kTitleBoost = 1.0;
-// The first kRerankDepth matches are re-ordered by BM25 (scaled to the best
-// match's) plus kTitleCoverageWeight times the share of the title the query
-// accounts for (Highlighter::title_coverage): BM25 over whole articles
-// favours long ones that mention every word, while the short task article
-// whose title is the question ("Vahvista myyntitilaukset") ranked 4th.
-// Positions past kRerankDepth keep Xapian's order. Scores are scaled the
-// same way on every page (to the best match's weight); the first one past
-// the re-ranked top may be above the last one in it.
-constexpr size_t kRerankDepth = 50;
-constexpr double kTitleCoverageWeight = 0.4;
-// A writer's synonym counts a little less than the words as typed: an article
-// in the customer's own words is the better answer.
-constexpr double kSynonymWeight = 0.9;
-// A query word in more than this share of articles only ranks...
-constexpr double kCommonWordShare = 0.15;
-// ...and in more than this many: in a small help center every word is rare.
-constexpr double kCommonWordMinArticles = 10;
-// Rare words a match may lack: none below kOneMissingFrom, else one; queries
-// of more than kOneMissingUpTo words match any word and rely on ranking.
-constexpr size_t kOneMissingFrom = 3;
-constexpr size_t kOneMissingUpTo = 5;
-// Words shorter than this are not corrected (too many near neighbours).
-constexpr size_t kMinCorrectableBytes = 4;
-constexpr unsigned kMaxSpellingEdits = 2;
 // Related articles are searched for with this many of an article's most
 // telling terms.
 constexpr Xapian::termcount kRelatedTerms = 24;
 
-// In how many articles each query word occurs, in its most frequent form.
-// Looked up once per query: the plan and the section weights both use it.
-std::vector<Xapian::doccount> word_frequencies(const std::vector<analysis::QueryWord>& words,
-                                               const Xapian::Database& db) {
-  std::vector<Xapian::doccount> out;
-  for (const auto& w : words) {
-    Xapian::doccount tf = 0;
-    for (const auto& t : w.terms) tf = std::max(tf, db.get_termfreq(t.term));
-    out.push_back(tf);
-  }
-  return out;
-}
-
-// How much each query word says about where the answer is: rarer words more.
-std::vector<double> word_weights(const std::vector<Xapian::doccount>& frequencies, const Xapian::Database& db) {
-  std::vector<double> out;
-  const double n = std::max(1.0, static_cast<double>(db.get_doccount()));
-  for (Xapian::doccount tf : frequencies) out.push_back(1.0 + std::log(n / std::max(1.0, static_cast<double>(tf))));
-  return out;
-}
-
-// A hit's fields from the document data the indexer wrote (no section yet).
-std::optional<SearchHit> hit_from_document(const Xapian::Document& doc) {
-  json data = json::parse(doc.get_data(), nullptr, false);
-  if (!data.is_object()) return std::nullopt;
-  SearchHit h;
-  h.id = data.value("id", int64_t{0});
-  h.slug = data.value("slug", "");
-  h.path = data.value("path", "");
-  h.title = data.value("title", "");
-  h.lang = data.value("lang", "");
-  h.category = data.value("category", "");
-  h.updated = data.value("updated", "");
-  h.internal = data.value("internal", false);
-  h.url = article_url(h.slug);
-  return h;
-}
+// Weight of a writer's synonym in suggestions' top articles (as in search).
+constexpr double kSynonymWeight = 0.9;
 
 // Runs one read; a failure inside Xapian or SQLite becomes a Status naming
 // `what`, so the public methods never throw.
@@ -174,150 +75,39 @@ Result<SearchResult> Searcher::search(const SearchRequest& request) {
 }
 
 SearchResult Searcher::run(const SearchRequest& r) {
-  SearchResult result;
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); };
   const size_t limit = std::clamp<size_t>(r.limit, 1, kMaxLimit);
   const size_t offset = std::min(r.offset, kMaxOffset);
-  const std::vector<std::string> langs = r.lang.empty() ? languages_ : std::vector<std::string>{r.lang};
-  const Xapian::Query filter = filter_query(r);
-  auto words = analysis::analyse_query(r.query, langs);
-  auto synonyms = synonyms_->find(words, langs);
-  if (auto corrected = r.correct_spelling ? correct_spelling(words, synonyms, filter) : std::nullopt) {
-    result.corrected = *corrected;
-    words = analysis::analyse_query(*corrected, langs);
-    synonyms = synonyms_->find(words, langs);
-  }
+  SearchResult result;
 
-  Xapian::Enquire enquire(db_);
-  auto spy = std::make_unique<FacetSpy>();
-  // With words, the top kRerankDepth are fetched whole to be re-ordered.
-  const bool rerank = !words.empty() && offset < kRerankDepth;
-  const size_t first = rerank ? 0 : offset;
-  const size_t count = rerank ? std::max(kRerankDepth, offset + limit) : limit;
-  auto run_query = [&](const Xapian::Query& q, size_t from, size_t n) {
-    enquire.set_query(filter.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, filter));
-    enquire.clear_matchspies();
-    spy = std::make_unique<FacetSpy>();
-    enquire.add_matchspy(spy.get());
-    return enquire.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n), db_.get_doccount());
-  };
+  auto t = Clock::now();
+  const SearchPlan plan = plan_search({db_, *synonyms_, languages_}, r);
+  result.timings.plan_ms = ms_since(t);
 
-  const std::vector<Xapian::doccount> frequencies = word_frequencies(words, db_);
-  // Positions [first, first + count) of the ranking.
-  struct Ranked {
-    Xapian::Document doc;
-    double weight;
-    bool partial;
-  };
-  std::vector<Ranked> ranked;
-  auto take = [&](const Xapian::MSet& m, bool partial) {
-    for (auto it = m.begin(); it != m.end(); ++it) ranked.push_back({it.get_document(), it.get_weight(), partial});
-  };
-  Xapian::MSet mset;
-  if (words.empty()) {
-    // Browsing: everything under the filters, newest first.
-    enquire.set_sort_by_value(schema::kSlotUpdated, true);
-    mset = run_query(Xapian::Query::MatchAll, first, count);
-    take(mset, false);
-  } else {
-    enquire.set_weighting_scheme(Xapian::BM25Weight());
-    const QueryPlan plan = plan_query(words, frequencies, langs, synonyms);
-    mset = run_query(plan.strict, first, count);
-    const size_t matched_all = mset.get_matches_estimated();
-    if (matched_all == 0 && words.size() > 1) {
-      // No article has every word: rank by how many (and how rare) they match.
-      mset = run_query(plan.relaxed, first, count);
-      result.relaxed = true;
-      take(mset, true);
-    } else if (plan.filtered && matched_all < kFewMatches) {
-      // Few articles have every word: they come first, then the articles
-      // with some of the words ("When was this edict declared?": the one
-      // article with both rare words is about something else).
-      Xapian::MSet all = first == 0 ? mset : run_query(plan.strict, 0, matched_all);
-      std::set<Xapian::docid> have_all;
-      for (auto it = all.begin(); it != all.end(); ++it) have_all.insert(*it);
-      mset = run_query(plan.relaxed, 0, first + count + matched_all);
-      std::vector<Ranked> rest;
-      for (auto it = mset.begin(); it != mset.end(); ++it) {
-        if (!have_all.contains(*it)) rest.push_back({it.get_document(), it.get_weight(), true});
-      }
-      take(all, false);
-      ranked.insert(ranked.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
-      ranked.erase(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(first, ranked.size())));
-      if (ranked.size() > count) ranked.resize(count);
-    } else {
-      take(mset, false);
-    }
-  }
-  result.total = mset.get_matches_estimated();
-  result.facets = spy->take();
-  if (result.total == 0 && !r.lang.empty() && !words.empty()) {
+  t = Clock::now();
+  MatchResult matched = match_search(db_, plan, offset, limit);
+  result.corrected = plan.corrected;
+  result.total = matched.total;
+  result.total_is_estimate = matched.total_is_estimate;
+  result.relaxed = matched.relaxed;
+  result.facets = std::move(matched.facets);
+  if (result.total == 0 && !r.lang.empty() && !plan.words.empty()) {
     // Nothing in the asked language: say which other languages have answers,
     // with the query analysed for all of them.
     SearchRequest any_lang = r;
     any_lang.lang.clear();
-    Xapian::Enquire other(db_);
-    const auto all_words = analysis::analyse_query(result.corrected.value_or(r.query), languages_);
-    const QueryPlan plan =
-        plan_query(all_words, word_frequencies(all_words, db_), languages_, synonyms_->find(all_words, languages_));
-    const Xapian::Query& q = result.relaxed ? plan.relaxed : plan.strict;
-    const Xapian::Query f = filter_query(any_lang);
-    other.set_query(f.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, f));
-    FacetSpy langs_spy;
-    other.add_matchspy(&langs_spy);
-    other.get_mset(0, 0, db_.get_doccount());
-    result.other_languages = langs_spy.take()["lang"];
+    any_lang.query = plan.corrected.value_or(r.query);
+    any_lang.correct_spelling = false;
+    result.other_languages =
+        count_languages(db_, plan_search({db_, *synonyms_, languages_}, any_lang), result.relaxed);
   }
+  result.timings.match_ms = ms_since(t);
 
-  for (const Ranked& m : ranked) {
-    if (auto h = hit_from_document(m.doc)) {
-      h->score = words.empty() ? 0.0 : m.weight;
-      h->partial = m.partial;
-      result.hits.push_back(std::move(*h));
-    }
-  }
-  // One highlighter for the re-ranking and the sections: it remembers what
-  // each word of the hits matched.
-  // The synonyms searched for are marked and picked sections by too.
-  std::vector<analysis::QueryWord> marked;
-  std::vector<Xapian::doccount> marked_frequencies;
-  if (!synonyms.empty()) {
-    marked = words;
-    marked_frequencies = frequencies;
-    for (const auto& m : synonyms) {
-      for (const auto& alt : m.alternatives) {
-        const auto f = word_frequencies(alt, db_);
-        marked.insert(marked.end(), alt.begin(), alt.end());
-        marked_frequencies.insert(marked_frequencies.end(), f.begin(), f.end());
-      }
-    }
-  }
-  const Highlighter highlighter(synonyms.empty() ? words : marked,
-                                word_weights(synonyms.empty() ? frequencies : marked_frequencies, db_));
-  if (!words.empty()) rerank_by_title(highlighter, mset.get_max_attained(), first, result.hits);
-  if (rerank) {
-    auto& hits = result.hits;
-    hits.erase(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(std::min(offset, hits.size())));
-    if (hits.size() > limit) hits.resize(limit);
-  }
-  fill_sections(highlighter, r.visibility, result);
+  t = Clock::now();
+  present_search(*catalog_, plan, matched, offset, limit, r.visibility, result);
+  result.timings.present_ms = ms_since(t);
   return result;
-}
-
-void Searcher::rerank_by_title(const Highlighter& highlighter, double max_weight, size_t first,
-                               std::vector<SearchHit>& hits) const {
-  // Exactly the first kRerankDepth of the ranking, whatever page is asked
-  // for: a page that reached further would re-order a different top, and
-  // pages would repeat or skip hits.
-  const size_t depth = first < kRerankDepth ? std::min(hits.size(), kRerankDepth - first) : 0;
-  const double scale = max_weight > 0 ? 1.0 / max_weight : 0.0;
-  for (size_t i = 0; i < hits.size(); ++i) {
-    hits[i].score *= scale;
-    if (i < depth) hits[i].score += kTitleCoverageWeight * highlighter.title_coverage(hits[i].title, hits[i].lang);
-  }
-  std::stable_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(depth),
-                   [](const SearchHit& a, const SearchHit& b) {
-                     return a.partial != b.partial ? !a.partial : a.score > b.score;
-                   });
 }
 
 Result<std::vector<SearchHit>> Searcher::top_articles(const TypedQuery& typed) {
@@ -485,183 +275,6 @@ std::vector<SearchHit> Searcher::run_related(const Article& article, Visibility 
     if (out.size() >= limit) break;
   }
   return out;
-}
-
-void Searcher::fill_sections(const Highlighter& highlighter, Visibility visibility, SearchResult& result) {
-  std::vector<int64_t> ids;
-  for (const auto& h : result.hits) ids.push_back(h.id);
-  auto sections = catalog_->sections_of(ids, visibility);
-  for (auto& h : result.hits) {
-    const auto& secs = sections[h.id];
-    const Section* best = nullptr;
-    double best_score = 0;
-    for (const auto& s : secs) {
-      const double score = highlighter.score(s, h.lang);
-      if (score > best_score) {
-        best_score = score;
-        best = &s;
-      }
-    }
-    std::string snippet;
-    if (best) {
-      h.section_title = best->title;
-      h.section_anchor = best->anchor;
-      if (!best->anchor.empty()) h.url += "#" + best->anchor;
-      snippet = highlighter.snippet(best->text, h.lang, kSnippetBytes);
-    }
-    if (snippet.empty() && !secs.empty()) {
-      // No words to highlight (browsing, or matched in the title): the opening text.
-      std::string_view text = secs.front().text;
-      std::string_view cut = utf8_truncate(text, kSnippetBytes);
-      snippet = html_escape(cut) + (cut.size() < text.size() ? "…" : "");
-    }
-    h.snippet = std::move(snippet);
-  }
-}
-
-Searcher::QueryPlan Searcher::plan_query(const std::vector<analysis::QueryWord>& words,
-                                         const std::vector<Xapian::doccount>& frequencies,
-                                         const std::vector<std::string>& langs,
-                                         const std::vector<SynonymMatch>& synonyms) const {
-  // Ranking: every word, the title boost and word pairs, summed by BM25.
-  // Matching: the rare words, all of them when there are one or two, else all
-  // but one (a question often has a word its answer does not use); queries
-  // of six words or more match any word. Words in a large share of articles ("how", "miten", "jak", "của")
-  // only rank: requiring them loses answers and they say little.
-  const double common =
-      std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(db_.get_doccount()));
-  std::vector<Xapian::Query> rare, ranking, in_title;
-  std::vector<bool> is_rare;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const analysis::QueryWord& w = words[i];
-    Xapian::Query q = analysis::word_query(w);
-    is_rare.push_back(static_cast<double>(frequencies[i]) <= common);
-    if (is_rare.back()) rare.push_back(q);
-    ranking.push_back(q);
-    in_title.push_back(analysis::word_query(w, schema::kPrefixTitle));
-  }
-  if (rare.empty()) {
-    rare = ranking;
-    is_rare.assign(words.size(), true);
-  }
-  // Two words that the index has as one ("osto tilauksen": "ostotilauksen",
-  // "daten bank": "datenbank") rank the articles about that compound first,
-  // and match in place of the two words. Short queries only: a pasted
-  // question is ranked on its words, and each pair costs a dictionary look-up.
-  struct Replacement {
-    size_t first, count;  // words[first, first + count) ...
-    Xapian::Query query;  // ... may be matched by this instead
-  };
-  std::vector<Replacement> replacements;
-  const std::vector<analysis::JoinedWord> candidates =
-      words.size() <= kOneMissingUpTo ? analysis::joined_words(words, langs) : std::vector<analysis::JoinedWord>{};
-  for (const auto& j : candidates) {
-    const auto& terms = j.word.terms;
-    const bool indexed = std::any_of(terms.begin(), terms.end(), [&](const analysis::WeightedTerm& t) {
-      return t.weight == 1.0 && db_.term_exists(t.term);
-    });
-    if (!indexed) continue;
-    replacements.push_back({j.first, 2, analysis::word_query(j.word)});
-    ranking.push_back(replacements.back().query);
-    in_title.push_back(analysis::word_query(j.word, schema::kPrefixTitle));
-  }
-  // The writers' synonyms (synonyms.txt): "nhân bản" also searches for
-  // "sao chép", a little below the words as typed, and matches in their place.
-  for (const SynonymMatch& m : synonyms) {
-    for (const auto& alt : m.alternatives) {
-      std::vector<Xapian::Query> all, title;
-      for (const auto& w : alt) {
-        all.push_back(analysis::word_query(w));
-        title.push_back(analysis::word_query(w, schema::kPrefixTitle));
-      }
-      replacements.push_back({m.first, m.count, Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end())});
-      ranking.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, replacements.back().query, kSynonymWeight);
-      in_title.emplace_back(Xapian::Query::OP_AND, title.begin(), title.end());
-    }
-  }
-  // Words in the title: an answer's title usually names what was asked.
-  ranking.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
-                       Xapian::Query(Xapian::Query::OP_OR, in_title.begin(), in_title.end()), kTitleBoost);
-  // Vietnamese syllable pairs: most words of the language are two syllables,
-  // each common on its own, so a pair is as telling as a rare word.
-  std::vector<Xapian::Query> pairs;
-  for (const auto& t : analysis::adjacency_terms(words, langs)) pairs.emplace_back(t);
-  ranking.insert(ranking.end(), pairs.begin(), pairs.end());
-
-  const size_t n = rare.size();
-  std::vector<Xapian::Query> enough;  // each: one way to have enough of the rare words
-  if (words.size() > kOneMissingUpTo) {
-    // Long queries (pasted questions, error messages) are ranked, not filtered.
-  } else {
-    if (n < kOneMissingFrom) {
-      enough.emplace_back(Xapian::Query::OP_AND, rare.begin(), rare.end());
-    } else {
-      for (size_t skip = 0; skip < n; ++skip) {  // leave out each word in turn
-        std::vector<Xapian::Query> subset;
-        for (size_t k = 0; k < n; ++k) {
-          if (k != skip) subset.push_back(rare[k]);
-        }
-        enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
-      }
-    }
-    for (const Replacement& r : replacements) {  // the compound or synonym, and the other rare words
-      std::vector<Xapian::Query> subset = {r.query};
-      for (size_t i = 0, k = 0; i < words.size(); ++i) {
-        if (!is_rare[i]) continue;
-        if (i < r.first || i >= r.first + r.count) subset.push_back(rare[k]);
-        ++k;
-      }
-      enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
-    }
-  }
-  // Every match has a rare word, or a compound or synonym in place of one:
-  // an article with only "how", "to" and "a" of "how to get a refund" is no
-  // answer, however far down it is ranked.
-  std::vector<Xapian::Query> informative = rare;
-  for (const Replacement& r : replacements) informative.push_back(r.query);
-  informative.insert(informative.end(), pairs.begin(), pairs.end());
-  QueryPlan plan;
-  plan.relaxed = Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(Xapian::Query::OP_OR, ranking.begin(), ranking.end()),
-                               Xapian::Query(Xapian::Query::OP_OR, informative.begin(), informative.end()));
-  plan.filtered = !enough.empty();
-  plan.strict = enough.empty() ? plan.relaxed
-                               : Xapian::Query(Xapian::Query::OP_FILTER, plan.relaxed,
-                                               Xapian::Query(Xapian::Query::OP_OR, enough.begin(), enough.end()));
-  return plan;
-}
-
-std::optional<std::string> Searcher::correct_spelling(const std::vector<analysis::QueryWord>& words,
-                                                       const std::vector<SynonymMatch>& synonyms,
-                                                       const Xapian::Query& filter) {
-  // A word that matches nothing the caller may see, in any form, is replaced
-  // by the closest word of the public spelling data, if there is one. A word
-  // of a synonym is what the writers expect customers to type: kept.
-  bool changed = false;
-  std::vector<std::string> out;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const auto& w = words[i];
-    if (std::any_of(synonyms.begin(), synonyms.end(),
-                    [&](const SynonymMatch& m) { return i >= m.first && i < m.first + m.count; })) {
-      out.push_back(w.text);
-      continue;
-    }
-    std::vector<Xapian::Query> alternatives;
-    for (const auto& t : w.terms) alternatives.emplace_back(t.term);
-    Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
-    Xapian::Enquire e(db_);
-    e.set_query(filter.empty() ? any : Xapian::Query(Xapian::Query::OP_FILTER, any, filter));
-    const bool found = e.get_mset(0, 0, 1).get_matches_lower_bound() > 0;
-    std::string suggestion;
-    if (!found && w.text.size() >= kMinCorrectableBytes) {
-      suggestion = db_.get_spelling_suggestion(w.text, kMaxSpellingEdits);
-    }
-    changed = changed || !suggestion.empty();
-    out.push_back(suggestion.empty() ? w.text : suggestion);
-  }
-  if (!changed) return std::nullopt;
-  std::string corrected;
-  for (const auto& w : out) corrected += (corrected.empty() ? "" : " ") + w;
-  return corrected;
 }
 
 Result<std::optional<Article>> Searcher::article(const std::string& slug, Visibility visibility) {

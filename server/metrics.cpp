@@ -4,15 +4,29 @@
 
 namespace kb {
 
-void Metrics::record(const std::string& route, int status, double seconds) {
-  std::lock_guard lock(mu_);
-  ++requests_[{route, status}];
-  Histogram& h = latency_[route];
+namespace {
+constexpr std::array<const char*, 3> kSteps = {"plan", "match", "present"};
+}  // namespace
+
+void Metrics::observe(Histogram& h, double seconds) {
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++h.buckets[i];
   }
   ++h.count;
   h.sum += seconds;
+}
+
+void Metrics::record(const std::string& route, int status, double seconds) {
+  std::lock_guard lock(mu_);
+  ++requests_[{route, status}];
+  observe(latency_[route], seconds);
+}
+
+void Metrics::record_search_steps(double plan_seconds, double match_seconds, double present_seconds) {
+  std::lock_guard lock(mu_);
+  observe(steps_[0], plan_seconds);
+  observe(steps_[1], match_seconds);
+  observe(steps_[2], present_seconds);
 }
 
 std::string Metrics::render(const std::map<std::string, double>& gauges) const {
@@ -33,6 +47,18 @@ std::string Metrics::render(const std::map<std::string, double>& gauges) const {
     out += fmt::format("kb_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route, h.count);
     out += fmt::format("kb_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
     out += fmt::format("kb_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route, h.count);
+  }
+  out += "# HELP kb_search_step_duration_seconds Time per step of the searches the result cache did not answer.\n";
+  out += "# TYPE kb_search_step_duration_seconds histogram\n";
+  for (size_t s = 0; s < kSteps.size(); ++s) {
+    const Histogram& h = steps_[s];
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += fmt::format("kb_search_step_duration_seconds_bucket{{step=\"{}\",le=\"{}\"}} {}\n", kSteps[s], kBuckets[i],
+                         h.buckets[i]);
+    }
+    out += fmt::format("kb_search_step_duration_seconds_bucket{{step=\"{}\",le=\"+Inf\"}} {}\n", kSteps[s], h.count);
+    out += fmt::format("kb_search_step_duration_seconds_sum{{step=\"{}\"}} {}\n", kSteps[s], h.sum);
+    out += fmt::format("kb_search_step_duration_seconds_count{{step=\"{}\"}} {}\n", kSteps[s], h.count);
   }
   for (const auto& [name, value] : gauges) {
     out += fmt::format("# TYPE {} gauge\n{} {}\n", name, name, value);

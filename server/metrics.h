@@ -14,6 +14,9 @@ namespace kb {
 class Metrics {
  public:
   void record(const std::string& route, int status, double seconds);
+  // The steps of one search the result cache did not answer
+  // (kb_search_step_duration_seconds{step="plan|match|present"}).
+  void record_search_steps(double plan_seconds, double match_seconds, double present_seconds);
   // `gauges` are extra lines' values, e.g. {"kb_index_articles", 42}.
   std::string render(const std::map<std::string, double>& gauges) const;
 
@@ -27,7 +30,9 @@ class Metrics {
   };
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
+  static void observe(Histogram& h, double seconds);
   std::map<std::string, Histogram> latency_;
+  std::array<Histogram, 3> steps_;  // plan, match, present
 };
 
 }  // namespace kb

@@ -1316,7 +1316,13 @@ App::App(SearchService& search, TokenStore* tokens, const Templates& templates, 
       options_(std::move(options)),
       analytics_(analytics),
       public_limits_(options_.public_rate, options_.public_burst),
-      staff_limits_(options_.staff_rate, options_.staff_burst) {}
+      staff_limits_(options_.staff_rate, options_.staff_burst) {
+  search_.observe_searches([this](const SearchTimings& t) {
+    metrics_.record_search_steps(t.plan_ms / 1000, t.match_ms / 1000, t.present_ms / 1000);
+  });
+}
+
+App::~App() { search_.observe_searches(nullptr); }
 
 Response App::handle(const Request& request) {
   const auto start = std::chrono::steady_clock::now();

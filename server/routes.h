@@ -56,6 +56,10 @@ class App {
   // All must outlive App.
   App(SearchService& search, TokenStore* tokens, const Templates& templates, Metrics& metrics, AppOptions options,
       Analytics* analytics = nullptr);
+  // Stops reporting searches' step timings to `metrics`.
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
 
   Response handle(const Request& request);
 

@@ -37,6 +37,7 @@ Result<std::shared_ptr<const SearchResult>> SearchService::Lease::shared_search(
   }
   auto fresh = searcher_->search(request);
   if (!fresh) return fresh.status();
+  if (owner_ && owner_->observer_) owner_->observer_(fresh.value().timings);
   return key.empty() ? std::make_shared<const SearchResult>(std::move(fresh.value()))
                      : owner_->remember(key, generation_, std::move(fresh.value()));
 }

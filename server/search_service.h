@@ -72,6 +72,11 @@ class SearchService {
     uint64_t generation_;
   };
 
+  // Called with the step timings of every search the cache did not answer
+  // (from the searching thread; must be thread-safe). Set before serving.
+  using SearchObserver = std::function<void(const SearchTimings&)>;
+  void observe_searches(SearchObserver observer) { observer_ = std::move(observer); }
+
   // A Searcher over the current revision; an error when none is published.
   Result<Lease> acquire();
   // The suggestions of the current revision, built on first use after a
@@ -97,6 +102,7 @@ class SearchService {
                       std::shared_ptr<const std::string> text);
 
   IndexLayout layout_;
+  SearchObserver observer_;
   std::mutex mu_;
   ino_t current_ino_ = 0;
   int64_t current_mtime_ns_ = -1;

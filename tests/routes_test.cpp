@@ -1,5 +1,6 @@
 // Routes without a socket: App::handle on plain Request structs.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <fstream>
 
@@ -137,6 +138,18 @@ TEST_CASE("routes: metrics count requests by route and status") {
   CHECK_THAT(m, Catch::Contains("kb_http_requests_total{route=\"api_search\",status=\"200\"} 1"));
   CHECK_THAT(m, Catch::Contains("kb_http_requests_total{route=\"api_search\",status=\"400\"} 1"));
   CHECK_THAT(m, Catch::Contains("kb_index_documents 8"));
+}
+
+TEST_CASE("routes: metrics time the plan, match and present steps of searches the cache did not answer") {
+  AppFixture f;
+  f.get("/api/v1/search", {{"q", "ledger"}});
+  f.get("/api/v1/search", {{"q", "ledger"}});  // cached: no steps run
+  f.get("/api/v1/search", {{"q", "invoice"}});
+  const std::string m = f.get("/metrics").body;
+  for (const char* step : {"plan", "match", "present"}) {
+    INFO(step);
+    CHECK_THAT(m, Catch::Contains(fmt::format("kb_search_step_duration_seconds_count{{step=\"{}\"}} 2", step)));
+  }
 }
 
 TEST_CASE("routes: the home page shows the browser's language, or the chosen one") {

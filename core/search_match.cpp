@@ -1,0 +1,112 @@
+#include "core/search_match.h"
+
+#include <algorithm>
+#include <iterator>
+#include <memory>
+#include <set>
+
+#include "core/schema.h"
+
+namespace kb {
+namespace {
+
+// Counts facet values over every matching document (the enquire is asked to
+// check all matches, so counts are exact).
+class FacetSpy : public Xapian::MatchSpy {
+ public:
+  void operator()(const Xapian::Document& doc, double /*wt*/) override {
+    ++lang_[doc.get_value(schema::kSlotLang)];
+    if (std::string c = doc.get_value(schema::kSlotCategory); !c.empty()) ++category_[c];
+    const std::string tags = doc.get_value(schema::kSlotTags);
+    size_t start = 0;
+    while (start < tags.size()) {
+      size_t end = tags.find(schema::kTagSeparator, start);
+      if (end == std::string::npos) end = tags.size();
+      ++tag_[tags.substr(start, end - start)];
+      start = end + 1;
+    }
+  }
+  std::map<std::string, FacetCounts> take() {
+    return {{"lang", std::move(lang_)}, {"category", std::move(category_)}, {"tag", std::move(tag_)}};
+  }
+
+ private:
+  FacetCounts lang_, category_, tag_;
+};
+
+}  // namespace
+
+MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, size_t offset, size_t limit) {
+  MatchResult result;
+  const Xapian::Query& filter = plan.filter;
+  Xapian::Enquire enquire(db);
+  auto spy = std::make_unique<FacetSpy>();
+  // With words, the top kRerankDepth are fetched whole to be re-ordered.
+  const bool rerank = !plan.words.empty() && offset < kRerankDepth;
+  const size_t first = rerank ? 0 : offset;
+  const size_t count = rerank ? std::max(kRerankDepth, offset + limit) : limit;
+  result.first = first;
+  result.reranked = rerank;
+  auto run_query = [&](const Xapian::Query& q, size_t from, size_t n) {
+    enquire.set_query(filter.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, filter));
+    enquire.clear_matchspies();
+    spy = std::make_unique<FacetSpy>();
+    enquire.add_matchspy(spy.get());
+    return enquire.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n), db.get_doccount());
+  };
+  auto& ranked = result.ranked;
+  auto take = [&](const Xapian::MSet& m, bool partial) {
+    for (auto it = m.begin(); it != m.end(); ++it) ranked.push_back({it.get_document(), it.get_weight(), partial});
+  };
+  Xapian::MSet mset;
+  if (plan.words.empty()) {
+    // Browsing: everything under the filters, newest first.
+    enquire.set_sort_by_value(schema::kSlotUpdated, true);
+    mset = run_query(Xapian::Query::MatchAll, first, count);
+    take(mset, false);
+  } else {
+    enquire.set_weighting_scheme(Xapian::BM25Weight());
+    mset = run_query(plan.strict, first, count);
+    const size_t matched_all = mset.get_matches_estimated();
+    if (matched_all == 0 && plan.words.size() > 1) {
+      // No article has every word: rank by how many (and how rare) they match.
+      mset = run_query(plan.relaxed, first, count);
+      result.relaxed = true;
+      take(mset, true);
+    } else if (plan.filtered && matched_all < kFewMatches) {
+      // Few articles have every word: they come first, then the articles
+      // with some of the words ("When was this edict declared?": the one
+      // article with both rare words is about something else).
+      Xapian::MSet all = first == 0 ? mset : run_query(plan.strict, 0, matched_all);
+      std::set<Xapian::docid> have_all;
+      for (auto it = all.begin(); it != all.end(); ++it) have_all.insert(*it);
+      mset = run_query(plan.relaxed, 0, first + count + matched_all);
+      std::vector<MatchedDocument> rest;
+      for (auto it = mset.begin(); it != mset.end(); ++it) {
+        if (!have_all.contains(*it)) rest.push_back({it.get_document(), it.get_weight(), true});
+      }
+      take(all, false);
+      ranked.insert(ranked.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+      ranked.erase(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(first, ranked.size())));
+      if (ranked.size() > count) ranked.resize(count);
+    } else {
+      take(mset, false);
+    }
+  }
+  result.total = mset.get_matches_estimated();
+  result.max_weight = mset.get_max_attained();
+  result.facets = spy->take();
+  return result;
+}
+
+FacetCounts count_languages(const Xapian::Database& db, const SearchPlan& plan, bool relaxed) {
+  Xapian::Enquire enquire(db);
+  const Xapian::Query& q = relaxed ? plan.relaxed : plan.strict;
+  enquire.set_query(plan.filter.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, plan.filter));
+  FacetSpy spy;
+  enquire.add_matchspy(&spy);
+  enquire.get_mset(0, 0, db.get_doccount());
+  return spy.take()["lang"];
+}
+
+}  // namespace kb

@@ -1,0 +1,52 @@
+// Step two of a search: the match. Runs a plan's Xapian queries
+// (core/search_plan.h) and returns the ranked documents of the asked page
+// (the whole top kRerankDepth when the page lies within it, for the present
+// step to re-order), the total and the facet counts. The only step that
+// walks posting lists.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+#include "core/search_plan.h"
+#include "core/search_types.h"
+
+namespace kb {
+
+// The first kRerankDepth matches are re-ordered by the present step
+// (core/search_present.h), so they are fetched whole when a page lies within
+// them.
+inline constexpr size_t kRerankDepth = 50;
+// Fewer matches with all the words than this, and articles with some of
+// them are listed after those (SearchHit::partial).
+inline constexpr size_t kFewMatches = 10;
+
+struct MatchedDocument {
+  Xapian::Document doc;
+  double weight = 0;  // BM25
+  bool partial = false;
+};
+
+struct MatchResult {
+  std::vector<MatchedDocument> ranked;  // ranking positions [first, first + ranked.size())
+  size_t first = 0;
+  bool reranked = false;  // ranked is the top kRerankDepth (and more), to re-order
+  size_t total = 0;
+  bool total_is_estimate = false;
+  double max_weight = 0;  // the best match's BM25 weight
+  bool relaxed = false;   // see SearchResult::relaxed
+  std::map<std::string, FacetCounts> facets;
+};
+
+// `offset` and `limit` are clamped by the caller.
+MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, size_t offset, size_t limit);
+
+// Matches per language of the plan's query (strict or, with `relaxed`, the
+// relaxed one), for "other languages have answers".
+FacetCounts count_languages(const Xapian::Database& db, const SearchPlan& plan, bool relaxed);
+
+}  // namespace kb

@@ -1,0 +1,235 @@
+#include "core/search_plan.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/schema.h"
+
+namespace kb {
+namespace {
+
+// Weight of query words found in the title, on top of their weight anywhere.
+constexpr double kTitleBoost = 1.0;
+// A writer's synonym counts a little less than the words as typed: an article
+// in the customer's own words is the better answer.
+constexpr double kSynonymWeight = 0.9;
+// Rare words a match may lack: none below kOneMissingFrom, else one; queries
+// of more than kOneMissingUpTo words match any word and rely on ranking.
+constexpr size_t kOneMissingFrom = 3;
+constexpr size_t kOneMissingUpTo = 5;
+// Words shorter than this are not corrected (too many near neighbours).
+constexpr size_t kMinCorrectableBytes = 4;
+constexpr unsigned kMaxSpellingEdits = 2;
+
+// How much each query word says about where the answer is: rarer words more.
+std::vector<double> word_weights(const std::vector<Xapian::doccount>& frequencies, const Xapian::Database& db) {
+  std::vector<double> out;
+  const double n = std::max(1.0, static_cast<double>(db.get_doccount()));
+  for (Xapian::doccount tf : frequencies) out.push_back(1.0 + std::log(n / std::max(1.0, static_cast<double>(tf))));
+  return out;
+}
+
+// Fills plan.strict, plan.relaxed and plan.filtered from its words,
+// frequencies, languages and synonyms.
+void plan_queries(const Xapian::Database& db, SearchPlan& plan) {
+  const auto& words = plan.words;
+  const auto& frequencies = plan.frequencies;
+  const auto& langs = plan.langs;
+  const auto& synonyms = plan.synonyms;
+  // Ranking: every word, the title boost and word pairs, summed by BM25.
+  // Matching: the rare words, all of them when there are one or two, else all
+  // but one (a question often has a word its answer does not use); queries
+  // of six words or more match any word. Words in a large share of articles ("how", "miten", "jak", "của")
+  // only rank: requiring them loses answers and they say little.
+  const double common =
+      std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(db.get_doccount()));
+  std::vector<Xapian::Query> rare, ranking, in_title;
+  std::vector<bool> is_rare;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const analysis::QueryWord& w = words[i];
+    Xapian::Query q = analysis::word_query(w);
+    is_rare.push_back(static_cast<double>(frequencies[i]) <= common);
+    if (is_rare.back()) rare.push_back(q);
+    ranking.push_back(q);
+    in_title.push_back(analysis::word_query(w, schema::kPrefixTitle));
+  }
+  if (rare.empty()) {
+    rare = ranking;
+    is_rare.assign(words.size(), true);
+  }
+  // Two words that the index has as one ("osto tilauksen": "ostotilauksen",
+  // "daten bank": "datenbank") rank the articles about that compound first,
+  // and match in place of the two words. Short queries only: a pasted
+  // question is ranked on its words, and each pair costs a dictionary look-up.
+  struct Replacement {
+    size_t first, count;  // words[first, first + count) ...
+    Xapian::Query query;  // ... may be matched by this instead
+  };
+  std::vector<Replacement> replacements;
+  const std::vector<analysis::JoinedWord> candidates =
+      words.size() <= kOneMissingUpTo ? analysis::joined_words(words, langs) : std::vector<analysis::JoinedWord>{};
+  for (const auto& j : candidates) {
+    const auto& terms = j.word.terms;
+    const bool indexed = std::any_of(terms.begin(), terms.end(), [&](const analysis::WeightedTerm& t) {
+      return t.weight == 1.0 && db.term_exists(t.term);
+    });
+    if (!indexed) continue;
+    replacements.push_back({j.first, 2, analysis::word_query(j.word)});
+    ranking.push_back(replacements.back().query);
+    in_title.push_back(analysis::word_query(j.word, schema::kPrefixTitle));
+  }
+  // The writers' synonyms (synonyms.txt): "nhân bản" also searches for
+  // "sao chép", a little below the words as typed, and matches in their place.
+  for (const SynonymMatch& m : synonyms) {
+    for (const auto& alt : m.alternatives) {
+      std::vector<Xapian::Query> all, title;
+      for (const auto& w : alt) {
+        all.push_back(analysis::word_query(w));
+        title.push_back(analysis::word_query(w, schema::kPrefixTitle));
+      }
+      replacements.push_back({m.first, m.count, Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end())});
+      ranking.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, replacements.back().query, kSynonymWeight);
+      in_title.emplace_back(Xapian::Query::OP_AND, title.begin(), title.end());
+    }
+  }
+  // Words in the title: an answer's title usually names what was asked.
+  ranking.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
+                       Xapian::Query(Xapian::Query::OP_OR, in_title.begin(), in_title.end()), kTitleBoost);
+  // Vietnamese syllable pairs: most words of the language are two syllables,
+  // each common on its own, so a pair is as telling as a rare word.
+  std::vector<Xapian::Query> pairs;
+  for (const auto& t : analysis::adjacency_terms(words, langs)) pairs.emplace_back(t);
+  ranking.insert(ranking.end(), pairs.begin(), pairs.end());
+
+  const size_t n = rare.size();
+  std::vector<Xapian::Query> enough;  // each: one way to have enough of the rare words
+  if (words.size() > kOneMissingUpTo) {
+    // Long queries (pasted questions, error messages) are ranked, not filtered.
+  } else {
+    if (n < kOneMissingFrom) {
+      enough.emplace_back(Xapian::Query::OP_AND, rare.begin(), rare.end());
+    } else {
+      for (size_t skip = 0; skip < n; ++skip) {  // leave out each word in turn
+        std::vector<Xapian::Query> subset;
+        for (size_t k = 0; k < n; ++k) {
+          if (k != skip) subset.push_back(rare[k]);
+        }
+        enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
+      }
+    }
+    for (const Replacement& r : replacements) {  // the compound or synonym, and the other rare words
+      std::vector<Xapian::Query> subset = {r.query};
+      for (size_t i = 0, k = 0; i < words.size(); ++i) {
+        if (!is_rare[i]) continue;
+        if (i < r.first || i >= r.first + r.count) subset.push_back(rare[k]);
+        ++k;
+      }
+      enough.emplace_back(Xapian::Query::OP_AND, subset.begin(), subset.end());
+    }
+  }
+  // Every match has a rare word, or a compound or synonym in place of one:
+  // an article with only "how", "to" and "a" of "how to get a refund" is no
+  // answer, however far down it is ranked.
+  std::vector<Xapian::Query> informative = rare;
+  for (const Replacement& r : replacements) informative.push_back(r.query);
+  informative.insert(informative.end(), pairs.begin(), pairs.end());
+  plan.relaxed = Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(Xapian::Query::OP_OR, ranking.begin(), ranking.end()),
+                               Xapian::Query(Xapian::Query::OP_OR, informative.begin(), informative.end()));
+  plan.filtered = !enough.empty();
+  plan.strict = enough.empty() ? plan.relaxed
+                               : Xapian::Query(Xapian::Query::OP_FILTER, plan.relaxed,
+                                               Xapian::Query(Xapian::Query::OP_OR, enough.begin(), enough.end()));
+}
+
+// The query with each word that matches nothing the caller may see
+// replaced by its closest spelling, when any is; nullopt when none is.
+// Words inside a synonym match are kept as typed.
+std::optional<std::string> correct_spelling(const Xapian::Database& db, const std::vector<analysis::QueryWord>& words,
+                                            const std::vector<SynonymMatch>& synonyms, const Xapian::Query& filter) {
+  // A word that matches nothing the caller may see, in any form, is replaced
+  // by the closest word of the public spelling data, if there is one. A word
+  // of a synonym is what the writers expect customers to type: kept.
+  bool changed = false;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const auto& w = words[i];
+    if (std::any_of(synonyms.begin(), synonyms.end(),
+                    [&](const SynonymMatch& m) { return i >= m.first && i < m.first + m.count; })) {
+      out.push_back(w.text);
+      continue;
+    }
+    std::vector<Xapian::Query> alternatives;
+    for (const auto& t : w.terms) alternatives.emplace_back(t.term);
+    Xapian::Query any(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
+    Xapian::Enquire e(db);
+    e.set_query(filter.empty() ? any : Xapian::Query(Xapian::Query::OP_FILTER, any, filter));
+    const bool found = e.get_mset(0, 0, 1).get_matches_lower_bound() > 0;
+    std::string suggestion;
+    if (!found && w.text.size() >= kMinCorrectableBytes) {
+      suggestion = db.get_spelling_suggestion(w.text, kMaxSpellingEdits);
+    }
+    changed = changed || !suggestion.empty();
+    out.push_back(suggestion.empty() ? w.text : suggestion);
+  }
+  if (!changed) return std::nullopt;
+  std::string corrected;
+  for (const auto& w : out) corrected += (corrected.empty() ? "" : " ") + w;
+  return corrected;
+}
+
+}  // namespace
+
+Xapian::Query filter_query(const SearchRequest& r) {
+  std::vector<Xapian::Query> filters;
+  if (r.visibility == Visibility::kPublic) filters.emplace_back(std::string(schema::kTermPublic));
+  if (r.visibility != Visibility::kPublic) filters.emplace_back(std::string(schema::kTermStaff));
+  if (r.visibility == Visibility::kAgent) filters.emplace_back(std::string(schema::kTermPublished));
+  if (!r.lang.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixLang, analysis::normalize_lang(r.lang)));
+  if (!r.tag.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixTag, r.tag));
+  if (!r.category.empty()) filters.emplace_back(schema::boolean_term(schema::kPrefixCategory, r.category));
+  if (filters.empty()) return Xapian::Query();
+  return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
+}
+
+std::vector<Xapian::doccount> word_frequencies(const std::vector<analysis::QueryWord>& words,
+                                               const Xapian::Database& db) {
+  std::vector<Xapian::doccount> out;
+  for (const auto& w : words) {
+    Xapian::doccount tf = 0;
+    for (const auto& t : w.terms) tf = std::max(tf, db.get_termfreq(t.term));
+    out.push_back(tf);
+  }
+  return out;
+}
+
+SearchPlan plan_search(const PlanContext& context, const SearchRequest& r) {
+  SearchPlan plan;
+  plan.langs = r.lang.empty() ? context.languages : std::vector<std::string>{r.lang};
+  plan.filter = filter_query(r);
+  plan.words = analysis::analyse_query(r.query, plan.langs);
+  plan.synonyms = context.synonyms.find(plan.words, plan.langs);
+  if (auto corrected =
+          r.correct_spelling ? correct_spelling(context.db, plan.words, plan.synonyms, plan.filter) : std::nullopt) {
+    plan.corrected = *corrected;
+    plan.words = analysis::analyse_query(*corrected, plan.langs);
+    plan.synonyms = context.synonyms.find(plan.words, plan.langs);
+  }
+  plan.frequencies = word_frequencies(plan.words, context.db);
+  if (!plan.words.empty()) plan_queries(context.db, plan);
+  // The synonyms searched for are marked and pick sections too.
+  std::vector<Xapian::doccount> marked_frequencies = plan.frequencies;
+  if (!plan.synonyms.empty()) {
+    plan.marked_ = plan.words;
+    for (const auto& m : plan.synonyms) {
+      for (const auto& alt : m.alternatives) {
+        const auto f = word_frequencies(alt, context.db);
+        plan.marked_.insert(plan.marked_.end(), alt.begin(), alt.end());
+        marked_frequencies.insert(marked_frequencies.end(), f.begin(), f.end());
+      }
+    }
+  }
+  plan.marked_weights = word_weights(marked_frequencies, context.db);
+  return plan;
+}
+
+}  // namespace kb
