@@ -139,6 +139,12 @@ Xapian::Stem stemmer_for(std::string_view lang) {
 std::optional<std::string> detect_language(std::string_view text) { return Lexicon::shared().detect(text); }
 
 constexpr size_t kMinStemBytes = 2;
+// DocumentAnalyzer: a field's words are numbered from field * kFieldStride
+// while analysing (Xapian term positions are 32 bits: 16,383 fields of up
+// to 262,144 words; later fields share the last one).
+constexpr Xapian::termpos kFieldStride = 1u << 18;
+constexpr Xapian::termpos kMaxField = (1u << 14) - 1;
+static_assert(schema::section_position(schema::kMaxSections, false) <= kMaxField);
 // Words of one query whose diacritics may be restored (each costs up to a few
 // milliseconds per language the first time): a ticket pasted into
 // /api/v1/similar is analysed as a query, and 32 KB of made-up words must not
@@ -181,7 +187,7 @@ DerivedTerms derive_terms(std::string_view lang, const std::string& word) {
 }
 
 DocumentAnalyzer::DocumentAnalyzer(std::string_view lang)
-    : lang_(normalize_lang(lang)), positions_(uses_adjacency(lang_)) {
+    : lang_(normalize_lang(lang)) {
   tg_.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
   tg_.set_flags(kTermGeneratorFlags);
   tg_.set_max_word_length(kMaxWordBytes);
@@ -197,61 +203,87 @@ void DocumentAnalyzer::set_document(Xapian::Document& doc) {
 }
 
 void DocumentAnalyzer::index(std::string_view text, Xapian::termcount wdf_inc) {
-  if (positions_) {
-    tg_.index_text(Xapian::Utf8Iterator(text.data(), text.size()), wdf_inc);
-  } else {
-    tg_.index_text_without_positions(Xapian::Utf8Iterator(text.data(), text.size()), wdf_inc);
-  }
+  // Positions while analysing are field * kFieldStride + the word's place in
+  // the field; finish() keeps the field of each, and only sections'.
+  tg_.index_text(Xapian::Utf8Iterator(text.data(), text.size()), wdf_inc);
 }
 
 void DocumentAnalyzer::index_prefixed(std::string_view text, std::string_view prefix) {
   prefixed_.index_text_without_positions(Xapian::Utf8Iterator(text.data(), text.size()), 1, std::string(prefix));
 }
 
-void DocumentAnalyzer::next_field() { tg_.increase_termpos(100); }
+void DocumentAnalyzer::start_field(Xapian::termpos position) {
+  tg_.set_termpos(std::min<Xapian::termpos>(position, kMaxField) * kFieldStride);
+}
 
 void DocumentAnalyzer::finish() {
   if (!doc_) return;
-  // Words, and title words (schema::kPrefixTitle + word): both get derived
-  // terms, the title's under the title prefix ("SZfaktura").
-  std::vector<std::tuple<std::string, std::string, Xapian::termcount>> words;  // prefix, word, wdf
+  // Each word's fields (schema.h: the sections whose heading or text has
+  // it), from the positions TermGenerator gave its occurrences.
+  struct Word {
+    std::string prefix;  // "" or the title prefix
+    std::string word;
+    Xapian::termcount wdf;
+    std::vector<Xapian::termpos> fields;  // section positions, ascending, distinct
+  };
+  std::vector<Word> words;
+  std::map<Xapian::termpos, std::string> at;  // adjacency languages: position -> folded word
+  const bool pairs = uses_adjacency(lang_);
+  std::vector<std::pair<std::string, Xapian::termcount>> others;  // other terms, kept as they are
   const std::string title(schema::kPrefixTitle);
   for (auto t = doc_->termlist_begin(); t != doc_->termlist_end(); ++t) {
     const std::string term = *t;
     if (is_word_term(term)) {
-      words.emplace_back(std::string(), term, t.get_wdf());
+      Word w{std::string(), term, t.get_wdf(), {}};
+      const std::string folded = pairs ? Lexicon::shared().fold(term) : std::string();
+      for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) {
+        const Xapian::termpos field = *p / kFieldStride;
+        if (field >= schema::kFirstSectionPosition && (w.fields.empty() || w.fields.back() != field)) {
+          w.fields.push_back(field);
+        }
+        if (pairs) at.emplace(*p, folded);
+      }
+      words.push_back(std::move(w));
     } else if (term.size() > title.size() && term.compare(0, title.size(), title) == 0 &&
                is_word_term(term.substr(title.size()))) {
-      words.emplace_back(title, term.substr(title.size()), t.get_wdf());
+      words.push_back({title, term.substr(title.size()), t.get_wdf(), {}});
+    } else {
+      others.emplace_back(term, t.get_wdf());
     }
   }
-  for (const auto& [prefix, word, wdf] : words) {
-    const DerivedTerms d = derive_terms(lang_, word);
-    for (const auto& s : d.stems) doc_->add_term(prefix + s, wdf);
-    for (const auto& p : d.parts) doc_->add_term(prefix + p, wdf);
-    if (!d.folded.empty()) doc_->add_term(prefix + d.folded, wdf);
+  // The positions were only for the fields and the pairs: the index keeps
+  // none (they would double its size and writing time), and the fields go
+  // to the section map (core/section_map.h).
+  doc_->clear_terms();
+  fields_.clear();
+  for (const auto& [term, wdf] : others) doc_->add_term(term, wdf);
+  auto add = [&](const std::string& term, const Word& w) {
+    doc_->add_term(term, w.wdf);
+    if (w.fields.empty()) return;
+    auto& f = fields_[term];
+    if (f.empty()) {
+      f = w.fields;
+    } else {  // a derived term of several words: the union
+      std::vector<Xapian::termpos> both;
+      std::set_union(f.begin(), f.end(), w.fields.begin(), w.fields.end(), std::back_inserter(both));
+      f = std::move(both);
+    }
+  };
+  // Words, and title words (schema::kPrefixTitle + word): both get derived
+  // terms, the title's under the title prefix ("SZfaktura").
+  for (const Word& w : words) {
+    add(w.prefix + w.word, w);
+    const DerivedTerms d = derive_terms(lang_, w.word);
+    for (const auto& s : d.stems) add(w.prefix + s, w);
+    for (const auto& p : d.parts) add(w.prefix + p, w);
+    if (!d.folded.empty()) add(w.prefix + d.folded, w);
   }
-  if (uses_adjacency(lang_)) {
-    // Word pairs at consecutive positions (fields are 100 positions apart).
-    std::map<Xapian::termpos, std::string> at;
-    for (auto t = doc_->termlist_begin(); t != doc_->termlist_end(); ++t) {
-      const std::string term = *t;
-      if (!is_word_term(term)) continue;
-      const std::string folded = Lexicon::shared().fold(term);
-      for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) at.emplace(*p, folded);
-    }
-    for (auto it = at.begin(); it != at.end(); ++it) {
-      auto next = std::next(it);
-      if (next == at.end() || next->first != it->first + 1) continue;
-      const std::string term = adjacency_term(it->second, next->second);
-      if (term.size() <= schema::kMaxTermBytes) doc_->add_term(term, 1);
-    }
-    // Positions were only for the pairs: the index keeps none (no query
-    // reads them, and they would double its size and writing time).
-    std::vector<std::pair<std::string, Xapian::termcount>> terms;
-    for (auto t = doc_->termlist_begin(); t != doc_->termlist_end(); ++t) terms.emplace_back(*t, t.get_wdf());
-    doc_->clear_terms();
-    for (const auto& [term, wdf] : terms) doc_->add_term(term, wdf);
+  // Word pairs at consecutive positions (fields are kFieldStride apart).
+  for (auto it = at.begin(); it != at.end(); ++it) {
+    auto next = std::next(it);
+    if (next == at.end() || next->first != it->first + 1) continue;
+    const std::string term = adjacency_term(it->second, next->second);
+    if (term.size() <= schema::kMaxTermBytes) doc_->add_term(term, 1);
   }
 }
 

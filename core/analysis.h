@@ -6,6 +6,7 @@
 // through the shared Lexicon.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,14 +54,21 @@ class DocumentAnalyzer {
   // Adds the words of `text` under `prefix`, without positions; finish() adds
   // their derived terms under the same prefix.
   void index_prefixed(std::string_view text, std::string_view prefix);
-  // Keeps word pairs (adjacency terms) from spanning field boundaries.
-  void next_field();
+  // The words indexed from now on are in the field at `position`
+  // (schema::section_position, for a section's heading or text); word pairs
+  // (adjacency terms) never span two fields. The title and summary come
+  // before the first call, or at a position below
+  // schema::kFirstSectionPosition, and get no positions.
+  void start_field(Xapian::termpos position);
   // Adds the derived terms of every word indexed so far. Call once, last.
   void finish();
+  // After finish(): each word and derived term -> the section positions
+  // (schema.h) it was indexed at, ascending; for encode_section_map().
+  const std::map<std::string, std::vector<Xapian::termpos>>& section_fields() const { return fields_; }
 
  private:
   std::string lang_;
-  bool positions_;  // only while analysing: word pairs for adjacency languages
+  std::map<std::string, std::vector<Xapian::termpos>> fields_;
   Xapian::Document* doc_ = nullptr;
   Xapian::TermGenerator tg_;
   Xapian::TermGenerator prefixed_;

@@ -5,6 +5,7 @@
 
 #include "core/compress.h"
 #include "core/schema.h"
+#include "core/text.h"
 
 namespace kb {
 namespace {
@@ -18,38 +19,21 @@ constexpr const char* kArticleColumns =
 
 // Sections are read for every search hit (to pick the section that answers),
 // so they are stored in a form that costs a copy to read, not a parse:
-// every field as "<decimal length>:<bytes>", five fields per section (then
-// compressed, with the HTML: a quarter of the bytes to store and read).
-void put_field(std::string& out, std::string_view field) {
-  out += std::to_string(field.size());
-  out += ':';
-  out += field;
-}
-
+// five length-prefixed fields per section (text.h; then compressed, with the
+// HTML: a quarter of the bytes to store and read).
 std::string encode_sections(const std::vector<Section>& sections) {
   std::string out;
   size_t bytes = 0;
   for (const auto& s : sections) bytes += s.title.size() + s.anchor.size() + s.text.size() + s.markdown.size() + 32;
   out.reserve(bytes);
   for (const auto& s : sections) {
-    put_field(out, s.title);
-    put_field(out, s.anchor);
-    put_field(out, std::to_string(s.level));
-    put_field(out, s.text);
-    put_field(out, s.markdown);
+    put_length_prefixed(out, s.title);
+    put_length_prefixed(out, s.anchor);
+    put_length_prefixed(out, std::to_string(s.level));
+    put_length_prefixed(out, s.text);
+    put_length_prefixed(out, s.markdown);
   }
   return out;
-}
-
-// The next field at `pos`, or nullopt when the data is cut short.
-std::optional<std::string_view> get_field(std::string_view data, size_t& pos) {
-  size_t len = 0, i = pos;
-  for (; i < data.size() && data[i] >= '0' && data[i] <= '9' && i - pos < 12; ++i) {
-    len = len * 10 + static_cast<size_t>(data[i] - '0');
-  }
-  if (i == pos || i >= data.size() || data[i] != ':' || data.size() - i - 1 < len) return std::nullopt;
-  pos = i + 1 + len;
-  return data.substr(i + 1, len);
 }
 
 std::vector<Section> decode_sections(std::string_view data) {
@@ -58,7 +42,7 @@ std::vector<Section> decode_sections(std::string_view data) {
   while (pos < data.size()) {
     std::optional<std::string_view> f[5];
     for (auto& field : f) {
-      field = get_field(data, pos);
+      field = get_length_prefixed(data, pos);
       if (!field) return out;  // damaged: what was whole
     }
     out.push_back({std::string(*f[0]), std::string(*f[1]), std::atoi(std::string(*f[2]).c_str()), std::string(*f[3]),

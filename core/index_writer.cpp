@@ -8,12 +8,13 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/analysis.h"
+#include "core/document_data.h"
 #include "core/parallel.h"
 #include "core/revision.h"
 #include "core/schema.h"
+#include "core/section_map.h"
 
 namespace kb {
 namespace {
@@ -64,12 +65,14 @@ Xapian::Document make_document(const Article& a, bool agent_copy) {
   analyzer.set_document(doc);
   analyzer.index(m.title, kWdfTitle);
   analyzer.index_prefixed(m.title, kPrefixTitle);
-  analyzer.next_field();
+  analyzer.start_field(1);
   analyzer.index(m.summary, kWdfSummary);
-  for (const auto& s : agent_copy ? a.sections_agent : a.sections) {
-    analyzer.next_field();
-    analyzer.index(s.title, kWdfHeading);
-    analyzer.index(s.text, kWdfBody);
+  const auto& sections = agent_copy ? a.sections_agent : a.sections;
+  for (size_t k = 0; k < sections.size(); ++k) {
+    analyzer.start_field(section_position(k, true));
+    analyzer.index(sections[k].title, kWdfHeading);
+    analyzer.start_field(section_position(k, false));
+    analyzer.index(sections[k].text, kWdfBody);
   }
   analyzer.finish();
 
@@ -93,13 +96,12 @@ Xapian::Document make_document(const Article& a, bool agent_copy) {
   doc.add_value(kSlotLang, m.lang);
   doc.add_value(kSlotCategory, m.category);
   doc.add_value(kSlotTags, tags);
+  // One section: it is the best one whatever matched (no map needed).
+  if (sections.size() > 1) doc.add_value(kSlotSections, encode_section_map(analyzer.section_fields()));
 
-  nlohmann::json data = {{"id", a.id},         {"slug", m.slug},         {"path", a.path},
-                         {"title", m.title},   {"lang", m.lang},         {"category", m.category},
-                         {"updated", m.updated}, {"summary", m.summary},
-                         // Staff results say what must not reach a customer.
-                         {"internal", !a.is_public() || (agent_copy && a.has_internal_blocks())}};
-  doc.set_data(data.dump());
+  doc.set_data(encode_document_data({a.id, m.slug, a.path, m.title, m.lang, m.category, m.updated, m.summary,
+                                     // Staff results say what must not reach a customer.
+                                     !a.is_public() || (agent_copy && a.has_internal_blocks())}));
   return doc;
 }
 

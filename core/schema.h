@@ -12,7 +12,7 @@ namespace kb::schema {
 
 // Bumped whenever terms, values, document data or the catalog's storage
 // change meaning.
-inline constexpr int kSchemaVersion = 14;
+inline constexpr int kSchemaVersion = 15;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -43,7 +43,7 @@ inline constexpr std::string_view kTermStaff = "XVstaff";
 inline constexpr std::string_view kPrefixAgentCopy = "QX";
 
 // --- Free-text terms -----------------------------------------------------------
-// Words are indexed unprefixed with positions; stemmed forms carry Xapian's
+// Words are indexed unprefixed, without positions; stemmed forms carry Xapian's
 // "Z" prefix (TermGenerator STEM_SOME). Fields are told apart by how much each
 // occurrence adds to the within-document frequency, which BM25 turns into a
 // boost: a word in the title counts as kWdfTitle words of body text.
@@ -65,6 +65,21 @@ inline constexpr std::string_view kPrefixFolded = "F";
 //   "B" + folded word + "_" + folded next word: adjacent pairs, for Vietnamese
 //       only, where a word is written as several syllables.
 inline constexpr std::string_view kPrefixAdjacent = "B";
+// Sections: which sections of the article a word occurs in is stored in
+// kSlotSections (core/section_map.h) as section positions:
+// section_position(k, true) when section k's heading has the word,
+// section_position(k, false) when its text does. Sections are counted as the
+// catalog stores them for the document (the public text, or the agents'
+// copy's). The index stores no Xapian positions.
+inline constexpr size_t kMaxSections = 8190;  // later sections share the last one's positions
+inline constexpr Xapian::termpos kFirstSectionPosition = 2;
+inline constexpr Xapian::termpos section_position(size_t section, bool heading) {
+  const size_t k = section < kMaxSections ? section : kMaxSections - 1;
+  return kFirstSectionPosition + static_cast<Xapian::termpos>(2 * k) + (heading ? 0 : 1);
+}
+// The section a position stands for, and whether it is the heading's.
+inline constexpr size_t section_of(Xapian::termpos pos) { return (pos - kFirstSectionPosition) / 2; }
+inline constexpr bool is_heading_position(Xapian::termpos pos) { return (pos - kFirstSectionPosition) % 2 == 0; }
 // Title words, and their derived terms ("SZfaktura", "SFquan"), are also
 // indexed with this prefix: a query gets a separate boost for words matched
 // in the title, which BM25 over the whole text undervalues in long articles.
@@ -76,11 +91,15 @@ inline constexpr Xapian::valueno kSlotSlug = 1;      // the article's slug
 inline constexpr Xapian::valueno kSlotLang = 2;      // normalised language tag (facets)
 inline constexpr Xapian::valueno kSlotCategory = 3;  // category (facets)
 inline constexpr Xapian::valueno kSlotTags = 4;      // tags joined by kTagSeparator (facets)
+// The sections each term occurs in (core/section_map.h); empty when the
+// article has one section or none, or no word in any.
+inline constexpr Xapian::valueno kSlotSections = 5;
 inline constexpr char kTagSeparator = '\x1f';
 
 // --- Document data -------------------------------------------------------------
-// A JSON object with the fields a result needs without touching the catalog:
-// id, slug, path, title, lang, category, updated, summary.
+// The fields a result needs without touching the catalog (id, slug, path,
+// title, lang, category, updated, summary, internal), encoded by
+// core/document_data.h.
 
 // --- Catalog meta keys -----------------------------------------------------------
 // The text of the content folder's synonyms.txt (core/synonyms.h) the revision

@@ -1,17 +1,17 @@
 #include "core/search_present.h"
 
 #include <algorithm>
-
-#include <nlohmann/json.hpp>
+#include <map>
 
 #include "core/content_loader.h"
+#include "core/document_data.h"
 #include "core/highlight.h"
+#include "core/schema.h"
+#include "core/section_map.h"
 #include "core/text.h"
 
 namespace kb {
 namespace {
-
-using nlohmann::json;
 
 // The first kRerankDepth matches are re-ordered by BM25 (scaled to the best
 // match's) plus kTitleCoverageWeight times the share of the title the query
@@ -22,6 +22,8 @@ using nlohmann::json;
 // same way on every page (to the best match's weight); the first one past
 // the re-ranked top may be above the last one in it.
 constexpr double kTitleCoverageWeight = 0.4;
+// A section whose heading has a query word counts it this many times.
+constexpr double kHeadingWeight = 2.0;
 
 // Scales the scores of `hits` (Xapian's ranking from position `first`,
 // score = BM25 weight) to `max_weight`, and re-orders the part within the
@@ -43,20 +45,56 @@ void rerank_by_title(const Highlighter& highlighter, double max_weight, size_t f
                    });
 }
 
+// How well each of a document's `sections` answers the query: the weights
+// of the marked words its text has, plus kHeadingWeight times those its
+// heading has. Read from the section map the indexer stored
+// (core/section_map.h), not from the sections' text: analysing the text of
+// every section of every hit was most of a search's time.
+std::vector<double> section_scores(const Xapian::Document& doc, const SearchPlan& plan,
+                                   const std::vector<std::pair<uint32_t, size_t>>& hashes, size_t sections) {
+  std::vector<double> scores(sections);
+  const size_t n = plan.marked_weights.size();
+  std::vector<char> seen(sections * 2 * n);  // [section][heading?][word]
+  read_section_map(doc.get_value(schema::kSlotSections), hashes, [&](size_t word, Xapian::termpos p) {
+    if (p < schema::kFirstSectionPosition || word >= n) return;
+    const size_t k = schema::section_of(p);
+    if (k >= sections) return;
+    const bool heading = schema::is_heading_position(p);
+    char& s = seen[(k * 2 + (heading ? 1 : 0)) * n + word];
+    if (s) return;
+    s = 1;
+    scores[k] += (heading ? kHeadingWeight : 1.0) * plan.marked_weights[word];
+  });
+  return scores;
+}
+
 // Each hit's best section, its anchor in the URL, and the snippet.
-void fill_sections(Catalog& catalog, const Highlighter& highlighter, Visibility visibility, SearchResult& result) {
+void fill_sections(Catalog& catalog, const SearchPlan& plan, const Highlighter& highlighter,
+                   const std::map<int64_t, const Xapian::Document*>& docids,
+                   Visibility visibility, SearchResult& result) {
   std::vector<int64_t> ids;
   for (const auto& h : result.hits) ids.push_back(h.id);
   auto sections = catalog.sections_of(ids, visibility);
+  // Every form of every marked word, by hash, for read_section_map.
+  std::vector<std::pair<uint32_t, size_t>> hashes;
+  const auto& words = plan.marked_words();
+  for (size_t i = 0; i < words.size(); ++i) {
+    for (const auto& t : words[i].terms) hashes.emplace_back(section_map_hash(t.term), i);
+  }
+  std::sort(hashes.begin(), hashes.end());
   for (auto& h : result.hits) {
     const auto& secs = sections[h.id];
     const Section* best = nullptr;
-    double best_score = 0;
-    for (const auto& s : secs) {
-      const double score = highlighter.score(s, h.lang);
-      if (score > best_score) {
-        best_score = score;
-        best = &s;
+    if (secs.size() == 1 && !plan.words.empty()) {
+      best = &secs.front();  // the only one: no map was stored
+    } else if (auto d = docids.find(h.id); d != docids.end() && !plan.words.empty()) {
+      const std::vector<double> scores = section_scores(*d->second, plan, hashes, secs.size());
+      double best_score = 0;
+      for (size_t k = 0; k < secs.size(); ++k) {
+        if (scores[k] > best_score) {
+          best_score = scores[k];
+          best = &secs[k];
+        }
       }
     }
     std::string snippet;
@@ -76,29 +114,30 @@ void fill_sections(Catalog& catalog, const Highlighter& highlighter, Visibility 
   }
 }
 
-// A hit's fields from the document data the indexer wrote (no section yet).
 }  // namespace
 
 std::optional<SearchHit> hit_from_document(const Xapian::Document& doc) {
-  json data = json::parse(doc.get_data(), nullptr, false);
-  if (!data.is_object()) return std::nullopt;
+  auto data = decode_document_data(doc.get_data());
+  if (!data) return std::nullopt;
   SearchHit h;
-  h.id = data.value("id", int64_t{0});
-  h.slug = data.value("slug", "");
-  h.path = data.value("path", "");
-  h.title = data.value("title", "");
-  h.lang = data.value("lang", "");
-  h.category = data.value("category", "");
-  h.updated = data.value("updated", "");
-  h.internal = data.value("internal", false);
+  h.id = data->id;
+  h.slug = std::move(data->slug);
+  h.path = std::move(data->path);
+  h.title = std::move(data->title);
+  h.lang = std::move(data->lang);
+  h.category = std::move(data->category);
+  h.updated = std::move(data->updated);
+  h.internal = data->internal;
   h.url = article_url(h.slug);
   return h;
 }
 
-void present_search(Catalog& catalog, const SearchPlan& plan, const MatchResult& matched, size_t offset,
-                    size_t limit, Visibility visibility, SearchResult& result) {
+void present_search(Catalog& catalog, const SearchPlan& plan, const MatchResult& matched,
+                    size_t offset, size_t limit, Visibility visibility, SearchResult& result) {
+  std::map<int64_t, const Xapian::Document*> docids;  // article id -> the document matched
   for (const MatchedDocument& m : matched.ranked) {
     if (auto h = hit_from_document(m.doc)) {
+      docids.emplace(h->id, &m.doc);
       h->score = plan.words.empty() ? 0.0 : m.weight;
       h->partial = m.partial;
       result.hits.push_back(std::move(*h));
@@ -113,7 +152,7 @@ void present_search(Catalog& catalog, const SearchPlan& plan, const MatchResult&
     hits.erase(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(std::min(offset, hits.size())));
     if (hits.size() > limit) hits.resize(limit);
   }
-  fill_sections(catalog, highlighter, visibility, result);
+  fill_sections(catalog, plan, highlighter, docids, visibility, result);
 }
 
 }  // namespace kb

@@ -26,7 +26,7 @@ std::optional<SearchHit> hit_from_document(const Xapian::Document& doc);
 
 // Fills result.hits (and nothing else) with the page [offset, offset +
 // limit) of `matched`.
-void present_search(Catalog& catalog, const SearchPlan& plan, const MatchResult& matched, size_t offset,
-                    size_t limit, Visibility visibility, SearchResult& result);
+void present_search(Catalog& catalog, const SearchPlan& plan, const MatchResult& matched,
+                    size_t offset, size_t limit, Visibility visibility, SearchResult& result);
 
 }  // namespace kb

@@ -91,4 +91,20 @@ std::string_view utf8_truncate(std::string_view s, size_t max_bytes) {
   return s.substr(0, end);
 }
 
+void put_length_prefixed(std::string& out, std::string_view field) {
+  out += std::to_string(field.size());
+  out += ':';
+  out += field;
+}
+
+std::optional<std::string_view> get_length_prefixed(std::string_view data, size_t& pos) {
+  size_t len = 0, i = pos;
+  for (; i < data.size() && data[i] >= '0' && data[i] <= '9' && i - pos < 12; ++i) {
+    len = len * 10 + static_cast<size_t>(data[i] - '0');
+  }
+  if (i == pos || i >= data.size() || data[i] != ':' || data.size() - i - 1 < len) return std::nullopt;
+  pos = i + 1 + len;
+  return data.substr(i + 1, len);
+}
+
 }  // namespace kb

@@ -1,6 +1,7 @@
 // Small text utilities shared by the indexer and the server.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,12 @@ std::string collapse_whitespace(std::string_view s);
 
 // Cuts `s` to at most `max_bytes` without splitting a UTF-8 sequence.
 std::string_view utf8_truncate(std::string_view s, size_t max_bytes);
+
+// Appends `field` as "<decimal length>:<bytes>": records that cost a copy
+// to read, not a parse (the catalog's sections, the index's document data).
+void put_length_prefixed(std::string& out, std::string_view field);
+// The next such field at `pos` (advanced past it), or nullopt when the data
+// is cut short or is not such a field.
+std::optional<std::string_view> get_length_prefixed(std::string_view data, size_t& pos);
 
 }  // namespace kb

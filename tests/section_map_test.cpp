@@ -1,0 +1,110 @@
+// The index-time data the present step reads instead of article text: the
+// section map (core/section_map.h) and the document data
+// (core/document_data.h).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "core/document_data.h"
+#include "core/schema.h"
+#include "core/section_map.h"
+
+using namespace kb;
+
+namespace {
+
+// What read_section_map finds for `terms` (each its own query word index).
+std::set<std::pair<size_t, Xapian::termpos>> read(const std::string& map, const std::vector<std::string>& terms) {
+  std::vector<std::pair<uint32_t, size_t>> hashes;
+  for (size_t i = 0; i < terms.size(); ++i) hashes.emplace_back(section_map_hash(terms[i]), i);
+  std::sort(hashes.begin(), hashes.end());
+  std::set<std::pair<size_t, Xapian::termpos>> out;
+  read_section_map(map, hashes, [&](size_t i, Xapian::termpos p) { out.emplace(i, p); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("section map: each term's sections come back, and only the terms asked for") {
+  using schema::section_position;
+  const std::map<std::string, std::vector<Xapian::termpos>> fields = {
+      {"faktury", {section_position(0, true), section_position(3, false)}},
+      {"Zfaktura", {section_position(0, true), section_position(3, false), section_position(9000, false)}},
+      {"Ffaktury", {section_position(1, false)}},
+      {"Pkulu", {section_position(2, false)}},
+      {"SZfaktura", {section_position(0, true)}},  // a title copy: not kept
+      {"XLpl", {section_position(0, true)}},       // a filter: not kept
+      {"rzadko", {}},
+  };
+  const std::string map = encode_section_map(fields);
+  struct Row {
+    std::vector<std::string> terms;
+    std::set<std::pair<size_t, Xapian::termpos>> found;
+  };
+  const Row rows[] = {
+      {{"faktury"}, {{0, section_position(0, true)}, {0, section_position(3, false)}}},
+      {{"Zfaktura"},
+       {{0, section_position(0, true)}, {0, section_position(3, false)}, {0, section_position(9000, false)}}},
+      {{"Ffaktury", "Pkulu"}, {{0, section_position(1, false)}, {1, section_position(2, false)}}},
+      {{"SZfaktura", "XLpl", "rzadko", "nieznane"}, {}},
+  };
+  for (const auto& r : rows) {
+    INFO(r.terms.front());
+    CHECK(read(map, r.terms) == r.found);
+  }
+  // A section past the limit shares the last one's positions.
+  CHECK(schema::section_of(section_position(9000, false)) == schema::kMaxSections - 1);
+  CHECK_FALSE(schema::is_heading_position(section_position(9000, false)));
+  CHECK(schema::is_heading_position(section_position(7, true)));
+  CHECK(schema::section_of(section_position(7, true)) == 7);
+}
+
+TEST_CASE("section map: a term asked for by two query words is found for both") {
+  const std::string map = encode_section_map({{"Zfaktura", {schema::section_position(4, false)}}});
+  std::vector<std::pair<uint32_t, size_t>> hashes = {{section_map_hash("Zfaktura"), 0}, {section_map_hash("Zfaktura"), 2}};
+  std::vector<size_t> words;
+  read_section_map(map, hashes, [&](size_t i, Xapian::termpos) { words.push_back(i); });
+  CHECK(words == std::vector<size_t>{0, 2});
+}
+
+TEST_CASE("section map: a damaged map is read as far as it is whole, never past its end") {
+  const std::string map = encode_section_map(
+      {{"a1", {schema::section_position(0, false)}}, {"b2", {schema::section_position(1, false)}}});
+  for (size_t cut = 0; cut < map.size(); ++cut) {
+    INFO(cut);
+    const auto found = read(map.substr(0, cut), {"a1", "b2"});
+    CHECK(found.size() <= 2);
+  }
+  CHECK(read(map, {"a1", "b2"}).size() == 2);
+  CHECK(read(std::string(3, '\xff'), {"a1"}).empty());
+}
+
+TEST_CASE("document data: every field comes back as written; other data is refused") {
+  const DocumentData rows[] = {
+      {42, "ledger-basics", "en/ledger.md", "Ledger basics", "en", "Finance", "2026-01-02", "What a ledger is", false},
+      {7, "", "", "", "", "", "", "", true},
+      {1, "a:b", "x/9:y.md", "12:title with: colons", "pt-br", "Cat\x1fgory", "", "multi\nline\0nul", true},
+  };
+  for (const auto& d : rows) {
+    INFO(d.slug);
+    auto back = decode_document_data(encode_document_data(d));
+    REQUIRE(back);
+    CHECK(back->id == d.id);
+    CHECK(back->slug == d.slug);
+    CHECK(back->path == d.path);
+    CHECK(back->title == d.title);
+    CHECK(back->lang == d.lang);
+    CHECK(back->category == d.category);
+    CHECK(back->updated == d.updated);
+    CHECK(back->summary == d.summary);
+    CHECK(back->internal == d.internal);
+  }
+  for (const char* bad : {"", "{\"id\": 1}", "2:42", "x:1", "2:4a0:0:0:0:0:0:0:1:0"}) {
+    INFO(bad);
+    CHECK_FALSE(decode_document_data(bad));
+  }
+  const std::string whole = encode_document_data(rows[0]);
+  CHECK_FALSE(decode_document_data(whole.substr(0, whole.size() - 1)));
+  CHECK_FALSE(decode_document_data(whole + "1:x"));
+}
