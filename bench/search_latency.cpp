@@ -8,7 +8,8 @@
 // --visibility public|agent|writer (default agent) picks the view in process;
 // --warmup 0 measures the first pass too (by default a pass over the queries
 // runs first, unmeasured: morphology, the page cache and the allocator warm).
-// Prints requests, errors, req/s, p50, p90, p99, p99.9 and max in ms.
+// Prints requests, errors, req/s, p50, p90, p99, p99.9 and max in ms, and in
+// process the p50 and p99 of each search step (plan, match, present).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -68,6 +69,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<kb::Searcher> searcher;
   std::shared_ptr<const kb::Suggester> suggester;
   size_t suggested = 0;  // kept so the work is not optimised away
+  bool measuring = false;
+  std::vector<double> plan_ms, match_ms, present_ms;  // in-process searches' steps, measured passes
   if (!index_dir.empty()) {
     kb::IndexLayout layout(index_dir);
     auto current = layout.current();
@@ -104,7 +107,13 @@ int main(int argc, char** argv) {
       kb::SearchRequest r;
       r.query = q;
       r.visibility = visibility;
-      return searcher->search(r).is_ok();
+      auto result = searcher->search(r);
+      if (result && measuring) {
+        plan_ms.push_back(result.value().timings.plan_ms);
+        match_ms.push_back(result.value().timings.match_ms);
+        present_ms.push_back(result.value().timings.present_ms);
+      }
+      return result.is_ok();
     }
     auto res = client.Get(path + "?" + param + "=" + httplib::detail::encode_query_param(q) + extra, headers);
     return res && res->status == 200;
@@ -112,6 +121,7 @@ int main(int argc, char** argv) {
   if (warmup) {
     for (const auto& q : queries) one(q);  // not measured
   }
+  measuring = true;
   std::vector<double> ms;
   size_t errors = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -128,6 +138,16 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
   std::printf("requests %zu errors %zu req/s %.0f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f ms\n", ms.size(),
               errors, static_cast<double>(ms.size()) / total_s, pct(0.5), pct(0.9), pct(0.99), pct(0.999), ms.back());
+  if (!plan_ms.empty()) {
+    auto p50 = [](std::vector<double>& v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    auto p99 = [](std::vector<double>& v) { return v[std::min(v.size() - 1, v.size() * 99 / 100)]; };
+    const double a = p50(plan_ms), b = p50(match_ms), c = p50(present_ms);
+    std::printf("steps p50 plan %.3f match %.3f present %.3f p99 plan %.3f match %.3f present %.3f ms\n", a, b, c,
+                p99(plan_ms), p99(match_ms), p99(present_ms));
+  }
   if (suggester) std::printf("suggestions per request %.1f\n", static_cast<double>(suggested) / static_cast<double>(ms.size() + (warmup ? queries.size() : 0)));
   return errors ? 1 : 0;
 }

@@ -80,7 +80,7 @@ TEST_CASE("section map: a damaged map is read as far as it is whole, never past 
   CHECK(read(std::string(3, '\xff'), {"a1"}).empty());
 }
 
-TEST_CASE("document data: every field comes back as written; other data is refused") {
+TEST_CASE("document data: every field comes back as written, other data is refused") {
   const DocumentData rows[] = {
       {42, "ledger-basics", "en/ledger.md", "Ledger basics", "en", "Finance", "2026-01-02", "What a ledger is", false},
       {7, "", "", "", "", "", "", "", true},
