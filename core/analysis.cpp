@@ -139,12 +139,10 @@ Xapian::Stem stemmer_for(std::string_view lang) {
 std::optional<std::string> detect_language(std::string_view text) { return Lexicon::shared().detect(text); }
 
 constexpr size_t kMinStemBytes = 2;
-// DocumentAnalyzer: a field's words are numbered from field * kFieldStride
-// while analysing (Xapian term positions are 32 bits: 16,383 fields of up
-// to 262,144 words; later fields share the last one).
-constexpr Xapian::termpos kFieldStride = 1u << 18;
-constexpr Xapian::termpos kMaxField = (1u << 14) - 1;
-static_assert(schema::section_position(schema::kMaxSections, false) <= kMaxField);
+// DocumentAnalyzer: positions while analysing jump this far between the
+// title, the summary and each section (heading and text together), so that
+// word pairs never span two of them.
+constexpr Xapian::termpos kPairGap = 100;
 // Words of one query whose diacritics may be restored (each costs up to a few
 // milliseconds per language the first time): a ticket pasted into
 // /api/v1/similar is analysed as a query, and 32 KB of made-up words must not
@@ -199,12 +197,15 @@ DocumentAnalyzer::DocumentAnalyzer(std::string_view lang)
 void DocumentAnalyzer::set_document(Xapian::Document& doc) {
   doc_ = &doc;
   tg_.set_document(doc);
+  tg_.set_termpos(0);
   prefixed_.set_document(doc);
+  field_starts_.clear();
+  fields_.clear();
 }
 
 void DocumentAnalyzer::index(std::string_view text, Xapian::termcount wdf_inc) {
-  // Positions while analysing are field * kFieldStride + the word's place in
-  // the field; finish() keeps the field of each, and only sections'.
+  // Positions are only kept while analysing: finish() turns them into
+  // word pairs and, through field_starts_, each word's section fields.
   tg_.index_text(Xapian::Utf8Iterator(text.data(), text.size()), wdf_inc);
 }
 
@@ -213,7 +214,19 @@ void DocumentAnalyzer::index_prefixed(std::string_view text, std::string_view pr
 }
 
 void DocumentAnalyzer::start_field(Xapian::termpos position) {
-  tg_.set_termpos(std::min<Xapian::termpos>(position, kMaxField) * kFieldStride);
+  // A section's text goes on from its heading for word pairs, as it reads.
+  const bool text_after_heading = !field_starts_.empty() && position >= schema::kFirstSectionPosition &&
+                                  field_starts_.back().second + 1 == position &&
+                                  schema::is_heading_position(field_starts_.back().second);
+  if (!text_after_heading) tg_.increase_termpos(kPairGap);
+  field_starts_.emplace_back(tg_.get_termpos() + 1, position);
+}
+
+Xapian::termpos DocumentAnalyzer::field_at(Xapian::termpos pos) const {
+  // The last field started at or before `pos`; before any, the title's (0).
+  auto it = std::upper_bound(field_starts_.begin(), field_starts_.end(), pos,
+                             [](Xapian::termpos p, const auto& start) { return p < start.first; });
+  return it == field_starts_.begin() ? 0 : std::prev(it)->second;
 }
 
 void DocumentAnalyzer::finish() {
@@ -237,7 +250,7 @@ void DocumentAnalyzer::finish() {
       Word w{std::string(), term, t.get_wdf(), {}};
       const std::string folded = pairs ? Lexicon::shared().fold(term) : std::string();
       for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) {
-        const Xapian::termpos field = *p / kFieldStride;
+        const Xapian::termpos field = field_at(*p);
         if (field >= schema::kFirstSectionPosition && (w.fields.empty() || w.fields.back() != field)) {
           w.fields.push_back(field);
         }
@@ -278,7 +291,7 @@ void DocumentAnalyzer::finish() {
     for (const auto& p : d.parts) add(w.prefix + p, w);
     if (!d.folded.empty()) add(w.prefix + d.folded, w);
   }
-  // Word pairs at consecutive positions (fields are kFieldStride apart).
+  // Word pairs at consecutive positions (kPairGap apart between fields).
   for (auto it = at.begin(); it != at.end(); ++it) {
     auto next = std::next(it);
     if (next == at.end() || next->first != it->first + 1) continue;

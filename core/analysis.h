@@ -68,6 +68,9 @@ class DocumentAnalyzer {
 
  private:
   std::string lang_;
+  // The field at a position TermGenerator gave (start_field's argument).
+  Xapian::termpos field_at(Xapian::termpos pos) const;
+  std::vector<std::pair<Xapian::termpos, Xapian::termpos>> field_starts_;  // first position -> field, ascending
   std::map<std::string, std::vector<Xapian::termpos>> fields_;
   Xapian::Document* doc_ = nullptr;
   Xapian::TermGenerator tg_;
