@@ -6,6 +6,9 @@
 #                                corpus and kb's figures as ratios of them
 #                                (bench/foundation.sh); save to searchable
 #                                (bench/save_to_search.sh)
+#   bench/run.sh --cold          20,000 distinct queries nobody asked before,
+#                                in process and over HTTP, beside the warm
+#                                cycle and /healthz (bench/cold.sh)
 #   bench/run.sh --growth        1k, 10k and 100k recombined articles
 #                                (bench/growth.sh; KB_GROWTH_SIZES)
 #   bench/run.sh --soak [S]      S seconds (default 60) of mixed load while
@@ -24,10 +27,10 @@ parts=()
 soak_seconds=60
 while [ $# -gt 0 ]; do
   case $1 in
-    --growth | --soak | --relevance | --crash | --heap) parts+=("${1#--}") ;;
-    --all) parts=(foundation save growth soak relevance crash heap) ;;
+    --cold | --growth | --soak | --relevance | --crash | --heap) parts+=("${1#--}") ;;
+    --all) parts=(foundation save cold growth soak relevance crash heap) ;;
     -h | --help)
-      sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -36,7 +39,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#parts[@]} -gt 0 ] || parts=(foundation save)
+[ ${#parts[@]} -gt 0 ] || parts=(foundation save cold)
 
 . bench/common.sh  # builds
 export KB_NO_BUILD=1 KB_BUILD_DIR="$build"
@@ -46,6 +49,7 @@ for part in "${parts[@]}"; do
   case $part in
     foundation) bash bench/foundation.sh || status=1 ;;
     save) bash bench/save_to_search.sh || status=1 ;;
+    cold) bash bench/cold.sh || status=1 ;;
     growth) bash bench/growth.sh || status=1 ;;
     soak) bash bench/soak.sh "$soak_seconds" || status=1 ;;
     relevance) python3 bench/relevance/eval.py --build "$build" || status=1 ;;
