@@ -36,7 +36,6 @@ struct MatchResult {
   size_t first = 0;
   bool reranked = false;  // ranked is the top kRerankDepth (and more), to re-order
   size_t total = 0;
-  bool total_is_estimate = false;
   double max_weight = 0;  // the best match's BM25 weight
   bool relaxed = false;   // see SearchResult::relaxed
   std::map<std::string, FacetCounts> facets;

@@ -10,9 +10,6 @@ namespace {
 
 // Weight of query words found in the title, on top of their weight anywhere.
 constexpr double kTitleBoost = 1.0;
-// A writer's synonym counts a little less than the words as typed: an article
-// in the customer's own words is the better answer.
-constexpr double kSynonymWeight = 0.9;
 // Rare words a match may lack: none below kOneMissingFrom, else one; queries
 // of more than kOneMissingUpTo words match any word and rely on ranking.
 constexpr size_t kOneMissingFrom = 3;

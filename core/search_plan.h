@@ -57,6 +57,9 @@ SearchPlan plan_search(const PlanContext& context, const SearchRequest& request)
 std::vector<Xapian::doccount> word_frequencies(const std::vector<analysis::QueryWord>& words,
                                                const Xapian::Database& db);
 
+// A writer's synonym counts a little less than the words as typed: an article
+// in the customer's own words is the better answer (search and suggestions).
+inline constexpr double kSynonymWeight = 0.9;
 // A query word in more than this share of articles only ranks...
 inline constexpr double kCommonWordShare = 0.15;
 // ...and in more than this many: in a small help center every word is rare.

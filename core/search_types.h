@@ -71,10 +71,7 @@ struct SearchTimings {
 
 struct SearchResult {
   std::optional<std::string> corrected;  // the query actually run, when a typo was corrected
-  // Visible matches: exact when `total_is_estimate` is false, else Xapian's
-  // estimate (counting stops past kExactCountAtLeast matches; see docs/api.md).
-  size_t total = 0;
-  bool total_is_estimate = false;
+  size_t total = 0;  // exact number of visible matches
   // No article had enough of the rare words (see docs/api.md); matching any
   // rare word instead. When only a few had (Searcher::kFewMatches), the
   // articles with some of them follow those, marked `partial`, and

@@ -23,9 +23,6 @@ constexpr size_t kSimilarWords = 16;
 // telling terms.
 constexpr Xapian::termcount kRelatedTerms = 24;
 
-// Weight of a writer's synonym in suggestions' top articles (as in search).
-constexpr double kSynonymWeight = 0.9;
-
 // Runs one read; a failure inside Xapian or SQLite becomes a Status naming
 // `what`, so the public methods never throw.
 template <typename F>
@@ -89,7 +86,6 @@ SearchResult Searcher::run(const SearchRequest& r) {
   MatchResult matched = match_search(db_, plan, offset, limit);
   result.corrected = plan.corrected;
   result.total = matched.total;
-  result.total_is_estimate = matched.total_is_estimate;
   result.relaxed = matched.relaxed;
   result.facets = std::move(matched.facets);
   if (result.total == 0 && !r.lang.empty() && !plan.words.empty()) {
