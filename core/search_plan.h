@@ -18,8 +18,9 @@
 
 namespace kb {
 
-// The visibility, language, tag and category filters of a request, as one
-// boolean query (empty: no filter).
+// The visibility, language, tag and category filters of a request: the
+// boolean terms a match must all have (none: no filter), and as one query.
+std::vector<std::string> filter_terms(const SearchRequest& request);
 Xapian::Query filter_query(const SearchRequest& request);
 
 // What plan_search reads: the index, its synonyms and the languages it holds.
