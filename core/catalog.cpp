@@ -131,7 +131,7 @@ Catalog::Catalog(const std::string& path, SqliteDb::Mode mode) : db_(path, mode)
   // showed 5.2 GB VmRSS (5.06 GB of it the catalog, mapped ~30 times) for a
   // Pss of 300 MB; without, 215 MB VmRSS, the same requests/s within noise
   // and 1-4% slower in process (bench/RESULTS.md, "Memory").
-  if (mode == SqliteDb::Mode::kReadOnly) db_.exec("PRAGMA mmap_size = 0");
+  if (mode != SqliteDb::Mode::kReadWrite) db_.exec("PRAGMA mmap_size = 0");
 }
 
 void Catalog::create_schema() {

@@ -44,7 +44,7 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
   try {
     auto db = open_fulltext(IndexLayout::xapian_path(revision_dir).string());
     auto catalog =
-        std::make_unique<Catalog>(IndexLayout::catalog_path(revision_dir).string(), SqliteDb::Mode::kReadOnly);
+        std::make_unique<Catalog>(IndexLayout::catalog_path(revision_dir).string(), SqliteDb::Mode::kImmutable);
     // A revision written by another version of kb stores and means things
     // differently (since version 14, compressed catalog values): refused
     // whole rather than served as errors page by page.

@@ -83,9 +83,17 @@ int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 SqliteDb::SqliteDb(const std::string& path, Mode mode) {
-  int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags = mode == Mode::kReadWrite ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
   flags |= SQLITE_OPEN_NOMUTEX;  // one connection per thread; see class comment
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  std::string name = path;
+  if (mode == Mode::kImmutable) {
+    // A URI filename (sqlite.org/uri.html): '%', '?' and '#' are escaped.
+    name = "file:";
+    for (char c : path) name += c == '%' ? "%25" : c == '?' ? "%3f" : c == '#' ? "%23" : std::string(1, c);
+    name += "?immutable=1";
+    flags |= SQLITE_OPEN_URI;
+  }
+  if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string msg = fmt::format("opening {}: {}", path, db_ ? sqlite3_errmsg(db_) : "out of memory");
     sqlite3_close(db_);
     db_ = nullptr;

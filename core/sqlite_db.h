@@ -53,7 +53,10 @@ class Statement {
 
 class SqliteDb {
  public:
-  enum class Mode { kReadOnly, kReadWrite };
+  // kImmutable: read-only, and the file never changes while open (a
+  // published revision's catalog): SQLite takes no locks and does not
+  // check the file for changes, which were a system call or two per query.
+  enum class Mode { kReadOnly, kImmutable, kReadWrite };
   SqliteDb(const std::string& path, Mode mode);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
