@@ -234,8 +234,31 @@ bool Highlighter::shares_root(std::string_view token, const std::string& lang) c
   return false;
 }
 
-std::string Highlighter::snippet(std::string_view text, const std::string& lang, size_t max_bytes) const {
-  const std::vector<Token> toks = tokens(text, lang);
+std::string Highlighter::snippet(std::string_view text, const std::string& lang, size_t max_bytes,
+                                 size_t enough) const {
+  enough = std::min(enough, weights_.size());
+  // Tokens in order, until a window of max_bytes has `enough` distinct
+  // words and the text after it that the window may grow into is read: a
+  // long section's later tokens are not matched (the costly part).
+  std::vector<Token> toks;
+  size_t complete_at = std::string_view::npos;  // where the first window with enough words begins
+  std::vector<size_t> last_seen(weights_.size(), std::string_view::npos);  // word -> its latest token
+  for_each_word(text, [&](size_t begin, size_t end) {
+    if (complete_at != std::string_view::npos && begin > complete_at + max_bytes) return false;
+    toks.push_back({begin, end, match(text.substr(begin, end - begin), lang)});
+    const int w = toks.back().word;
+    if (w < 0 || complete_at != std::string_view::npos || enough == 0) return true;
+    last_seen[static_cast<size_t>(w)] = toks.size() - 1;
+    // The words whose latest token fits in a window ending here.
+    size_t distinct = 0, earliest = toks.size() - 1;
+    for (size_t k : last_seen) {
+      if (k == std::string_view::npos || end - toks[k].begin > max_bytes) continue;
+      ++distinct;
+      earliest = std::min(earliest, k);
+    }
+    if (distinct >= enough) complete_at = toks[earliest].begin;
+    return true;
+  });
   // The window of at most max_bytes with the most distinct matched words,
   // then the most matches; ties keep the earliest.
   size_t best_first = 0, best_last = 0;

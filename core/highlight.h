@@ -31,8 +31,11 @@ class Highlighter {
   double title_coverage(std::string_view title, const std::string& lang) const;
 
   // HTML: about `max_bytes` of `text` around the densest matches, matches in
-  // <mark>, everything escaped; "" when nothing matches.
-  std::string snippet(std::string_view text, const std::string& lang, size_t max_bytes) const;
+  // <mark>, everything escaped; "" when nothing matches. Reading stops at
+  // the first window with `enough` distinct query words (at most all of
+  // them): the caller may know from the index how many the text has.
+  std::string snippet(std::string_view text, const std::string& lang, size_t max_bytes,
+                      size_t enough = std::string::npos) const;
 
   // Safe HTML (rendered Markdown) with every match in its text wrapped in
   // <mark>; tags are left alone. For an article reached from a result.

@@ -47,12 +47,17 @@ void rerank_by_title(const Highlighter& highlighter, double max_weight, size_t f
 
 // How well each of a document's `sections` answers the query: the weights
 // of the marked words its text has, plus kHeadingWeight times those its
-// heading has. Read from the section map the indexer stored
-// (core/section_map.h), not from the sections' text: analysing the text of
-// every section of every hit was most of a search's time.
-std::vector<double> section_scores(const Xapian::Document& doc, const SearchPlan& plan,
-                                   const std::vector<std::pair<uint32_t, size_t>>& hashes, size_t sections) {
-  std::vector<double> scores(sections);
+// heading has; and how many marked words each one's text has. Read from
+// the section map the indexer stored (core/section_map.h), not from the
+// sections' text: analysing the text of every section of every hit was
+// most of a search's time.
+struct SectionScores {
+  std::vector<double> score;
+  std::vector<size_t> text_words;
+};
+SectionScores section_scores(const Xapian::Document& doc, const SearchPlan& plan,
+                             const std::vector<std::pair<uint32_t, size_t>>& hashes, size_t sections) {
+  SectionScores out{std::vector<double>(sections), std::vector<size_t>(sections)};
   const size_t n = plan.marked_weights.size();
   std::vector<char> seen(sections * 2 * n);  // [section][heading?][word]
   read_section_map(doc.get_value(schema::kSlotSections), hashes, [&](size_t word, Xapian::termpos p) {
@@ -63,9 +68,10 @@ std::vector<double> section_scores(const Xapian::Document& doc, const SearchPlan
     char& s = seen[(k * 2 + (heading ? 1 : 0)) * n + word];
     if (s) return;
     s = 1;
-    scores[k] += (heading ? kHeadingWeight : 1.0) * plan.marked_weights[word];
+    out.score[k] += (heading ? kHeadingWeight : 1.0) * plan.marked_weights[word];
+    if (!heading) ++out.text_words[k];
   });
-  return scores;
+  return out;
 }
 
 // Each hit's best section, its anchor in the URL, and the snippet.
@@ -85,15 +91,17 @@ void fill_sections(Catalog& catalog, const SearchPlan& plan, const Highlighter& 
   for (auto& h : result.hits) {
     const auto& secs = sections[h.id];
     const Section* best = nullptr;
+    size_t text_words = std::string::npos;  // marked words in its text, when the map says
     if (secs.size() == 1 && !plan.words.empty()) {
       best = &secs.front();  // the only one: no map was stored
     } else if (auto d = docids.find(h.id); d != docids.end() && !plan.words.empty()) {
-      const std::vector<double> scores = section_scores(*d->second, plan, hashes, secs.size());
+      const SectionScores scores = section_scores(*d->second, plan, hashes, secs.size());
       double best_score = 0;
       for (size_t k = 0; k < secs.size(); ++k) {
-        if (scores[k] > best_score) {
-          best_score = scores[k];
+        if (scores.score[k] > best_score) {
+          best_score = scores.score[k];
           best = &secs[k];
+          text_words = scores.text_words[k];
         }
       }
     }
@@ -102,7 +110,8 @@ void fill_sections(Catalog& catalog, const SearchPlan& plan, const Highlighter& 
       h.section_title = best->title;
       h.section_anchor = best->anchor;
       if (!best->anchor.empty()) h.url += "#" + best->anchor;
-      snippet = highlighter.snippet(best->text, h.lang, kSnippetBytes);
+      // A text without marked words (matched in the heading) is not read for them.
+      if (text_words > 0) snippet = highlighter.snippet(best->text, h.lang, kSnippetBytes, text_words);
     }
     if (snippet.empty() && !secs.empty()) {
       // No words to highlight (browsing, or matched in the title): the opening text.
