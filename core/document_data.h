@@ -1,4 +1,4 @@
-// The data each Xapian document carries (schema.h, "Document data"): the
+// The hit data each Xapian document carries (schema::kSlotHit): the
 // fields a search hit shows, so that ranking and listing hits read no
 // catalog row. Written by the indexer, read for every ranked hit (the top
 // kRerankDepth of each uncached search): length-prefixed fields in a fixed

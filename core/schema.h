@@ -12,7 +12,7 @@ namespace kb::schema {
 
 // Bumped whenever terms, values, document data or the catalog's storage
 // change meaning.
-inline constexpr int kSchemaVersion = 15;
+inline constexpr int kSchemaVersion = 16;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -94,12 +94,13 @@ inline constexpr Xapian::valueno kSlotTags = 4;      // tags joined by kTagSepar
 // The sections each term occurs in (core/section_map.h); empty when the
 // article has one section or none, or no word in any.
 inline constexpr Xapian::valueno kSlotSections = 5;
-inline constexpr char kTagSeparator = '\x1f';
-
-// --- Document data -------------------------------------------------------------
 // The fields a result needs without touching the catalog (id, slug, path,
 // title, lang, category, updated, summary, internal), encoded by
-// core/document_data.h.
+// core/document_data.h. A value, not the document data: Xapian stores
+// document data zlib-compressed, and inflating the 50 re-ranked hits' data
+// was 5% of an uncached search; values are read as stored.
+inline constexpr Xapian::valueno kSlotHit = 6;
+inline constexpr char kTagSeparator = '\x1f';
 
 // --- Catalog meta keys -----------------------------------------------------------
 // The text of the content folder's synonyms.txt (core/synonyms.h) the revision

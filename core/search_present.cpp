@@ -126,7 +126,7 @@ void fill_sections(Catalog& catalog, const SearchPlan& plan, const Highlighter& 
 }  // namespace
 
 std::optional<SearchHit> hit_from_document(const Xapian::Document& doc) {
-  auto data = decode_document_data(doc.get_data());
+  auto data = decode_document_data(doc.get_value(schema::kSlotHit));
   if (!data) return std::nullopt;
   SearchHit h;
   h.id = data->id;

@@ -1,6 +1,6 @@
 // Step three of a search: the present step. Turns the match step's ranked
 // documents (core/search_match.h) into the hits a page shows: their fields
-// from the document data, the top re-ordered by how much of each title the
+// from the hit data stored with each document, the top re-ordered by how much of each title the
 // query names, and for the page's hits the best section, its anchor and a
 // highlighted snippet.
 #pragma once
@@ -20,7 +20,7 @@ namespace kb {
 // Bytes of section text a snippet shows, about.
 inline constexpr size_t kSnippetBytes = 240;
 
-// A hit's fields from the document data the indexer wrote (no section, no
+// A hit's fields from the hit data the indexer wrote (schema::kSlotHit) (no section, no
 // snippet); nullopt for data that is not kb's.
 std::optional<SearchHit> hit_from_document(const Xapian::Document& doc);
 
