@@ -229,6 +229,46 @@ TEST_CASE("highlights follow the analysis into the original text") {
   }
 }
 
+TEST_CASE("snippet: the first window with as many words as the text has, wherever they are in a long section") {
+  // 40 sentences of filler, with the query words placed as each row says.
+  auto text_with = [](const std::vector<std::pair<size_t, std::string>>& placed) {
+    std::string text;
+    for (size_t i = 0; i < 40; ++i) {
+      text += "Filler sentence number " + std::to_string(i) + " says nothing here.";
+      for (const auto& [at, words] : placed) {
+        if (at == i) text += " " + words + ".";
+      }
+      text += " ";
+    }
+    return text;
+  };
+  struct Row {
+    const char* what;
+    std::vector<std::pair<size_t, std::string>> placed;
+    size_t enough;             // words the caller says the text has
+    std::vector<const char*> marked, not_marked;
+  };
+  const Row rows[] = {
+      {"both words only at the end", {{38, "refund timeline"}}, 2, {"<mark>refund</mark> <mark>timeline</mark>"}, {}},
+      {"one early, both late: the window with both", {{1, "refund"}, {35, "refund timeline"}}, 2,
+       {"<mark>refund</mark> <mark>timeline</mark>"}, {"number 1 says"}},
+      {"both early and late: the first window", {{2, "timeline refund"}, {37, "refund timeline"}}, 2,
+       {"<mark>timeline</mark> <mark>refund</mark>"}, {"number 37"}},
+      {"the text has one word (the map says): its first match", {{3, "refund"}, {30, "refund"}}, 1,
+       {"<mark>refund</mark>"}, {"number 30"}},
+      {"the caller says too many: read to the end, best window kept", {{5, "refund"}, {33, "refund timeline"}}, 3,
+       {"<mark>refund</mark> <mark>timeline</mark>"}, {}},
+  };
+  const auto words = analyse_query("refund timeline", {"en"});
+  const Highlighter h(words, std::vector<double>(words.size(), 1.0));
+  for (const auto& r : rows) {
+    INFO(r.what);
+    const std::string snip = h.snippet(text_with(r.placed), "en", 120, r.enough);
+    for (const char* m : r.marked) CHECK_THAT(snip, Catch::Contains(m));
+    for (const char* m : r.not_marked) CHECK_THAT(snip, !Catch::Contains(m));
+  }
+}
+
 TEST_CASE("diacritics restored from the dictionary for words typed without them") {
   struct Row {
     const char* lang;
