@@ -86,16 +86,11 @@ Xapian::Document make_document(const Article& a, bool agent_copy) {
   if (agent_copy || !a.has_internal_blocks()) doc.add_boolean_term(std::string(kTermStaff));
   if (!m.draft) doc.add_boolean_term(std::string(kTermPublished));
 
-  std::string tags;
-  for (const auto& t : m.tags) {
-    if (!tags.empty()) tags += kTagSeparator;
-    tags += t;
-  }
+  std::string facets = m.lang + kFacetSeparator + m.category;
+  for (const auto& t : m.tags) facets += kFacetSeparator + t;
   doc.add_value(kSlotUpdated, m.updated);
   doc.add_value(kSlotSlug, m.slug);
-  doc.add_value(kSlotLang, m.lang);
-  doc.add_value(kSlotCategory, m.category);
-  doc.add_value(kSlotTags, tags);
+  doc.add_value(kSlotFacets, facets);
   // One section: it is the best one whatever matched (no map needed).
   if (sections.size() > 1) doc.add_value(kSlotSections, encode_section_map(analyzer.section_fields()));
 

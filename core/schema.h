@@ -88,9 +88,10 @@ inline constexpr std::string_view kPrefixTitle = "S";
 // --- Value slots ---------------------------------------------------------------
 inline constexpr Xapian::valueno kSlotUpdated = 0;   // "YYYY-MM-DD"
 inline constexpr Xapian::valueno kSlotSlug = 1;      // the article's slug
-inline constexpr Xapian::valueno kSlotLang = 2;      // normalised language tag (facets)
-inline constexpr Xapian::valueno kSlotCategory = 3;  // category (facets)
-inline constexpr Xapian::valueno kSlotTags = 4;      // tags joined by kTagSeparator (facets)
+// What the facets count, in one value (one read per matching document, not
+// three): the normalised language tag, the category and each tag, joined by
+// kFacetSeparator, in that order (the category empty when there is none).
+inline constexpr Xapian::valueno kSlotFacets = 2;
 // The sections each term occurs in (core/section_map.h); empty when the
 // article has one section or none, or no word in any.
 inline constexpr Xapian::valueno kSlotSections = 5;
@@ -100,7 +101,7 @@ inline constexpr Xapian::valueno kSlotSections = 5;
 // document data zlib-compressed, and inflating the 50 re-ranked hits' data
 // was 5% of an uncached search; values are read as stored.
 inline constexpr Xapian::valueno kSlotHit = 6;
-inline constexpr char kTagSeparator = '\x1f';
+inline constexpr char kFacetSeparator = '\x1f';
 
 // --- Catalog meta keys -----------------------------------------------------------
 // The text of the content folder's synonyms.txt (core/synonyms.h) the revision

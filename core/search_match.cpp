@@ -15,14 +15,18 @@ namespace {
 class FacetSpy : public Xapian::MatchSpy {
  public:
   void operator()(const Xapian::Document& doc, double /*wt*/) override {
-    ++lang_[doc.get_value(schema::kSlotLang)];
-    if (std::string c = doc.get_value(schema::kSlotCategory); !c.empty()) ++category_[c];
-    const std::string tags = doc.get_value(schema::kSlotTags);
+    const std::string facets = doc.get_value(schema::kSlotFacets);
+    const std::string_view all = facets;
     size_t start = 0;
-    while (start < tags.size()) {
-      size_t end = tags.find(schema::kTagSeparator, start);
-      if (end == std::string::npos) end = tags.size();
-      ++tag_[tags.substr(start, end - start)];
+    for (size_t field = 0; start <= all.size(); ++field) {
+      size_t end = all.find(schema::kFacetSeparator, start);
+      if (end == std::string_view::npos) end = all.size();
+      const std::string_view value = all.substr(start, end - start);
+      if (field == 0) {
+        ++lang_[std::string(value)];
+      } else if (!value.empty()) {
+        ++(field == 1 ? category_ : tag_)[std::string(value)];
+      }
       start = end + 1;
     }
   }
