@@ -92,9 +92,10 @@ class Catalog {
   std::optional<std::string> redirect(const std::string& slug, Visibility visibility);
 
   std::optional<Article> find_by_slug(const std::string& slug, Visibility visibility);
-  // Sections of many articles at once (for result snippets), by id.
-  // Agents and writers get the sections with internal blocks' text.
-  std::map<int64_t, std::vector<Section>> sections_of(const std::vector<int64_t>& ids, Visibility visibility);
+  // Section k of an article (for a result's snippet), without its Markdown;
+  // nullopt when there is no such article or section. Agents and writers
+  // get the sections with internal blocks' text.
+  std::optional<Section> section(int64_t id, size_t k, Visibility visibility);
   // Every visible article, ordered by category then title.
   std::vector<ArticleSummary> list(Visibility visibility);
   // Every heading of every article (visible or not), in article order.

@@ -45,25 +45,30 @@ void rerank_by_title(const Highlighter& highlighter, double max_weight, size_t f
                    });
 }
 
-// How well each of a document's `sections` answers the query: the weights
-// of the marked words its text has, plus kHeadingWeight times those its
+// How well each section of a document answers the query: the weights of
+// the marked words its text has, plus kHeadingWeight times those its
 // heading has; and how many marked words each one's text has. Read from
 // the section map the indexer stored (core/section_map.h), not from the
 // sections' text: analysing the text of every section of every hit was
-// most of a search's time.
+// most of a search's time. Sized by the last section the map names.
 struct SectionScores {
   std::vector<double> score;
   std::vector<size_t> text_words;
 };
-SectionScores section_scores(const Xapian::Document& doc, const SearchPlan& plan,
-                             const std::vector<std::pair<uint32_t, size_t>>& hashes, size_t sections) {
-  SectionScores out{std::vector<double>(sections), std::vector<size_t>(sections)};
+SectionScores section_scores(std::string_view map, const SearchPlan& plan,
+                             const std::vector<std::pair<uint32_t, size_t>>& hashes) {
+  SectionScores out;
   const size_t n = plan.marked_weights.size();
-  std::vector<char> seen(sections * 2 * n);  // [section][heading?][word]
-  read_section_map(doc.get_value(schema::kSlotSections), hashes, [&](size_t word, Xapian::termpos p) {
+  std::vector<char> seen;  // [section][heading?][word]
+  read_section_map(map, hashes, [&](size_t word, Xapian::termpos p) {
     if (p < schema::kFirstSectionPosition || word >= n) return;
     const size_t k = schema::section_of(p);
-    if (k >= sections) return;
+    if (k >= schema::kMaxSections) return;
+    if (k >= out.score.size()) {
+      out.score.resize(k + 1);
+      out.text_words.resize(k + 1);
+      seen.resize((k + 1) * 2 * n);
+    }
     const bool heading = schema::is_heading_position(p);
     char& s = seen[(k * 2 + (heading ? 1 : 0)) * n + word];
     if (s) return;
@@ -74,13 +79,11 @@ SectionScores section_scores(const Xapian::Document& doc, const SearchPlan& plan
   return out;
 }
 
-// Each hit's best section, its anchor in the URL, and the snippet.
+// Each hit's best section, its anchor in the URL, and the snippet. Only
+// that section is read from the catalog.
 void fill_sections(Catalog& catalog, const SearchPlan& plan, const Highlighter& highlighter,
                    const std::map<int64_t, const Xapian::Document*>& docids,
                    Visibility visibility, SearchResult& result) {
-  std::vector<int64_t> ids;
-  for (const auto& h : result.hits) ids.push_back(h.id);
-  auto sections = catalog.sections_of(ids, visibility);
   // Every form of every marked word, by hash, for read_section_map.
   std::vector<std::pair<uint32_t, size_t>> hashes;
   const auto& words = plan.marked_words();
@@ -89,33 +92,45 @@ void fill_sections(Catalog& catalog, const SearchPlan& plan, const Highlighter& 
   }
   std::sort(hashes.begin(), hashes.end());
   for (auto& h : result.hits) {
-    const auto& secs = sections[h.id];
-    const Section* best = nullptr;
+    // Which section: the best by the map; the only one when there is no
+    // map (one section, or none); none when no section has a word (then
+    // the opening text is shown).
+    std::optional<size_t> best;
     size_t text_words = std::string::npos;  // marked words in its text, when the map says
-    if (secs.size() == 1 && !plan.words.empty()) {
-      best = &secs.front();  // the only one: no map was stored
-    } else if (auto d = docids.find(h.id); d != docids.end() && !plan.words.empty()) {
-      const SectionScores scores = section_scores(*d->second, plan, hashes, secs.size());
-      double best_score = 0;
-      for (size_t k = 0; k < secs.size(); ++k) {
-        if (scores.score[k] > best_score) {
-          best_score = scores.score[k];
-          best = &secs[k];
-          text_words = scores.text_words[k];
+    const auto d = docids.find(h.id);
+    if (!plan.words.empty() && d != docids.end()) {
+      if (const std::string map = d->second->get_value(schema::kSlotSections); map.empty()) {
+        best = 0;
+      } else {
+        const SectionScores scores = section_scores(map, plan, hashes);
+        double best_score = 0;
+        for (size_t k = 0; k < scores.score.size(); ++k) {
+          if (scores.score[k] > best_score) {
+            best_score = scores.score[k];
+            best = k;
+            text_words = scores.text_words[k];
+          }
         }
       }
     }
+    std::optional<Section> section = catalog.section(h.id, best.value_or(0), visibility);
+    if (!section && best) {  // a map naming a section the article does not have: damage
+      best.reset();
+      section = catalog.section(h.id, 0, visibility);
+    }
+    if (!section) continue;
     std::string snippet;
     if (best) {
-      h.section_title = best->title;
-      h.section_anchor = best->anchor;
-      if (!best->anchor.empty()) h.url += "#" + best->anchor;
+      h.section_title = section->title;
+      h.section_anchor = section->anchor;
+      if (!section->anchor.empty()) h.url += "#" + section->anchor;
       // A text without marked words (matched in the heading) is not read for them.
-      if (text_words > 0) snippet = highlighter.snippet(best->text, h.lang, kSnippetBytes, text_words);
+      if (text_words > 0) snippet = highlighter.snippet(section->text, h.lang, kSnippetBytes, text_words);
     }
-    if (snippet.empty() && !secs.empty()) {
+    if (snippet.empty()) {
       // No words to highlight (browsing, or matched in the title): the opening text.
-      std::string_view text = secs.front().text;
+      const std::optional<Section> first = best.value_or(0) == 0 ? section : catalog.section(h.id, 0, visibility);
+      std::string_view text = first ? std::string_view(first->text) : std::string_view();
       std::string_view cut = utf8_truncate(text, kSnippetBytes);
       snippet = html_escape(cut) + (cut.size() < text.size() ? "…" : "");
     }

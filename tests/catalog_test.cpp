@@ -42,7 +42,9 @@ TEST_CASE("catalog: put, update by path, find, remove") {
   CHECK(found->meta.title == "Changed");
   REQUIRE(found->sections.size() == 2);
   CHECK(found->sections[1].anchor == "steps");
-  CHECK(c.sections_of({id}, Visibility::kPublic)[id].size() == 2);
+  REQUIRE(c.section(id, 1, Visibility::kPublic));
+  CHECK(c.section(id, 1, Visibility::kPublic)->anchor == "steps");
+  CHECK_FALSE(c.section(id, 2, Visibility::kPublic));
   c.remove(id);
   CHECK_FALSE(c.find_by_slug("a", Visibility::kPublic));
   CHECK(c.schema_version() > 0);
@@ -125,11 +127,24 @@ TEST_CASE("catalog: HTML and sections are stored compressed and read back whole"
   REQUIRE(pub);
   CHECK(pub->html == a.html);
   CHECK(pub->sections[1].text == text);
-  CHECK(c.sections_of({a.id}, Visibility::kPublic)[a.id].size() == 2);
+  // One section read alone: its text whole, no Markdown; past the last,
+  // and of an article that is not there, nothing.
+  const auto one = c.section(a.id, 1, Visibility::kPublic);
+  REQUIRE(one);
+  CHECK(one->text == text);
+  CHECK(one->title == a.sections[1].title);
+  CHECK(one->markdown.empty());
+  CHECK_FALSE(c.section(a.id, 2, Visibility::kPublic));
+  CHECK_FALSE(c.section(a.id + 1000, 0, Visibility::kPublic));
+  // Every section and its Markdown come back from the article.
+  REQUIRE(pub->sections.size() == a.sections.size());
+  for (size_t k = 0; k < a.sections.size(); ++k) CHECK(pub->sections[k].markdown == a.sections[k].markdown);
   auto agent = c.find_by_slug("a", Visibility::kAgent);
   REQUIRE(agent);
   CHECK(agent->html == a.html_agent);
-  CHECK(c.sections_of({a.id}, Visibility::kAgent)[a.id].size() == 3);
+  REQUIRE(c.section(a.id, 2, Visibility::kAgent));
+  CHECK(c.section(a.id, 2, Visibility::kAgent)->text == "secret");
+  CHECK_FALSE(c.section(a.id, 3, Visibility::kAgent));
 }
 
 TEST_CASE("catalog: a damaged stored value is reported, not served") {
