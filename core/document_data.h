@@ -15,7 +15,7 @@ namespace kb {
 
 struct DocumentData {
   int64_t id = 0;
-  std::string slug, path, title, lang, category, updated, summary;
+  std::string slug, path, title, lang, category, updated;
   bool internal = false;  // staff results say what must not reach a customer
 };
 

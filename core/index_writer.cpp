@@ -94,7 +94,7 @@ Xapian::Document make_document(const Article& a, bool agent_copy) {
   // One section: it is the best one whatever matched (no map needed).
   if (sections.size() > 1) doc.add_value(kSlotSections, encode_section_map(analyzer.section_fields()));
 
-  doc.add_value(kSlotHit, encode_document_data({a.id, m.slug, a.path, m.title, m.lang, m.category, m.updated, m.summary,
+  doc.add_value(kSlotHit, encode_document_data({a.id, m.slug, a.path, m.title, m.lang, m.category, m.updated,
                                      // Staff results say what must not reach a customer.
                                      !a.is_public() || (agent_copy && a.has_internal_blocks())}));
   return doc;

@@ -12,7 +12,7 @@ namespace kb::schema {
 
 // Bumped whenever terms, values, document data or the catalog's storage
 // change meaning.
-inline constexpr int kSchemaVersion = 16;
+inline constexpr int kSchemaVersion = 17;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -96,7 +96,7 @@ inline constexpr Xapian::valueno kSlotFacets = 2;
 // article has one section or none, or no word in any.
 inline constexpr Xapian::valueno kSlotSections = 5;
 // The fields a result needs without touching the catalog (id, slug, path,
-// title, lang, category, updated, summary, internal), encoded by
+// title, lang, category, updated, internal), encoded by
 // core/document_data.h. A value, not the document data: Xapian stores
 // document data zlib-compressed, and inflating the 50 re-ranked hits' data
 // was 5% of an uncached search; values are read as stored.
