@@ -218,6 +218,50 @@ TEST_CASE("open_fulltext opens a stub file listing shards") {
   CHECK(db.get_doccount() == 2);
 }
 
+TEST_CASE("search: a word is corrected only when nothing the caller may see has it") {
+  // "refundz" is a real word of an internal article and of a draft, one
+  // letter from the public "refunds": whether it is a typo depends on who
+  // asks, and on the language asked for.
+  test::TempDir dir;
+  test::write_file(dir / "content/en/refunds.md",
+                   test::article("title: Request refunds\nslug: refunds", "How refunds reach your card.\n"));
+  test::write_file(dir / "content/en/internal.md",
+                   test::article("title: Refundz desk\nslug: refundz-desk\naudience: internal",
+                                 "The refundz desk handles escalations.\n"));
+  test::write_file(dir / "content/en/draft.md",
+                   test::article("title: Refundo plan\nslug: refundo-plan\ndraft: true",
+                                 "The refundo plan is not out yet.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  IndexLayout layout(dir / "index");
+  auto opened = Searcher::open(layout.revision_dir(*layout.current()));
+  REQUIRE(opened.is_ok());
+  struct Row {
+    const char* query;
+    Visibility visibility;
+    const char* lang;
+    const char* corrected;  // "" when none
+  };
+  const Row rows[] = {
+      {"refundz", Visibility::kPublic, "", "refunds"},  // internal only: a typo to the public
+      {"refundz", Visibility::kAgent, "", ""},          // agents see the article that has it
+      {"refundz", Visibility::kWriter, "", ""},
+      {"refundo", Visibility::kAgent, "", "refunds"},  // drafts are not for agents
+      {"refundo", Visibility::kWriter, "", ""},        // writers see drafts
+      {"refunds", Visibility::kPublic, "", ""},
+      {"refundz", Visibility::kAgent, "fi", "refunds"},  // not in the language asked for
+  };
+  for (const auto& r : rows) {
+    INFO(r.query << " as " << static_cast<int>(r.visibility) << " lang '" << r.lang << "'");
+    SearchRequest req;
+    req.query = r.query;
+    req.visibility = r.visibility;
+    req.lang = r.lang;
+    auto res = opened.value()->search(req);
+    REQUIRE(res.is_ok());
+    CHECK(res.value().corrected.value_or("") == r.corrected);
+  }
+}
+
 TEST_CASE("search: a misspelled word is corrected from public text only") {
   Fixture f;
   struct Row {
