@@ -1,10 +1,11 @@
 #include "core/frontmatter.h"
 
-#include <yaml-cpp/yaml.h>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "core/text.h"
+#include "core/yaml.h"
 
 namespace kb {
 namespace {
@@ -12,60 +13,44 @@ namespace {
 // Front matter larger than this is certainly not metadata.
 constexpr size_t kMaxFrontMatterBytes = 64 * 1024;
 // Unknown keys are kept as JSON; nesting deeper than this is rejected.
-constexpr int kMaxExtraDepth = 32;
+constexpr int kMaxFrontMatterDepth = 32;
 
 const char* audience_name(Audience a) { return a == Audience::kInternal ? "internal" : "public"; }
 
-// Line of a node in the whole file: yaml-cpp marks are 0-based within the YAML
-// text, which starts on line 2 (after the opening '---').
-int file_line(const YAML::Mark& mark) { return mark.line >= 0 ? mark.line + 2 : 0; }
-
-// A scalar's text, always UTF-8. yaml-cpp 0.7 decodes the escapes \N and
-// \_ (U+0085, U+00A0) to the single bytes 0x85 and 0xA0 instead of their
-// UTF-8 (found by fuzz_frontmatter), so a byte that starts no valid UTF-8
-// sequence is read as the Latin-1 character it is: exactly what those two
-// escapes mean. Valid text is returned unchanged.
-std::string utf8_scalar(const YAML::Node& node) {
-  const std::string& raw = node.Scalar();
-  if (is_valid_utf8(raw)) return raw;
-  std::string out;
-  for (size_t i = 0; i < raw.size();) {
-    const auto lead = static_cast<unsigned char>(raw[i]);
-    const size_t n = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
-    if (n > 0 && i + n <= raw.size() && is_valid_utf8(std::string_view(raw).substr(i, n))) {
-      out.append(raw, i, n);
-      i += n;
-    } else {
-      out += static_cast<char>(0xC0 | (lead >> 6));
-      out += static_cast<char>(0x80 | (lead & 0x3F));
-      ++i;
-    }
+// YAML 1.1's booleans, which yaml-cpp accepted and writers use ("draft: yes").
+std::optional<bool> to_bool(std::string_view s) {
+  std::string lower(s);
+  for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  for (const char* t : {"true", "yes", "on", "y"}) {
+    if (lower == t) return true;
   }
-  return out;
+  for (const char* f : {"false", "no", "off", "n"}) {
+    if (lower == f) return false;
+  }
+  return std::nullopt;
 }
 
 class Reader {
  public:
   Reader(FrontMatter& fm, const FrontMatterOptions& options) : fm_(fm), options_(options) {}
 
-  Status read(const YAML::Node& root) {
-    if (!root.IsMap()) {
-      if (root.IsNull()) return Status::ok();
-      return Status::error("front matter must be a mapping of keys to values", file_line(root.Mark()));
+  Status read(const YamlNode& root) {
+    if (!root.is_mapping()) {
+      if (root.is_null()) return Status::ok();
+      return Status::error("front matter must be a mapping of keys to values", root.line);
     }
-    for (const auto& kv : root) {
-      const std::string key = utf8_scalar(kv.first);
-      const YAML::Node& v = kv.second;
-      fm_.key_lines.emplace(key, file_line(kv.first.Mark()));
-      if (v.IsNull()) continue;
-      Status s = read_key(key, v, file_line(kv.first.Mark()));
+    for (const auto& [k, v] : root.pairs) {
+      if (!k.is_scalar()) return Status::error("front matter keys must be text", k.line);
+      fm_.key_lines.emplace(k.text, k.line);
+      if (v.is_null()) continue;
+      Status s = read_key(k.text, v, k.line);
       if (!s) return s;
     }
     return Status::ok();
   }
 
  private:
-  Status read_key(const std::string& key, const YAML::Node& v, int line) {
+  Status read_key(const std::string& key, const YamlNode& v, int line) {
     Metadata& m = fm_.meta;
     if (key == "title") return scalar(key, v, line, m.title);
     if (key == "slug") return slug(v, line);
@@ -80,19 +65,17 @@ class Reader {
     if (key == "expires") return date(key, v, line, m.expires);
     if (key == "draft") return boolean(key, v, line, m.draft);
     if (key == "audience") return audience(v, line);
-    auto json = to_json(v, 0);
-    if (!json) return json.status();
-    m.extra[key] = std::move(json.value());
+    m.extra[key] = to_json(v);
     return Status::ok();
   }
 
-  static Status scalar(const std::string& key, const YAML::Node& v, int line, std::string& out) {
-    if (!v.IsScalar()) return Status::error(fmt::format("'{}' must be text, not a list or mapping", key), line);
-    out = collapse_whitespace(utf8_scalar(v));
+  static Status scalar(const std::string& key, const YamlNode& v, int line, std::string& out) {
+    if (!v.is_scalar()) return Status::error(fmt::format("'{}' must be text, not a list or mapping", key), line);
+    out = collapse_whitespace(v.text);
     return Status::ok();
   }
 
-  Status slug(const YAML::Node& v, int line) {
+  Status slug(const YamlNode& v, int line) {
     Status s = scalar("slug", v, line, fm_.meta.slug);
     if (!s) return s;
     const std::string& slug = fm_.meta.slug;
@@ -104,9 +87,9 @@ class Reader {
     return Status::ok();
   }
 
-  static Status list(const std::string& key, const YAML::Node& v, int line, std::vector<std::string>& out) {
-    if (v.IsScalar()) {  // "a, b" is a common shorthand for [a, b]
-      std::string all = utf8_scalar(v);
+  static Status list(const std::string& key, const YamlNode& v, int line, std::vector<std::string>& out) {
+    if (v.is_scalar()) {  // "a, b" is a common shorthand for [a, b]
+      const std::string& all = v.text;
       size_t start = 0;
       while (start <= all.size()) {
         size_t comma = all.find(',', start);
@@ -117,39 +100,36 @@ class Reader {
       }
       return Status::ok();
     }
-    if (!v.IsSequence()) return Status::error(fmt::format("'{}' must be a list of text values", key), line);
-    for (const auto& item : v) {
-      if (!item.IsScalar()) {
-        return Status::error(fmt::format("'{}' items must be text values", key), file_line(item.Mark()));
-      }
-      std::string s = collapse_whitespace(utf8_scalar(item));
+    if (!v.is_sequence()) return Status::error(fmt::format("'{}' must be a list of text values", key), line);
+    for (const auto& item : v.items) {
+      if (item.is_null()) continue;
+      if (!item.is_scalar()) return Status::error(fmt::format("'{}' items must be text values", key), item.line);
+      std::string s = collapse_whitespace(item.text);
       if (!s.empty()) out.push_back(std::move(s));
     }
     return Status::ok();
   }
 
-  static Status date(const std::string& key, const YAML::Node& v, int line, std::string& out) {
-    if (!v.IsScalar()) return Status::error(fmt::format("'{}' must be a date like 2026-01-31", key), line);
-    std::string s = utf8_scalar(v);
+  static Status date(const std::string& key, const YamlNode& v, int line, std::string& out) {
+    if (!v.is_scalar()) return Status::error(fmt::format("'{}' must be a date like 2026-01-31", key), line);
+    std::string s = v.text;
     // Accept full timestamps ("2026-01-31T10:00:00Z") and keep the date part.
     if (s.size() > 10 && (s[10] == 'T' || s[10] == ' ')) s.resize(10);
     if (!is_iso_date(s)) {
-      return Status::error(fmt::format("'{}' must be a date like 2026-01-31, not '{}'", key, utf8_scalar(v)), line);
+      return Status::error(fmt::format("'{}' must be a date like 2026-01-31, not '{}'", key, v.text), line);
     }
     out = s;
     return Status::ok();
   }
 
-  static Status boolean(const std::string& key, const YAML::Node& v, int line, bool& out) {
-    bool b = false;
-    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) {
-      return Status::error(fmt::format("'{}' must be true or false", key), line);
-    }
-    out = b;
+  static Status boolean(const std::string& key, const YamlNode& v, int line, bool& out) {
+    const std::optional<bool> b = v.is_scalar() ? to_bool(v.text) : std::nullopt;
+    if (!b) return Status::error(fmt::format("'{}' must be true or false", key), line);
+    out = *b;
     return Status::ok();
   }
 
-  Status audience(const YAML::Node& v, int line) {
+  Status audience(const YamlNode& v, int line) {
     std::string s;
     Status st = scalar("audience", v, line, s);
     if (!st) return st;
@@ -169,25 +149,17 @@ class Reader {
     return Status::ok();
   }
 
-  static Result<nlohmann::json> to_json(const YAML::Node& v, int depth) {
-    if (depth > kMaxExtraDepth) return Status::error("front matter is nested too deeply", file_line(v.Mark()));
-    if (v.IsScalar()) return nlohmann::json(utf8_scalar(v));
-    if (v.IsSequence()) {
+  // Depth is bounded by parse_yaml (kMaxFrontMatterDepth).
+  static nlohmann::json to_json(const YamlNode& v) {
+    if (v.is_scalar()) return nlohmann::json(v.text);
+    if (v.is_sequence()) {
       nlohmann::json arr = nlohmann::json::array();
-      for (const auto& item : v) {
-        auto j = to_json(item, depth + 1);
-        if (!j) return j;
-        arr.push_back(std::move(j.value()));
-      }
+      for (const auto& item : v.items) arr.push_back(to_json(item));
       return arr;
     }
-    if (v.IsMap()) {
+    if (v.is_mapping()) {
       nlohmann::json obj = nlohmann::json::object();
-      for (const auto& kv : v) {
-        auto j = to_json(kv.second, depth + 1);
-        if (!j) return j;
-        obj[utf8_scalar(kv.first)] = std::move(j.value());
-      }
+      for (const auto& [k, value] : v.pairs) obj[k.is_scalar() ? k.text : std::string()] = to_json(value);
       return obj;
     }
     return nlohmann::json(nullptr);
@@ -256,19 +228,15 @@ Result<FrontMatter> parse_front_matter(std::string_view text, const FrontMatterO
   fm.body = text.substr(body_start);
   fm.body_first_line = line + 1;
 
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    return Status::error(fmt::format("invalid YAML in front matter: {}", e.msg), file_line(e.mark));
-  }
-  try {
-    Reader reader(fm, options);
-    Status s = reader.read(root);
-    if (!s) return s;
-  } catch (const YAML::Exception& e) {
-    return Status::error(fmt::format("invalid front matter: {}", e.msg), file_line(e.mark));
-  }
+  YamlOptions yaml_options;
+  yaml_options.first_line = 2;
+  yaml_options.max_depth = kMaxFrontMatterDepth;
+  auto root = parse_yaml(yaml, yaml_options);
+  if (!root) return Status::error(fmt::format("invalid YAML in front matter: {}", root.status().message()),
+                                  root.status().line());
+  Reader reader(fm, options);
+  Status s = reader.read(*root);
+  if (!s) return s;
   return fm;
 }
 

@@ -506,6 +506,47 @@ std::string format_diagnostic(const FileDiagnostic& d) {
   return fmt::format("{}: {}: {}", d.path, kind, d.diagnostic.message);
 }
 
+std::string diagnostic_kind(const Diagnostic& d) {
+  std::string out;
+  const std::string& m = d.message;
+  for (size_t i = 0; i < m.size(); ++i) {
+    const size_t close = m[i] == '\'' ? m.find('\'', i + 1) : std::string::npos;
+    if (close == std::string::npos) {
+      out += m[i];
+      continue;
+    }
+    out += "'\u2026'";
+    i = close;
+  }
+  return out;
+}
+
+DiagnosticSummary summarise_diagnostics(const std::vector<const Diagnostic*>& diagnostics, size_t warnings_per_kind) {
+  DiagnosticSummary out;
+  std::map<std::string, size_t> seen;  // kind -> warnings of it so far
+  std::map<std::string, size_t> omitted_at;  // kind -> index in out.omitted
+  for (size_t i = 0; i < diagnostics.size(); ++i) {
+    const Diagnostic& d = *diagnostics[i];
+    if (d.severity == Diagnostic::Severity::kError || warnings_per_kind == 0) {
+      out.shown.push_back(i);
+      continue;
+    }
+    const std::string kind = diagnostic_kind(d);
+    if (++seen[kind] <= warnings_per_kind) {
+      out.shown.push_back(i);
+      continue;
+    }
+    auto [it, fresh] = omitted_at.emplace(kind, out.omitted.size());
+    if (fresh) out.omitted.push_back({kind, 0});
+    ++out.omitted[it->second].count;
+  }
+  return out;
+}
+
+std::string format_omitted(const DiagnosticSummary::Omitted& o) {
+  return fmt::format("\u2026 and {} more warning{} like: {}", o.count, o.count == 1 ? "" : "s", o.kind);
+}
+
 Result<IndexReport> run_indexer(const IndexOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;

@@ -72,6 +72,28 @@ struct IndexReport {
 // "path:line: error: message" (line omitted when unknown).
 std::string format_diagnostic(const FileDiagnostic& d);
 
+// What a warning says with its particulars left out: each quoted value
+// becomes '…' ("audience '…' is neither '…' nor '…'; treated as '…'"), so
+// the same mistake in 7,000 files is one kind.
+std::string diagnostic_kind(const Diagnostic& d);
+
+// Which diagnostics to print when a folder repeats one mistake: every
+// error (each is a file that did not publish), and of each kind of warning
+// the first `warnings_per_kind` (0: all); the rest counted per kind.
+struct DiagnosticSummary {
+  std::vector<size_t> shown;  // indexes into the input, in input order
+  struct Omitted {
+    std::string kind;  // diagnostic_kind()
+    size_t count = 0;  // warnings of this kind not shown
+  };
+  std::vector<Omitted> omitted;  // in order of first appearance
+};
+inline constexpr size_t kWarningsPerKind = 5;
+DiagnosticSummary summarise_diagnostics(const std::vector<const Diagnostic*>& diagnostics, size_t warnings_per_kind);
+
+// "… and 6995 more warnings like: audience '…' is neither …".
+std::string format_omitted(const DiagnosticSummary::Omitted& o);
+
 // Fails only when nothing could be done at all (content folder missing, index
 // folder unwritable, another indexer running); per-file problems are in the
 // report.

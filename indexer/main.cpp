@@ -29,10 +29,11 @@ using kb::ContentWatcher;
 
 constexpr const char* kUsage = R"(Usage:
   kb-index --content DIR --index DIR [--watch] [--default-lang TAG]
-           [--unknown-audience internal|public] [--quiet]
+           [--unknown-audience internal|public] [--warnings-per-kind N]
+           [--quiet]
   kb-index check --content DIR [--format text|json] [--strict]
                  [--known-keys KEY,...] [--default-lang TAG]
-                 [--unknown-audience internal|public]
+                 [--unknown-audience internal|public] [--warnings-per-kind N]
   kb-index report --index DIR [--days N] [--lang TAG] [--limit N]
                   [--audience public|agents|all] [--format text|json]
   kb-index token create|list|revoke ...   (the same as kb-server token)
@@ -62,6 +63,11 @@ Options:
                        means, for content written for another system (e.g.
                        'audience: Application User'). Without this option it
                        means internal, with a warning per file.
+  --warnings-per-kind N
+                       of warnings that say the same with other values
+                       (the same unknown audience in 7,000 files), print
+                       the first N and count the rest (default 5; 0: all).
+                       Errors are always printed, each one.
   --quiet              no progress bar and no summary, only problems
   -h, --help           this text
 
@@ -74,7 +80,8 @@ images, colliding aliases, translations whose source is missing or newer,
 'expires' date, and synonyms.txt. One line per problem, path:line: error|warning: message,
 then a summary; --format json prints one JSON object instead. --known-keys
 names front matter keys of another system that need no warning
-('author,ms.*': a trailing * matches any ending). Exit status 1 when there
+('author,ms.*': a trailing * matches any ending). Repeated warnings are
+summarised as with --warnings-per-kind (JSON: "omitted", a count per kind). Exit status 1 when there
 are errors (or, with --strict, warnings), else 0.
 
 'report' lists what people searched for and did not find, from the search
@@ -97,6 +104,7 @@ struct Args {
   bool quiet = false;
   bool watch = false;
   std::string format = "text";
+  size_t warnings_per_kind = kb::kWarningsPerKind;
   bool strict = false;
   std::vector<std::string> known_keys;
   int days = 30;
@@ -132,11 +140,18 @@ class ProgressBar {
 };
 
 void print_report(const kb::IndexReport& report, const Args& a, const ContentWatcher::Batch* batch) {
+  std::vector<const kb::FileDiagnostic*> shown;
+  std::vector<const kb::Diagnostic*> diagnostics;
   for (const auto& d : report.diagnostics) {
     // In watch mode only the files just saved: the rest were reported before.
     if (batch && !batch->incomplete && !batch->paths.count(d.path)) continue;
-    std::cerr << kb::format_diagnostic(d) << '\n';
+    shown.push_back(&d);
+    diagnostics.push_back(&d.diagnostic);
   }
+  const auto summary = kb::summarise_diagnostics(diagnostics, a.warnings_per_kind);
+  for (size_t i : summary.shown) std::cerr << kb::format_diagnostic(*shown[i]) << '\n';
+  for (const auto& o : summary.omitted) std::cerr << kb::format_omitted(o) << '\n';
+  if (!summary.omitted.empty()) std::cerr << "(--warnings-per-kind 0 prints every warning)\n";
   if (a.quiet) return;
   std::string when;
   if (batch) {
@@ -202,9 +217,13 @@ int run_check(const Args& a) {
     std::cerr << "kb-index: " << report.status().message() << '\n';
     return 2;
   }
+  std::vector<const kb::Diagnostic*> diagnostics;
+  for (const auto& item : report->items) diagnostics.push_back(&item.where.diagnostic);
+  const auto summary = kb::summarise_diagnostics(diagnostics, a.warnings_per_kind);
   if (a.format == "json") {
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& item : report->items) {
+    for (size_t i : summary.shown) {
+      const auto& item = report->items[i];
       const auto& d = item.where.diagnostic;
       items.push_back({{"path", item.where.path},
                        {"line", d.line},
@@ -212,14 +231,19 @@ int run_check(const Args& a) {
                        {"check", item.check},
                        {"message", d.message}});
     }
+    nlohmann::json omitted = nlohmann::json::array();
+    for (const auto& o : summary.omitted) omitted.push_back({{"severity", "warning"}, {"kind", o.kind}, {"count", o.count}});
     std::cout << nlohmann::json{{"files", report->files},
                                 {"errors", report->errors},
                                 {"warnings", report->warnings},
-                                {"problems", items}}
+                                {"problems", items},
+                                {"omitted", omitted}}
                      .dump(2)
               << '\n';
   } else {
-    for (const auto& item : report->items) std::cout << kb::format_diagnostic(item.where) << '\n';
+    for (size_t i : summary.shown) std::cout << kb::format_diagnostic(report->items[i].where) << '\n';
+    for (const auto& o : summary.omitted) std::cout << kb::format_omitted(o) << '\n';
+    if (!summary.omitted.empty()) std::cout << "(--warnings-per-kind 0 prints every warning)\n";
     std::cout << fmt::format("checked {} files: {} errors, {} warnings\n", report->files, report->errors,
                              report->warnings);
   }
@@ -361,6 +385,14 @@ int main(int argc, char** argv) {
         if (comma > start) a.known_keys.push_back(list.substr(start, comma - start));
         start = comma + 1;
       }
+    } else if (arg == "--warnings-per-kind") {
+      std::string v;
+      char* end = nullptr;
+      const long n = value(v) ? std::strtol(v.c_str(), &end, 10) : -1;
+      if (v.empty() || *end != '\0' || n < 0 || n > 1000000) {
+        return usage_error("--warnings-per-kind must be a number from 0 (all) to 1000000");
+      }
+      a.warnings_per_kind = static_cast<size_t>(n);
     } else if (arg == "--days" || arg == "--limit") {
       std::string v;
       char* end = nullptr;

@@ -12,7 +12,7 @@ bench_packages=()
 packages=(
   build-essential cmake ninja-build pkg-config
   libxapian-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
-  libcpp-httplib-dev libssl-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
+  libcpp-httplib-dev libssl-dev libfmt-dev nlohmann-json3-dev libfyaml-dev
   libmstch-dev libboost-dev libicu-dev libzstd-dev catch2
   libvoikko-dev voikko-fi libhunspell-dev hunspell-pl libcld2-dev
   # Browser tests: Debian's Chromium, driven by playwright-core from npm.

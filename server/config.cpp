@@ -2,9 +2,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
+
+#include "core/yaml.h"
 
 namespace kb {
 
@@ -113,21 +116,22 @@ Status apply(ServerConfig& c, const std::string& key, const std::string& value, 
 }
 
 Status apply_file(ServerConfig& c, const std::string& path) {
-  try {
-    YAML::Node root = YAML::LoadFile(path);
-    if (!root.IsMap()) return Status::error(fmt::format("{}: must be a mapping of settings", path));
-    for (const auto& kv : root) {
-      if (!kv.second.IsScalar()) {
-        return Status::error(fmt::format("{}:{}: '{}' must be a single value", path, kv.first.Mark().line + 1,
-                                         kv.first.Scalar()));
-      }
-      Status s = apply(c, kv.first.Scalar(), kv.second.Scalar(), path + ": ");
-      if (!s) return s;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::error(fmt::format("{}: cannot read the config file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto root = parse_yaml(text.str());
+  if (!root) return Status::error(fmt::format("{}:{}: {}", path, root.status().line(), root.status().message()));
+  if (root->is_null()) return Status::ok();
+  if (!root->is_mapping()) return Status::error(fmt::format("{}: must be a mapping of settings", path));
+  for (const auto& [key, value] : root->pairs) {
+    if (!key.is_scalar() || !value.is_scalar()) {
+      return Status::error(fmt::format("{}:{}: '{}' must be a single value", path, key.line, key.text));
     }
-    return Status::ok();
-  } catch (const YAML::Exception& e) {
-    return Status::error(fmt::format("{}:{}: {}", path, e.mark.line + 1, e.msg));
+    Status s = apply(c, key.text, value.text, path + ": ");
+    if (!s) return s;
   }
+  return Status::ok();
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // clean one that trips none.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "core/content_check.h"
 #include "tests/test_util.h"
 
@@ -25,6 +27,8 @@ void write_tripwires(const fs::path& dir) {
   write_file(dir / "en/wrong-type.md", article("title: Wrong type\ndraft: maybe", "Text.\n"));
   write_file(dir / "en/no-title.md", article("lang: en", "Text without a heading.\n"));
   write_file(dir / "en/binary.md", std::string("---\ntitle: Bin\n---\nA\0B\n", 23));
+  // Not YAML 1.2 (yaml-cpp published it with the title "Unclosed quote tags: [a, b").
+  write_file(dir / "en/unclosed-quote.md", "---\ntitle: \"Unclosed quote\ntags: [a, b\n---\nText.\n");
   // Slugs and titles.
   write_file(dir / "en/same-slug.md", article("title: Duplicate slug\nslug: good", "Text.\n"));
   write_file(dir / "en/title-again.md", article("title: Good\nlang: en", "Text.\n"));
@@ -98,6 +102,7 @@ TEST_CASE("check: every check trips on its fixture, with file and line") {
       {"en/title-again.md", 2, "warning", "title", "same title as en/good.md"},
       {"en/typo-key.md", 2, "warning", "front-matter", "unknown key 'titel' is kept as metadata but not used; did you mean 'title'?"},
       {"en/typo-key.md", 3, "warning", "front-matter", "unknown key 'team'"},
+      {"en/unclosed-quote.md", 2, "error", "front-matter", "invalid YAML in front matter"},
       {"en/wrong-type.md", 3, "error", "front-matter", "'draft' must be true or false"},
       {"fi/good.md", 5, "warning", "translation", "older than its source en/good.md (updated 2026-01-01 here, 2026-03-01 there)"},
       {"pl/orphan.md", 4, "error", "translation", "translation_of 'ghost': no article has that slug"},
@@ -117,8 +122,8 @@ TEST_CASE("check: every check trips on its fixture, with file and line") {
     CHECK(item.check == r.check);
     CHECK_THAT(item.where.diagnostic.message, Catch::Contains(r.message));
   }
-  CHECK(report->files == 16);
-  CHECK(report->errors == 18);
+  CHECK(report->files == 17);
+  CHECK(report->errors == 19);
   CHECK(report->warnings == 7);
 }
 
@@ -156,13 +161,13 @@ TEST_CASE("kb-index check: exit status, text and JSON output") {
   auto r = test::run({KB_INDEX_BIN, "check", "--content", dir.path().string()});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("en/links.md:4: error: broken link 'missing.md'"));
-  CHECK_THAT(r.out, Catch::EndsWith("checked 16 files: 18 errors, 7 warnings\n"));
+  CHECK_THAT(r.out, Catch::EndsWith("checked 17 files: 19 errors, 7 warnings\n"));
 
   r = test::run({KB_INDEX_BIN, "check", "--content", dir.path().string(), "--format", "json"});
   CHECK(r.exit_code == 1);
   auto j = nlohmann::json::parse(r.out);
-  CHECK(j["files"] == 16);
-  CHECK(j["errors"] == 18);
+  CHECK(j["files"] == 17);
+  CHECK(j["errors"] == 19);
   CHECK(j["problems"][0] == nlohmann::json{{"path", "en/alias-a.md"},
                                            {"line", 3},
                                            {"severity", "error"},
@@ -175,4 +180,42 @@ TEST_CASE("kb-index check: exit status, text and JSON output") {
   CHECK(test::run({KB_INDEX_BIN, "check", "--content", clean.path().string()}).exit_code == 0);
   CHECK(test::run({KB_INDEX_BIN, "check", "--content", clean.path().string(), "--strict"}).exit_code == 1);
   CHECK(test::run({KB_INDEX_BIN, "check", "--content", clean.path().string(), "--index", "x"}).exit_code == 2);
+}
+
+TEST_CASE("kb-index and check: a warning repeated in many files is printed a few times, then counted") {
+  // d365's `audience: Application User` in 7,000 files buried the errors (issue 18).
+  test::TempDir dir;
+  const fs::path content = dir / "content";
+  for (int i = 0; i < 12; ++i) {
+    test::write_file(content / fmt::format("a{:02}.md", i),
+                     test::article(fmt::format("title: Article {}\naudience: Application User", i), "Text.\n"));
+  }
+  test::write_file(content / "zz-broken.md", "---\ntitle: \"Broken\n---\nText.\n");
+  const std::string audience = "audience '\u2026' is neither '\u2026' nor '\u2026'; treated as '\u2026'";
+
+  auto r = test::run({KB_INDEX_BIN, "check", "--content", content.string()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("a04.md:3: warning: audience 'Application User'"));
+  CHECK_THAT(r.out, !Catch::Contains("a05.md"));
+  CHECK_THAT(r.out, Catch::Contains("zz-broken.md:2: error: invalid YAML"));
+  CHECK_THAT(r.out, Catch::Contains("\u2026 and 7 more warnings like: " + audience));
+  CHECK_THAT(r.out, Catch::EndsWith("checked 13 files: 1 errors, 12 warnings\n"));
+
+  r = test::run({KB_INDEX_BIN, "check", "--content", content.string(), "--format", "json"});
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["warnings"] == 12);
+  CHECK(j["problems"].size() == 6);
+  CHECK(j["omitted"] == nlohmann::json::array({{{"severity", "warning"}, {"kind", audience}, {"count", 7}}}));
+
+  r = test::run({KB_INDEX_BIN, "check", "--content", content.string(), "--warnings-per-kind", "0"});
+  CHECK_THAT(r.out, Catch::Contains("a11.md:3: warning"));
+  CHECK_THAT(r.out, !Catch::Contains("more warnings like"));
+
+  r = test::run({KB_INDEX_BIN, "--content", content.string(), "--index", (dir / "index").string(), "--quiet"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("zz-broken.md:2: error: invalid YAML"));
+  CHECK_THAT(r.err, Catch::Contains("a00.md:3: warning"));
+  CHECK_THAT(r.err, !Catch::Contains("a05.md"));
+  CHECK_THAT(r.err, Catch::Contains("\u2026 and 7 more warnings like: " + audience));
+  CHECK(test::run({KB_INDEX_BIN, "check", "--content", content.string(), "--warnings-per-kind", "x"}).exit_code == 2);
 }

@@ -40,6 +40,8 @@ TEST_CASE("indexer: one bad file never stops the others") {
   std::string nested = "---\ntitle: t\nx: " + std::string(3000, '{') + "\n---\n";
   const std::vector<Row> rows = {
       {"broken-yaml.md", "---\ntitle: x\ntags: [a\n---\nbody\n", 4, "invalid YAML"},
+      {"unclosed-quote.md", "---\ntitle: \"Unclosed quote\ntags: [a, b\n---\nbody\n", 2, "closing \" missing"},
+      {"duplicate-key.md", "---\ntitle: x\ntitle: y\n---\nbody\n", 3, "duplicate key 'title'"},
       {"bad-utf8.md", "---\ntitle: ok\n---\nline\n\xC3\x28 broken\n", 5, "invalid UTF-8"},
       {"binary.md", std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), 3, "NUL bytes"},
       {"empty.md", "", 1, "empty"},

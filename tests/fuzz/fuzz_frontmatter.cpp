@@ -6,7 +6,12 @@
 // the catalog can store as JSON. The same bytes as synonyms.txt, the other
 // file writers write: errors on lines of the file, groups of two or more
 // entries (or one with targets) of at most kMaxSynonymWords words, in valid
-// UTF-8.
+// UTF-8. Invalid YAML is rejected, not parsed (issue 18): what the front
+// matter reader accepts, libfyaml's own document loader (which checks
+// duplicate keys) accepts too, and an accepted block with a duplicated key
+// or an unterminated quote added before its closing fence is rejected.
+#include <libfyaml.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +32,42 @@ int count_lines(std::string_view s) { return 1 + static_cast<int>(std::count(s.b
 
 void check_utf8(const std::string& s, const char* what) {
   KB_FUZZ_CHECK(kb::is_valid_utf8(s), "{} is not valid UTF-8 though the file is", what);
+}
+
+// libfyaml's document loader, as a second opinion on whether `yaml` is valid.
+bool loads_as_document(std::string_view yaml) {
+  fy_parse_cfg cfg{};
+  cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2);
+  fy_document* doc = fy_document_build_from_string(&cfg, yaml.data(), yaml.size());
+  if (doc == nullptr) return false;
+  fy_document_destroy(doc);
+  return true;
+}
+
+// `text` with `line` inserted where the accepted block's closing fence starts.
+std::string with_line_before_fence(std::string_view text, size_t body_offset, std::string_view line) {
+  size_t fence = text.rfind('\n', body_offset >= 2 ? body_offset - 2 : 0);
+  fence = fence == std::string_view::npos ? 0 : fence + 1;
+  return std::string(text.substr(0, fence)) + std::string(line) + std::string(text.substr(fence));
+}
+
+void check_invalid_rejected(std::string_view text, const kb::FrontMatter& fm, size_t body_offset) {
+  if (!fm.present) return;
+  const size_t yaml_start = text.find('\n') + 1;
+  size_t fence = text.rfind('\n', body_offset >= 2 ? body_offset - 2 : 0);
+  fence = fence == std::string_view::npos ? 0 : fence + 1;
+  if (fence < yaml_start) return;
+  const std::string_view yaml = text.substr(yaml_start, fence - yaml_start);
+  KB_FUZZ_CHECK(loads_as_document(yaml), "accepted front matter that libfyaml's document loader rejects");
+  // Whatever valid YAML came before, a key at column 0 with an unterminated
+  // quote, or a second copy of a top-level key, makes the block invalid.
+  const std::string open_quote = with_line_before_fence(text, body_offset, "zz: \"open\n");
+  KB_FUZZ_CHECK(!kb::parse_front_matter(open_quote), "accepted an unterminated quote");
+  for (const auto& [key, line] : fm.key_lines) {
+    if (key.empty() || !std::all_of(key.begin(), key.end(), [](char c) { return c >= 'a' && c <= 'z'; })) continue;
+    const std::string twice = with_line_before_fence(text, body_offset, key + ": again\n");
+    KB_FUZZ_CHECK(!kb::parse_front_matter(twice), "accepted key '{}' twice", key);
+  }
 }
 
 void check_parse(std::string_view text, const kb::FrontMatterOptions& options) {
@@ -68,6 +109,7 @@ void check_parse(std::string_view text, const kb::FrontMatterOptions& options) {
     KB_FUZZ_CHECK(m.slug.find("..") == std::string::npos && m.slug.front() != '/', "slug '{}' accepted", m.slug);
   }
   if (options.unknown_audience) KB_FUZZ_CHECK(fm->warnings.empty(), "a warning with --unknown-audience set");
+  if (!options.unknown_audience) check_invalid_rejected(text, *fm, body_offset);
 }
 
 // The indexer's own path: bytes check, front matter, defaults.
