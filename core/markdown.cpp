@@ -224,9 +224,11 @@ Result<InternalBlocks> split_internal_blocks(std::string_view markdown) {
       in_block = true;
       open_line = line;
       if (!out.any) {
-        // Markers named by a hash of the text: a writer would have to type
-        // the hash of the very text being typed.
-        const std::string tag = sha256_hex(markdown).substr(0, 16);
+        // Markers drawn at random each time an article is split (64 bits
+        // from the OS): no text a writer types, or copies from an earlier
+        // rendering, can be the markers of the next one. They never leave
+        // this split and the wrap below, so the output stays the same.
+        const std::string tag = random_hex(8);
         out.open_marker = "KB-INTERNAL-OPEN-" + tag;
         out.close_marker = "KB-INTERNAL-CLOSE-" + tag;
       }

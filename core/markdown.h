@@ -54,14 +54,15 @@ bool has_url_scheme(std::string_view url);
 // numbers in messages stay true: `public_text` without the blocks,
 // `agent_text` with their content, `agent_marked` with each block between
 // open_marker/close_marker paragraphs (for the agents' HTML). The markers
-// carry a hash of the article's text, so no text of the article makes them,
-// typed or assembled around raw HTML that safe mode drops.
+// are random for each call, so no text of an article makes them, typed,
+// copied from an earlier rendering or assembled around raw HTML that safe
+// mode drops.
 struct InternalBlocks {
   bool any = false;
   std::string public_text;
   std::string agent_text;
   std::string agent_marked;
-  std::string open_marker;   // "KB-INTERNAL-OPEN-<16 hex digits>"; "" without blocks
+  std::string open_marker;   // "KB-INTERNAL-OPEN-<16 random hex digits>"; "" without blocks
   std::string close_marker;  // "KB-INTERNAL-CLOSE-<the same>"
 };
 // An error (with its line) for a block that is never closed, or opened

@@ -132,6 +132,22 @@ TEST_CASE("internal blocks: marker words a writer types stay text and open no bl
   CHECK(html.find("secret") > html.find("<div class=\"internal-block\">"));
 }
 
+TEST_CASE("internal blocks: markers are new for every split, so the same text never knows them") {
+  // They used to be a hash of the text (issue 18: per build or revision,
+  // random): the same article now gets other markers each time it is split,
+  // and its HTML is the same each time.
+  const std::string body = "Intro\n\n::: internal\nsecret\n:::\n\nOutro\n";
+  const auto first = split_internal_blocks(body);
+  const auto second = split_internal_blocks(body);
+  REQUIRE(first.is_ok());
+  REQUIRE(second.is_ok());
+  CHECK(first->open_marker != second->open_marker);
+  CHECK(first->close_marker != second->close_marker);
+  CHECK_THAT(first->open_marker, Catch::Matches("KB-INTERNAL-OPEN-[0-9a-f]{16}"));
+  CHECK(wrap_internal_blocks(render_markdown(first->agent_marked, {}).html, *first) ==
+        wrap_internal_blocks(render_markdown(second->agent_marked, {}).html, *second));
+}
+
 // What must never reach the public, by fixture: the words of an internal
 // block in a public article, of an internal article, and of a draft.
 struct Secret {
