@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
 
 #include "core/markdown.h"
 #include "tests/test_util.h"
@@ -17,7 +20,8 @@ constexpr const char* kArticle =
     "Photograph the parcel before you open it.\n\n"
     "::: internal\n"
     "## Quokkaberg escalation\n\n"
-    "Claims over 500 EUR go to the xylocarp desk for approval.\n"
+    "Claims over 500 EUR go to the xylocarp desk for approval.\n\n"
+    "![The xylocarp desk](media/xylocarp-desk.png)\n"
     ":::\n\n"
     "## Returning a parcel\n\n"
     "Send the damaged parcel back within 30 days.\n";
@@ -58,10 +62,23 @@ std::string without(const std::string& text, const std::string& word) {
   return out;
 }
 
+// Appends an image, named and described with the article's secret word, to
+// a fixture article (its folder gets the file).
+void add_image(const fs::path& article, const std::string& word) {
+  std::ifstream in(article, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  test::write_file(article, text.str() + "\n![The " + word + " desk](media/" + word + "-desk.png)\n");
+  test::write_file(article.parent_path() / "media" / (word + "-desk.png"), "\x89PNG\r\n\x1a\n" + word);
+}
+
 struct Site {
   Site() {
     test::write_fixture(dir / "content");
     test::write_file(dir / "content/en/damaged-parcels.md", kArticle);
+    test::write_file(dir / "content/en/media/xylocarp-desk.png", "\x89PNG\r\n\x1a\nxylocarp");
+    add_image(dir / "content/en/internal/goodwill.md", "zanzibar");
+    add_image(dir / "content/en/billing/aurora.md", "quixotic");
     auto report = test::index_folder(dir / "content", dir / "index");
     REQUIRE(report.failed == 0);
     server = std::make_unique<test::TestServer>(dir / "index");
@@ -181,6 +198,9 @@ TEST_CASE("internal content: no public route shows any secret of any fixture") {
       "/api/v1/search?q=refunds",
       "/api/v1/search?category=Shipping",
       "/search?category=Shipping",
+      "/search?category=Billing",  // the internal article's and the draft's category
+      "/api/v1/search?category=Billing",
+      "/search?tag=secret-tag",
       "/search?q={}&category=Shipping",
       "/api/v1/search?tag=billing",
       "/media/{}.png",
@@ -234,6 +254,53 @@ TEST_CASE("internal content: no public route shows any secret of any fixture") {
   }
   const std::string writer = *s.server->tokens().create("writer", Role::kWriter);
   CHECK(s.server->get_json("/api/v1/search?q=" + draft.query, writer).second["total"] == 1);
+}
+
+TEST_CASE("visibility by role: each secret reaches exactly the roles that may see it, images included") {
+  Site s;
+  const std::string writer = *s.server->tokens().create("writer", Role::kWriter);
+  struct Row {
+    const Secret& secret;
+    const char* slug;
+    const char* category;
+    bool agent;  // an agent may see it (a writer may see everything)
+  };
+  const Row rows[] = {
+      {secrets()[0], "damaged-parcels", "Shipping", true},
+      {secrets()[1], "goodwill", "Billing", true},
+      {secrets()[2], "aurora", "Billing", false},
+  };
+  const std::regex img(R"re(<img src="(/media/[^"]+)")re");
+  for (const Row& r : rows) {
+    const std::string word = r.secret.words[0];
+    // The image inside the secret part, from the page a writer sees.
+    std::smatch m;
+    const std::string page = s.server->get(std::string("/articles/") + r.slug, writer).second;
+    REQUIRE(std::regex_search(page, m, img));
+    const std::string image = m[1];
+    const std::pair<const char*, std::string> roles[] = {{"public", ""}, {"agent", s.agent}, {"writer", writer}};
+    for (const auto& [role, token] : roles) {
+      const bool may = token == writer || (token == s.agent && r.agent);
+      INFO(r.secret.fixture << ", " << role << (may ? " may see it" : " may not see it"));
+      auto contains_word = [&](const std::string& route) {
+        INFO(route);
+        auto [status, body] = s.server->get(route, token);
+        CHECK((status == 200 || status == 404));
+        return lower(body).find(word) != std::string::npos;
+      };
+      CHECK(s.server->get_json("/api/v1/search?q=" + word, token).second["total"] == (may ? 1 : 0));
+      CHECK(s.server->get_json(std::string("/api/v1/search?category=") + r.category + "&q=" + word, token)
+                .second["total"] == (may ? 1 : 0));
+      CHECK(contains_word(std::string("/articles/") + r.slug) == may);
+      CHECK(contains_word(std::string("/api/v1/articles/") + r.slug) == may);
+      CHECK(s.server->get(image, token).first == (may ? 200 : 404));
+      // The help page's category listing: the article's title, when it is the secret.
+      const std::string listing = lower(s.server->get(std::string("/search?category=") + r.category, token).second);
+      const std::string title = r.secret.words[1];
+      if (r.slug != std::string("damaged-parcels")) CHECK((listing.find(title) != std::string::npos) == may);
+      if (!may) CHECK(listing.find(word) == std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("internal blocks: agents find them, see them marked, and get suggestions from them") {
