@@ -20,6 +20,11 @@
   let pending = null;
   let timer = 0;
   let shownFor = input.value;
+  // The result the agent chose (arrows, click) since last typing: results of
+  // a search still running when they chose must not move the choice back to
+  // the first result under their next key press.
+  let chosen = null;
+  const identity = (li) => (li ? li.dataset.slug : null);  // its best section may change with the words
 
   const items = () => Array.from(list.querySelectorAll('.agent-result'));
   list.tabIndex = 0;
@@ -104,7 +109,8 @@
       return li;
     }));
     say(results.length ? '' : label('labelNoResults'));
-    select(0);
+    const kept = chosen ? items().findIndex((li) => identity(li) === chosen) : -1;
+    select(kept >= 0 ? kept : 0);
   }
 
   async function search() {
@@ -113,6 +119,8 @@
     if (pending) pending.abort();
     pending = new AbortController();
     const mine = pending;
+    list.setAttribute('aria-busy', 'true');
+    list.dataset.searching = q;
     try {
       const response = await fetch(`/api/v1/search?${new URLSearchParams({ q, limit: '20' })}`,
         { credentials: 'same-origin', signal: mine.signal });
@@ -120,12 +128,19 @@
       const answer = await response.json();
       shownFor = q;
       render(answer.results || []);
+      list.dataset.query = q;  // what the list shows results for
     } catch (e) {
       if (e.name !== 'AbortError') throw e;
+    } finally {
+      if (mine === pending) {
+        list.setAttribute('aria-busy', 'false');
+        delete list.dataset.searching;
+      }
     }
   }
 
   input.addEventListener('input', () => {
+    chosen = null;
     clearTimeout(timer);
     timer = setTimeout(search, 80);
   });
@@ -134,6 +149,7 @@
     if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       event.preventDefault();
       select(selected + (event.key === 'ArrowDown' ? 1 : -1));
+      chosen = identity(items()[selected]);
       return true;
     }
     if (event.key === 'Enter') {
@@ -157,6 +173,7 @@
     if (!li || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
     select(items().indexOf(li));
+    chosen = identity(li);
     open();
   });
   document.addEventListener('keydown', (event) => {

@@ -29,12 +29,42 @@ test('agent page: keyboard search, preview and copy', async () => {
     await page.locator('.agent-result .badge-internal').first().waitFor();  // internal results marked
 
     await page.keyboard.press('Control+A');
-    await page.keyboard.type('refund eligibility annual plan cancelled');
-    await page.waitForFunction(() => document.querySelector('.agent-result a')?.textContent === 'Request a refund');
+    const question = 'refund eligibility annual plan cancelled';
+    await page.keyboard.type(question);
+    // The list shows the results of the whole question (not of a prefix
+    // typed before it, which a busy machine searches for first).
+    await page.waitForFunction((q) => {
+      const list = document.getElementById('agent-results');
+      return list.dataset.query === q && list.getAttribute('aria-busy') === 'false';
+    }, question);
     const first = await selectedTitle(page);
+    assert.equal(first, 'Request a refund');
     await page.keyboard.press('ArrowDown');
     assert.notEqual(await selectedTitle(page), first, 'ArrowDown moves the choice');
     await page.keyboard.press('ArrowUp');
+    assert.equal(await selectedTitle(page), first);
+
+    // A fast typist's choice survives results that arrive after it: press
+    // ArrowDown while the search for the last word is still running.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('refund eligibility annual plan');
+    await page.waitForFunction(() => document.getElementById('agent-results').dataset.query === 'refund eligibility annual plan');
+    // The server answers slowly from here on, so the search for the last
+    // word is still running when the agent presses ArrowDown.
+    const search = (u) => u.pathname === '/api/v1/search';
+    await page.route(search, async (route) => {
+      await new Promise((resolve) => { setTimeout(resolve, 300); });
+      await route.continue().catch(() => {});  // the page may have moved on (aborted it)
+    });
+    await page.keyboard.type(' cancelled');
+    await page.waitForFunction((q) => document.getElementById('agent-results').dataset.searching === q, question);
+    await page.keyboard.press('ArrowDown');
+    const chosen = await selectedTitle(page);
+    await page.waitForFunction((q) => document.getElementById('agent-results').dataset.query === q, question);
+    await page.unroute(search);
+    assert.equal(await selectedTitle(page), chosen, 'results arriving after ArrowDown keep the choice');
+    // Back to the top (the choice may sit lower in the new order).
+    for (let i = 0; i < 5; i += 1) await page.keyboard.press('ArrowUp');
     assert.equal(await selectedTitle(page), first);
 
     await page.keyboard.press('Enter');
