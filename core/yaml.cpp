@@ -30,15 +30,43 @@ std::string token_text(fy_token* t) {
 // YAML 1.2 core schema: the plain scalars that mean null.
 bool is_null_plain(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
 
+// YAML counts a lone '\r' as a line break too; files (and every message of
+// kb) count '\n'. Maps libfyaml's 0-based line to the caller's file line.
+class Lines {
+ public:
+  Lines(std::string_view text, int first_line) {
+    int line = first_line;
+    starts_.push_back(line);
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        starts_.push_back(++line);
+      } else if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) {
+        starts_.push_back(line);
+      }
+    }
+  }
+  int file_line(int yaml_line) const {
+    if (yaml_line < 0) return 0;
+    const auto i = static_cast<size_t>(yaml_line);
+    return i < starts_.size() ? starts_[i] : starts_.back();
+  }
+
+ private:
+  std::vector<int> starts_;  // YAML line -> file line
+};
+
 // Builds the tree from libfyaml's events: a stack of open collections.
 class Builder {
  public:
-  explicit Builder(const YamlOptions& options) : options_(options) {}
+  Builder(const YamlOptions& options, const Lines& lines)
+      : options_(options), lines_(lines), last_line_(options.first_line) {}
 
   // Returns an error status to stop parsing.
   Status on_event(fy_event* e) {
     const fy_mark* mark = fy_event_start_mark(e);
-    const int line = mark != nullptr && mark->line >= 0 ? options_.first_line + mark->line : 0;
+    // An empty node ("!!str : v", "key:") has no mark: the line of the node before it.
+    if (mark != nullptr && mark->line >= 0) last_line_ = lines_.file_line(mark->line);
+    const int line = last_line_;
     switch (e->type) {
       case FYET_DOCUMENT_START:
         if (++documents_ > 1) {
@@ -157,17 +185,28 @@ class Builder {
   }
 
   const YamlOptions& options_;
+  const Lines& lines_;
   std::vector<Open> open_;
   std::map<std::string, YamlNode> anchors_;
   YamlNode root_;
   int documents_ = 0;
   size_t nodes_ = 0;
+  int last_line_;
 };
 
 // YAML allows only printable characters (1.2, 5.1 "c-printable"); libfyaml's
-// scanner lets C0 controls through inside quoted scalars.
+// scanner lets C0 controls through inside quoted scalars, and ends the
+// stream without an error at a byte that is not UTF-8 (found by
+// fuzz_frontmatter: the keys after it were silently dropped).
 Status check_printable(std::string_view text, int first_line) {
   int line = first_line;
+  for (size_t pos = 0; pos < text.size(); ++line) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    if (!is_valid_utf8(text.substr(pos, end - pos))) return Status::error("text that is not valid UTF-8", line);
+    pos = end + 1;
+  }
+  line = first_line;
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     if (c == '\n') ++line;
@@ -204,7 +243,8 @@ Result<YamlNode> parse_yaml(std::string_view text, const YamlOptions& options) {
   if (!parser || fy_parser_set_string(parser.get(), text.data(), text.size()) != 0) {
     return Status::error("out of memory reading YAML");
   }
-  Builder builder(options);
+  const Lines lines(text, options.first_line);
+  Builder builder(options, lines);
   while (fy_event* e = fy_parser_parse(parser.get())) {
     Status s = builder.on_event(e);
     fy_parser_event_free(parser.get(), e);
@@ -217,7 +257,7 @@ Result<YamlNode> parse_yaml(std::string_view text, const YamlOptions& options) {
     while (fy_diag_error* err = fy_diag_errors_iterate(diag.get(), &iter)) {
       if (err->type < FYET_ERROR || err->msg == nullptr) continue;
       message = with_hint(err->msg);
-      line = err->line > 0 ? options.first_line + err->line - 1 : 0;
+      line = err->line > 0 ? lines.file_line(err->line - 1) : 0;
       break;
     }
     if (const YamlNode* key = builder.open_key(); key != nullptr && key->line != line) {

@@ -57,6 +57,10 @@ TEST_CASE("front matter: invalid YAML is an error on the line a writer must fix"
       {"duplicate key in a nested mapping (lenient)", "owner:\n  team: a\n  team: b\n", 4, "duplicate key 'team'"},
       {"alias without an anchor", "title: *nothing\n", 2, "'*nothing' names no anchor"},
       {"a second document (lenient)", "title: t\n--- # two\nslug: x\n", 3, "second YAML document"},
+      // YAML counts a lone CR as a line break; the line is the file's (found by fuzz_frontmatter).
+      {"lone carriage returns before the error", "a: 1\r\r\r\r\rb: [\n", 3, "in the value of 'b' on line 2"},
+      // libfyaml ended the stream there without an error (found by fuzz_frontmatter).
+      {"a byte that is not UTF-8, then more keys", "title: \xD1u\nslug: ../escape\n", 2, "not valid UTF-8"},
       {"raw control character in a quoted value (lenient)", "title: \"a\x01" "b\"\n", 2, "control character U+0001"},
       {"nested 40 levels deep", nested(40), 2, "levels deep"},
       {"billion laughs (lenient)", kBillionLaughs, 5, "more than 10000 values"},
@@ -124,6 +128,12 @@ TEST_CASE("yaml: every node knows its line in the caller's file") {
   CHECK(list.items[0].line == 12);
   CHECK(list.items[1].line == 13);
   CHECK(list.items[1].pairs[0].value.text == "d");
+  // An empty key has no position of its own: the line of what comes before
+  // it (found by fuzz_frontmatter: it was line 0).
+  auto empty_key = parse_yaml("a: 1\n!!str : v\n", options);
+  REQUIRE(empty_key.is_ok());
+  CHECK(empty_key->pairs[1].key.line >= 10);
+  CHECK(empty_key->pairs[1].key.line <= 11);
   CHECK(parse_yaml("").value().is_null());
   CHECK(parse_yaml("# only a comment\n").value().is_null());
 }

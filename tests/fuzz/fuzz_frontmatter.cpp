@@ -34,14 +34,24 @@ void check_utf8(const std::string& s, const char* what) {
   KB_FUZZ_CHECK(kb::is_valid_utf8(s), "{} is not valid UTF-8 though the file is", what);
 }
 
-// libfyaml's document loader, as a second opinion on whether `yaml` is valid.
+// libfyaml's document loader, as a second opinion on whether `yaml` is
+// valid (it checks duplicate keys; an empty stream is valid, no document).
 bool loads_as_document(std::string_view yaml) {
+  fy_diag_cfg diag_cfg;
+  fy_diag_cfg_default(&diag_cfg);
+  diag_cfg.fp = nullptr;
+  fy_diag* diag = fy_diag_create(&diag_cfg);
+  fy_diag_set_collect_errors(diag, true);
   fy_parse_cfg cfg{};
   cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2);
-  fy_document* doc = fy_document_build_from_string(&cfg, yaml.data(), yaml.size());
-  if (doc == nullptr) return false;
-  fy_document_destroy(doc);
-  return true;
+  cfg.diag = diag;
+  fy_parser* parser = fy_parser_create(&cfg);
+  fy_parser_set_string(parser, yaml.data(), yaml.size());
+  while (fy_document* doc = fy_parse_load_document(parser)) fy_parse_document_destroy(parser, doc);
+  const bool valid = !fy_parser_get_stream_error(parser);
+  fy_parser_destroy(parser);
+  fy_diag_destroy(diag);
+  return valid;
 }
 
 // `text` with `line` inserted where the accepted block's closing fence starts.
