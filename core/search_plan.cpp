@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/schema.h"
+#include "core/stopwords.h"
 
 namespace kb {
 namespace {
@@ -18,11 +19,17 @@ constexpr size_t kOneMissingUpTo = 5;
 constexpr size_t kMinCorrectableBytes = 4;
 constexpr unsigned kMaxSpellingEdits = 2;
 
-// How much each query word says about where the answer is: rarer words more.
-std::vector<double> word_weights(const std::vector<Xapian::doccount>& frequencies, const Xapian::Database& db) {
+// How much each query word says about where the answer is: rarer words
+// more, function words the least (as if every article had them).
+std::vector<double> word_weights(const std::vector<analysis::QueryWord>& words,
+                                 const std::vector<Xapian::doccount>& frequencies, const Xapian::Database& db,
+                                 const std::vector<std::string>& langs) {
   std::vector<double> out;
   const double n = std::max(1.0, static_cast<double>(db.get_doccount()));
-  for (Xapian::doccount tf : frequencies) out.push_back(1.0 + std::log(n / std::max(1.0, static_cast<double>(tf))));
+  for (size_t i = 0; i < frequencies.size(); ++i) {
+    const double tf = analysis::is_stopword(words[i].text, langs) ? n : static_cast<double>(frequencies[i]);
+    out.push_back(1.0 + std::log(n / std::max(1.0, tf)));
+  }
   return out;
 }
 
@@ -36,16 +43,15 @@ void plan_queries(const Xapian::Database& db, SearchPlan& plan) {
   // Ranking: every word, the title boost and word pairs, summed by BM25.
   // Matching: the rare words, all of them when there are one or two, else all
   // but one (a question often has a word its answer does not use); queries
-  // of six words or more match any word. Words in a large share of articles ("how", "miten", "jak", "của")
-  // only rank: requiring them loses answers and they say little.
-  const double common =
-      std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(db.get_doccount()));
+  // of six words or more match any word. Function words ("how", "miten",
+  // "jak", "của") and words in a large share of articles only rank:
+  // requiring them loses answers and they say little.
   std::vector<Xapian::Query> rare, ranking, in_title;
   std::vector<bool> is_rare;
   for (size_t i = 0; i < words.size(); ++i) {
     const analysis::QueryWord& w = words[i];
     Xapian::Query q = analysis::word_query(w);
-    is_rare.push_back(static_cast<double>(frequencies[i]) <= common);
+    is_rare.push_back(!is_common_word(w.text, frequencies[i], db.get_doccount(), langs));
     if (is_rare.back()) rare.push_back(q);
     ranking.push_back(q);
     in_title.push_back(analysis::word_query(w, schema::kPrefixTitle));
@@ -167,7 +173,8 @@ bool term_passes(const Xapian::Database& db, const std::string& term, const std:
 // Words inside a synonym match are kept as typed.
 std::optional<std::string> correct_spelling(const Xapian::Database& db, const std::vector<analysis::QueryWord>& words,
                                             const std::vector<SynonymMatch>& synonyms,
-                                            const std::vector<std::string>& filter) {
+                                            const std::vector<std::string>& filter,
+                                            const std::vector<std::string>& langs) {
   // A word that matches nothing the caller may see, in any form, is replaced
   // by the closest word of the public spelling data, if there is one. A word
   // of a synonym is what the writers expect customers to type: kept.
@@ -183,7 +190,9 @@ std::optional<std::string> correct_spelling(const Xapian::Database& db, const st
     const bool found = std::any_of(w.terms.begin(), w.terms.end(),
                                    [&](const analysis::WeightedTerm& t) { return term_passes(db, t.term, filter); });
     std::string suggestion;
-    if (!found && w.text.size() >= kMinCorrectableBytes) {
+    // A function word no article has ("miten" in an English help center)
+    // is a word of the question, not a typo.
+    if (!found && w.text.size() >= kMinCorrectableBytes && !analysis::is_stopword(w.text, langs)) {
       suggestion = db.get_spelling_suggestion(w.text, kMaxSpellingEdits);
     }
     changed = changed || !suggestion.empty();
@@ -196,6 +205,12 @@ std::optional<std::string> correct_spelling(const Xapian::Database& db, const st
 }
 
 }  // namespace
+
+bool is_common_word(std::string_view word, Xapian::doccount frequency, Xapian::doccount doccount,
+                    const std::vector<std::string>& langs) {
+  const double common = std::max(kCommonWordMinArticles, kCommonWordShare * static_cast<double>(doccount));
+  return static_cast<double>(frequency) > common || analysis::is_stopword(word, langs);
+}
 
 std::vector<std::string> filter_terms(const SearchRequest& r) {
   std::vector<std::string> filters;
@@ -233,7 +248,8 @@ SearchPlan plan_search(const PlanContext& context, const SearchRequest& r) {
   plan.words = analysis::analyse_query(r.query, plan.langs);
   plan.synonyms = context.synonyms.find(plan.words, plan.langs);
   if (auto corrected =
-          r.correct_spelling ? correct_spelling(context.db, plan.words, plan.synonyms, filter) : std::nullopt) {
+          r.correct_spelling ? correct_spelling(context.db, plan.words, plan.synonyms, filter, plan.langs)
+                              : std::nullopt) {
     plan.corrected = *corrected;
     plan.words = analysis::analyse_query(*corrected, plan.langs);
     plan.synonyms = context.synonyms.find(plan.words, plan.langs);
@@ -252,7 +268,7 @@ SearchPlan plan_search(const PlanContext& context, const SearchRequest& r) {
       }
     }
   }
-  plan.marked_weights = word_weights(marked_frequencies, context.db);
+  plan.marked_weights = word_weights(plan.marked_words(), marked_frequencies, context.db, plan.langs);
   return plan;
 }
 

@@ -63,7 +63,16 @@ std::vector<Xapian::doccount> word_frequencies(const std::vector<analysis::Query
 inline constexpr double kSynonymWeight = 0.9;
 // A query word in more than this share of articles only ranks...
 inline constexpr double kCommonWordShare = 0.15;
-// ...and in more than this many: in a small help center every word is rare.
+// ...and in more than this many: in a small help center every word is rare
+// by its count, so function words are known from lists (core/stopwords.h).
 inline constexpr double kCommonWordMinArticles = 10;
+
+// Whether a query word says how the question is asked rather than what it is
+// about: a function word of one of `langs`, or a word in more than
+// kCommonWordShare of the `doccount` articles (and more than
+// kCommonWordMinArticles). Such a word ranks but is never required, never
+// corrected, and counts least in picking sections and ticket words.
+bool is_common_word(std::string_view word, Xapian::doccount frequency, Xapian::doccount doccount,
+                    const std::vector<std::string>& langs);
 
 }  // namespace kb

@@ -12,6 +12,7 @@
 #include "core/search_present.h"
 #include "core/revision.h"
 #include "core/schema.h"
+#include "core/stopwords.h"
 #include "core/text.h"
 
 namespace kb {
@@ -19,6 +20,8 @@ namespace {
 
 // At most this many words of a ticket make its query.
 constexpr size_t kSimilarWords = 16;
+// What a ticket word every article has still scores (its idf is 0).
+constexpr double kSimilarWordFloor = 0.1;
 // Related articles are searched for with this many of an article's most
 // telling terms.
 constexpr Xapian::termcount kRelatedTerms = 24;
@@ -193,14 +196,26 @@ Result<SearchResult> Searcher::similar(std::string_view ticket, const std::strin
     auto words = analysis::analyse_query(ticket, langs);
     const auto frequencies = word_frequencies(words, db_);
     // Each distinct word once, scored by how telling it is: rarer in the help
-    // center and more often in the ticket. Words in most articles, and words
-    // no article has, say nothing.
+    // center and more often in the ticket. Function words, words no article
+    // has, and words in more than kCommonWordShare of the articles say
+    // nothing. A small help center may have no word that rare (in four
+    // articles, one is a quarter): then any word of the common rule counts
+    // (search's, is_common_word), a word of every article a little, so the
+    // best candidates are returned when any word matches (issue 18).
     const double n = std::max(1.0, static_cast<double>(db_.get_doccount()));
     std::map<std::string, std::pair<double, size_t>> score;  // word -> (score, first index)
-    for (size_t i = 0; i < words.size(); ++i) {
-      if (frequencies[i] == 0 || static_cast<double>(frequencies[i]) > kCommonWordShare * n) continue;
-      auto [it, fresh] = score.emplace(words[i].text, std::make_pair(0.0, i));
-      it->second.first += std::log(n / static_cast<double>(frequencies[i]));
+    for (const bool small : {false, true}) {
+      for (size_t i = 0; i < words.size(); ++i) {
+        const double tf = static_cast<double>(frequencies[i]);
+        if (tf == 0 || analysis::is_stopword(words[i].text, langs)) continue;
+        if (small ? is_common_word(words[i].text, frequencies[i], db_.get_doccount(), langs)
+                  : tf > kCommonWordShare * n) {
+          continue;
+        }
+        auto [it, fresh] = score.emplace(words[i].text, std::make_pair(0.0, i));
+        it->second.first += kSimilarWordFloor + std::log(n / tf);
+      }
+      if (!score.empty()) break;
     }
     std::vector<std::pair<double, size_t>> ranked;
     for (const auto& [w, s] : score) ranked.push_back(s);

@@ -13,6 +13,7 @@
 #include "core/content_loader.h"
 #include "core/lexicon.h"
 #include "core/revision.h"
+#include "core/stopwords.h"
 #include "core/text.h"
 
 namespace kb {
@@ -176,6 +177,14 @@ std::vector<std::string> Suggester::completions(std::string_view typed, size_t n
 
 std::vector<Suggestion> Suggester::suggest(const SuggestRequest& r) const {
   std::vector<Word> typed = split(r.query, false);
+  // Function words before the last ("reset the pass"), when other words
+  // remain: a title need not have them ("Reset your password"). The last
+  // word may be the start of any word, so it stays.
+  std::vector<Word> telling;
+  for (size_t i = 0; i < typed.size(); ++i) {
+    if (i + 1 == typed.size() || !analysis::is_stopword(typed[i].key, langs_)) telling.push_back(typed[i]);
+  }
+  typed = std::move(telling);
   // "how do I ref" has no title with every word: complete the last words.
   while (!typed.empty()) {
     auto out = suggest_words(typed, r);

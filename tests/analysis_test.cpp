@@ -5,6 +5,7 @@
 #include "core/analysis.h"
 #include "core/highlight.h"
 #include "core/lexicon.h"
+#include "core/stopwords.h"
 
 using namespace kb;
 using namespace kb::analysis;
@@ -433,4 +434,34 @@ TEST_CASE("Finnish nouns made from verbs find the verb: 'siirto' finds 'Siirrä'
   }
   CHECK(weight > 0.0);
   CHECK(weight < 1.0);
+}
+
+TEST_CASE("stopwords: function words per language, typed with or without diacritics") {
+  struct Row {
+    const char* word;
+    const char* lang;
+    bool stop;
+  };
+  const Row rows[] = {
+      {"how", "en", true},          {"the", "en", true},         {"invoice", "en", false},
+      {"out", "en", false},         // "log out" is not "log in"
+      {"new", "en", false},         {"miten", "fi", true},       {"voinko", "fi", true},
+      {"lasku", "fi", false},       {"uusi", "fi", false},       {"jak", "pl", true},
+      {"się", "pl", true},          {"sie", "pl", true},         // typed without diacritics
+      {"faktura", "pl", false},     {"nowy", "pl", false},       {"của", "vi", true},
+      {"cua", "vi", true},          {"những", "vi", true},       {"nhung", "vi", true},
+      {"bạn", "vi", true},          {"ban", "vi", false},        // folded, it is "bán" (sell)
+      {"mỗi", "vi", true},          {"moi", "vi", false},        // "mới" (new)
+      {"mới", "vi", false},         {"hàng", "vi", false},       {"làm", "vi", false},
+      {"how", "fi", false},         // per language
+      {"jak", "fi-FI", false},      {"miten", "fi-FI", true},    // by the primary subtag
+      {"the", "de", false},         // no list: nothing is a stopword
+  };
+  for (const auto& r : rows) {
+    INFO(r.word << " (" << r.lang << ")");
+    CHECK(analysis::is_stopword(r.word, r.lang) == r.stop);
+  }
+  CHECK(analysis::is_stopword("jak", std::vector<std::string>{"en", "pl"}));
+  CHECK_FALSE(analysis::is_stopword("jak", std::vector<std::string>{"en", "fi"}));
+  CHECK(analysis::stopword_languages() == std::vector<std::string>{"en", "fi", "pl", "vi"});
 }

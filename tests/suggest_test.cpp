@@ -50,6 +50,9 @@ TEST_CASE("suggest: titles and headings by the beginnings of their words") {
       {"phan q", "Phân quyền", "/articles/quan-ly#phân-quyền"},
       {"wystaw", "Wystawianie faktury", "/articles/faktury"},
       {"laskutuksen", "Laskutuksen perusteet", "/articles/laskutus"},  // a whole word is a prefix too
+      // Function words between the typed words are skipped (core/stopwords.h).
+      {"request the ref", "Request a refund", "/articles/refunds"},
+      {"quan ly cua ng", "Quản lý người dùng", "/articles/quan-ly"},
   };
   for (const auto& r : rows) {
     INFO(r.typed);
