@@ -199,9 +199,9 @@ Result<SearchResult> Searcher::similar(std::string_view ticket, const std::strin
     // center and more often in the ticket. Function words, words no article
     // has, and words in more than kCommonWordShare of the articles say
     // nothing. A small help center may have no word that rare (in four
-    // articles, one is a quarter): then any word of the common rule counts
-    // (search's, is_common_word), a word of every article a little, so the
-    // best candidates are returned when any word matches (issue 18).
+    // articles, one is a quarter): then every word that search would require
+    // (not is_common_word) counts, one in every article a little, so the best
+    // candidates are returned when any such word matches (issue 18).
     const double n = std::max(1.0, static_cast<double>(db_.get_doccount()));
     std::map<std::string, std::pair<double, size_t>> score;  // word -> (score, first index)
     for (const bool small : {false, true}) {
