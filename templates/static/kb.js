@@ -153,7 +153,10 @@
           return r.ok ? r.json() : null;
         })
         .then(function (data) {
-          if (data && mine === seq && input.value === q) render(data); // drop stale answers
+          if (data && mine === seq && input.value === q) {
+            render(data); // stale answers are dropped
+            list.dataset.query = q; // what the list answers (the browser tests wait for it)
+          }
         })
         .catch(function () {
           /* aborted or offline: the form still submits */

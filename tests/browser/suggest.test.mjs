@@ -18,6 +18,18 @@ async function suggestions(page, box) {
   })));
 }
 
+// Resolves once the suggestion list answers `typed` (kb.js sets data-query
+// when it shows an answer, or closes the list for an empty one).
+async function answered(page, box, typed) {
+  const listId = await box.getAttribute('aria-controls');
+  await page.waitForFunction(([id, q]) => document.getElementById(id)?.dataset.query === q, [listId, typed]);
+}
+
+// Polls a condition of the test's own state (requests seen by Playwright).
+async function until(condition) {
+  while (!condition()) await new Promise((resolve) => { setTimeout(resolve, 10); });
+}
+
 // Typed into the home page's box: the suggestion expected among the first
 // three, and where choosing it with the keyboard leads.
 const TYPED = [
@@ -34,6 +46,7 @@ for (const row of TYPED) {
       assert.equal(await box.getAttribute('role'), 'combobox');
       await box.click();
       await box.pressSequentially(row.q, { delay: 20 });
+      await answered(page, box, row.q);
       const options = await suggestions(page, box);
       const index = options.slice(0, 3).findIndex((o) => o.text === row.text);
       assert.ok(index >= 0, `"${row.text}" not among the first three: ${JSON.stringify(options.map((o) => o.text))}`);
@@ -70,6 +83,7 @@ test('suggestions: Escape closes the list, Enter without a choice searches', asy
     const box = page.locator('#hero-q');
     await box.click();
     await box.pressSequentially('refund', { delay: 20 });
+    await answered(page, box, 'refund');
     await suggestions(page, box);
     await box.press('Escape');
     assert.equal(await box.getAttribute('aria-expanded'), 'false');
@@ -82,15 +96,22 @@ test('suggestions: fast typing sends few requests and shows the answer for the l
   await withPage({}, async (page) => {
     await open(page, '/');
     const requested = [];
+    let settled = 0;  // answered or aborted
+    const isSuggest = (r) => r.url().includes('/api/v1/suggest');
     page.on('request', (r) => {
-      if (r.url().includes('/api/v1/suggest')) requested.push(new URL(r.url()).searchParams.get('q'));
+      if (isSuggest(r)) requested.push(new URL(r.url()).searchParams.get('q'));
     });
+    page.on('requestfinished', (r) => { if (isSuggest(r)) settled += 1; });
+    page.on('requestfailed', (r) => { if (isSuggest(r)) settled += 1; });
     const box = page.locator('#hero-q');
     await box.click();
     const typed = 'kuluraportin lähettäminen';
     await box.pressSequentially(typed, { delay: 5 });
+    // On a busy machine a prefix's answer may show first: wait for the
+    // answer to the whole text, then for every request typing sent.
+    await answered(page, box, typed);
     const options = await suggestions(page, box);
-    await page.waitForTimeout(300);  // let any late answer arrive: it must not replace the list
+    await until(() => settled === requested.length);
     const final = await suggestions(page, box);
     assert.deepEqual(final, options);
     assert.equal(final[0].text, 'Kuluraportin lähettäminen');
@@ -105,12 +126,13 @@ test('suggestions in the page language come first; internal titles only for agen
     const box = page.locator('#hero-q');
     await box.click();
     await box.pressSequentially('hyvi', { delay: 20 });
+    await answered(page, box, 'hyvi');
     const fi = await suggestions(page, box);
     assert.equal(fi[0].lang, 'fi', JSON.stringify(fi));
 
     await box.fill('');
     await box.pressSequentially('eskalointi', { delay: 20 });
-    await page.waitForTimeout(400);
+    await answered(page, box, 'eskalointi');
     const texts = await page.locator('[role="option"]').allTextContents();
     assert.ok(!texts.some((t) => /Eskalointiohje/.test(t)), `internal title suggested to the public: ${texts}`);
   });
@@ -120,6 +142,7 @@ test('suggestions in the page language come first; internal titles only for agen
     const box = page.locator('#hero-q');
     await box.click();
     await box.pressSequentially('eskalointi', { delay: 20 });
+    await answered(page, box, 'eskalointi');
     const options = await suggestions(page, box);
     assert.ok(options.some((o) => o.url === '/articles/eskalointiohje'), JSON.stringify(options));
   });
