@@ -1,6 +1,7 @@
 #include "core/analysis.h"
 
 #include <unicode/uloc.h>
+#include <unicode/utf8.h>
 
 #include <algorithm>
 #include <cctype>
@@ -129,14 +130,52 @@ bool is_language_tag(std::string_view s) {
 Xapian::Stem stemmer_for(std::string_view lang) {
   std::string primary = primary_subtag(lang);
   if (primary.empty()) return Xapian::Stem();
+  // Making a stemmer costs ten times what stemming a word does: one per
+  // language and thread (a stemmer is not to be shared between threads).
+  thread_local std::map<std::string, Xapian::Stem, std::less<>> made;
+  if (auto it = made.find(primary); it != made.end()) return it->second;
+  Xapian::Stem stem;
   try {
-    return Xapian::Stem(primary);
+    stem = Xapian::Stem(primary);
   } catch (const Xapian::InvalidArgumentError&) {
-    return Xapian::Stem();  // no Snowball stemmer for this language
+    // No Snowball stemmer for this language: none.
   }
+  if (made.size() < 64) made.emplace(primary, stem);  // bounded: `lang` may come from a request
+  return stem;
 }
 
 std::optional<std::string> detect_language(std::string_view text) { return Lexicon::shared().detect(text); }
+
+std::vector<std::string> Vocabulary::accented(const std::string& plain) const {
+  std::vector<std::string> out;
+  const std::string key = std::string(schema::kPrefixFolded) + plain;
+  for (auto it = db_.synonyms_begin(key); it != db_.synonyms_end(key); ++it) out.push_back(*it);
+  return out;
+}
+
+bool Vocabulary::contains(const std::string& word) const { return db_.term_exists(word); }
+
+Xapian::doccount Vocabulary::frequency(const std::string& word) const { return db_.get_termfreq(word); }
+
+bool in_alphabet(std::string_view primary, std::string_view word) {
+  // The lowercase letters beyond a-z that each language writes (Finnish has
+  // "š" and "ž" in loanwords).
+  static const std::map<std::string_view, std::u32string_view> kLetters = {
+      {"fi", U"åäöšž"},
+      {"pl", U"ąćęłńóśźż"},
+  };
+  const auto letters = kLetters.find(primary);
+  if (letters == kLetters.end()) return true;
+  for (int32_t i = 0, n = static_cast<int32_t>(word.size()); i < n;) {
+    UChar32 c;
+    U8_NEXT(word.data(), i, n, c);
+    if (c < 0x80) continue;
+    // A combining mark (text not in NFC): the letter cannot be told here.
+    if (c >= 0x300 && c <= 0x36F) return true;
+    if (letters->second.find(static_cast<char32_t>(c)) == std::u32string_view::npos) return false;
+  }
+  return true;
+}
 
 constexpr size_t kMinStemBytes = 2;
 // DocumentAnalyzer: positions while analysing jump this far between the
@@ -300,8 +339,43 @@ void DocumentAnalyzer::finish() {
   }
 }
 
+namespace {
+
+// The words of language `primary` a plain word may be when typed without
+// diacritics (analyse_query): those of the index's words that fold to it
+// (`accented`) which the language writes and its dictionary knows, the most
+// frequent first; when the index has the word neither with diacritics nor as
+// typed, the dictionary's own (every way to accent it, tried). Without a
+// vocabulary, the dictionary's.
+std::vector<std::string> restored_words(const std::string& primary, const std::string& word,
+                                        const Vocabulary* vocabulary, const std::vector<std::string>& accented) {
+  Lexicon& lex = Lexicon::shared();
+  if (!vocabulary) return lex.restore_diacritics(primary, word);
+  if (accented.empty()) {
+    // The articles have the word as typed, in no other spelling: it is not
+    // one typed without its diacritics. (Only the public articles' words are
+    // in the vocabulary; an agent's word found only in internal text is
+    // restored by the dictionary.)
+    if (vocabulary->contains(word)) return {};
+    return lex.restore_diacritics(primary, word);
+  }
+  std::vector<std::pair<Xapian::doccount, std::string>> ranked;
+  for (const auto& a : accented) {
+    if (in_alphabet(primary, a)) ranked.emplace_back(vocabulary->frequency(a), a);
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  std::vector<std::string> out;
+  for (auto& [n, a] : ranked) {
+    if (out.size() == Lexicon::kMaxRestored) break;
+    if (!lex.forms(primary, a).bases.empty()) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs,
-                                     bool restore_diacritics) {
+                                     bool restore_diacritics, const Vocabulary* vocabulary) {
   std::vector<std::string> primaries;
   for (const auto& l : langs) {
     std::string p = primary_subtag(l);
@@ -338,7 +412,11 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
       // The verb a Finnish noun is made from: "siirto" finds "Siirrä".
       for (const auto& v : lex.forms(p, form).derived_from) add(std::string(schema::kPrefixStem) + v, kWeightRelated);
     };
+    // The index's words that fold to this one, asked once for all languages.
+    std::optional<std::vector<std::string>> in_index;
     for (const auto& p : primaries) {
+      // "zamówienia" is no Finnish word, "päivä" no Polish one.
+      if (!in_alphabet(p, word)) continue;
       const bool compounds = Lexicon::shared().has_morphology(p);
       if (compounds) add(std::string(schema::kPrefixPart) + word, kWeightPart);
       add_forms(p, word);
@@ -347,7 +425,8 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
       // alone finds only the same inflected form.
       if (!restorable || !compounds || !Lexicon::shared().forms(p, word).bases.empty()) continue;
       tried = true;
-      for (const auto& r : Lexicon::shared().restore_diacritics(p, word)) {
+      if (vocabulary && !in_index) in_index = vocabulary->accented(word);
+      for (const auto& r : restored_words(p, word, vocabulary, in_index ? *in_index : std::vector<std::string>{})) {
         add(r, kWeightFoldedForPlainQuery);
         add_forms(p, r);
       }

@@ -90,17 +90,45 @@ struct QueryWord {
   std::vector<WeightedTerm> terms;  // the word itself first
 };
 
+// What an index knows of its own words, for queries typed without
+// diacritics (schema.h, "Xapian's synonym table"): restoring a plain word's
+// diacritics from the articles' words costs one look-up, from a dictionary up
+// to 1,024 (Lexicon::restore_diacritics). Borrows the database.
+class Vocabulary {
+ public:
+  explicit Vocabulary(const Xapian::Database& db) : db_(db) {}
+  // The articles' words with diacritics that fold to `plain` ("zamowienia"
+  // -> "zamówienia"), in byte order.
+  std::vector<std::string> accented(const std::string& plain) const;
+  // Whether some article has `word` as written.
+  bool contains(const std::string& word) const;
+  // In how many articles `word` occurs as written.
+  Xapian::doccount frequency(const std::string& word) const;
+
+ private:
+  const Xapian::Database& db_;
+};
+
+// Whether a language writes every letter of `word` (lowercase): Finnish has
+// no "ó", Polish no "ä", neither has Vietnamese "ư". True for languages
+// without a table here. A word outside a language's alphabet is not
+// analysed by its morphology.
+bool in_alphabet(std::string_view primary, std::string_view word);
+
 // Splits a query into words exactly as DocumentAnalyzer tokenises text, and
 // gives each the terms it may match for the given languages (an article is
 // analysed in its own language, so a query for several languages carries the
 // terms of each). A word typed with diacritics still matches its folded form,
 // but below the exact form. Never throws on user input.
 // `restore_diacritics`: Finnish and Polish words typed without diacritics
-// and unknown as typed also get the dictionary words they may be (up to
-// 1,024 look-ups a word); off for text written with care, such as a
-// writer's synonyms.
+// and unknown as typed also get the words they may be, with their base
+// forms: from `vocabulary` (the index's words that fold to them, known to
+// the language's dictionary) when given; from the dictionary alone (up to
+// 1,024 look-ups a word) when there is no vocabulary, or when the index has
+// the word neither as typed nor with diacritics. Off for text written with
+// care, such as a writer's synonyms.
 std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs,
-                                     bool restore_diacritics = true);
+                                     bool restore_diacritics = true, const Vocabulary* vocabulary = nullptr);
 
 // The forms by which two words count as the same word, e.g. for synonyms:
 // the folded word and its base forms (those of the forms it may be when

@@ -1,5 +1,6 @@
 #include "core/index_writer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <exception>
@@ -11,6 +12,7 @@
 
 #include "core/analysis.h"
 #include "core/document_data.h"
+#include "core/lexicon.h"
 #include "core/parallel.h"
 #include "core/revision.h"
 #include "core/schema.h"
@@ -53,6 +55,16 @@ std::vector<std::string> spelling_words(const Xapian::Document& doc) {
     out.push_back(t);
   }
   return out;
+}
+
+// A spelling word (spelling_words) with diacritics, recorded under its
+// folded form in Xapian's synonym table (schema.h) for queries typed
+// without them. Keys are plain ASCII: what such a query's words are.
+void add_accented(Xapian::WritableDatabase& db, const std::string& word) {
+  const std::string folded = analysis::Lexicon::shared().fold(word);
+  if (folded == word || !std::all_of(folded.begin(), folded.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return;
+  db.add_synonym(std::string(schema::kPrefixFolded) + folded, word);
 }
 
 }  // namespace
@@ -142,7 +154,10 @@ void IndexWriter::update_spelling(const std::string& id_term, const Xapian::Docu
     }
   }
   if (replacement && has_term(*replacement, schema::kTermPublic)) {
-    for (const auto& w : spelling_words(*replacement)) xdb.add_spelling(w, 1);
+    for (const auto& w : spelling_words(*replacement)) {
+      xdb.add_spelling(w, 1);
+      add_accented(xdb, w);  // never taken back: a stale word matches nothing
+    }
   }
 }
 
@@ -322,7 +337,9 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
 
 // Spelling data, once every article is in: each word goes to one shard (by
 // its hash) with its count over all of them, so Xapian builds each word's
-// spelling fragments once, on every worker in parallel. Then the compactor
+// spelling fragments once, on every worker in parallel; a word with
+// diacritics also goes into that shard's synonym table under its folded
+// form (the compactor unites one key's words from several shards). Then the compactor
 // merges the shards into the revision's index.
 void IndexWriter::merge_shards() {
   Shards& sh = *shards_;
@@ -338,7 +355,10 @@ void IndexWriter::merge_shards() {
         if (hash(word) % threads == t) mine[word] += n;
       }
     }
-    for (const auto& [word, n] : mine) sh.dbs[t]->add_spelling(word, n);
+    for (const auto& [word, n] : mine) {
+      sh.dbs[t]->add_spelling(word, n);
+      add_accented(*sh.dbs[t], word);
+    }
     sh.dbs[t]->commit();
   });
   sh.spellings.clear();

@@ -12,7 +12,7 @@ namespace kb::schema {
 
 // Bumped whenever terms, values, document data or the catalog's storage
 // change meaning.
-inline constexpr int kSchemaVersion = 17;
+inline constexpr int kSchemaVersion = 18;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -102,6 +102,14 @@ inline constexpr Xapian::valueno kSlotSections = 5;
 // was 5% of an uncached search; values are read as stored.
 inline constexpr Xapian::valueno kSlotHit = 6;
 inline constexpr char kFacetSeparator = '\x1f';
+
+// --- Xapian's synonym table: the index's words with diacritics ----------------
+// Key kPrefixFolded + a folded word ("Fzamowienia"), synonyms: the words of
+// the public articles' spelling data that fold to it ("zamówienia"). A query
+// typed without diacritics looks its words up here (analysis::Vocabulary)
+// instead of trying every way to accent them against a dictionary. Written
+// with the spelling data; an article's update adds its words and never takes
+// any back (a stale word matches nothing; the next full build drops it).
 
 // --- Catalog meta keys -----------------------------------------------------------
 // The text of the content folder's synonyms.txt (core/synonyms.h) the revision

@@ -245,13 +245,14 @@ SearchPlan plan_search(const PlanContext& context, const SearchRequest& r) {
   plan.langs = r.lang.empty() ? context.languages : std::vector<std::string>{r.lang};
   const std::vector<std::string> filter = filter_terms(r);
   plan.filter = filter_query(r);
-  plan.words = analysis::analyse_query(r.query, plan.langs);
+  const analysis::Vocabulary vocabulary(context.db);
+  plan.words = analysis::analyse_query(r.query, plan.langs, true, &vocabulary);
   plan.synonyms = context.synonyms.find(plan.words, plan.langs);
   if (auto corrected =
           r.correct_spelling ? correct_spelling(context.db, plan.words, plan.synonyms, filter, plan.langs)
                               : std::nullopt) {
     plan.corrected = *corrected;
-    plan.words = analysis::analyse_query(*corrected, plan.langs);
+    plan.words = analysis::analyse_query(*corrected, plan.langs, true, &vocabulary);
     plan.synonyms = context.synonyms.find(plan.words, plan.langs);
   }
   plan.frequencies = word_frequencies(plan.words, context.db);

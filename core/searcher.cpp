@@ -121,7 +121,8 @@ std::vector<SearchHit> Searcher::run_top_articles(const TypedQuery& typed) {
   // them up (Voikko, Hunspell on a non-word) is the slowest part.
   const size_t cut = unfinished ? typed.text.find_last_of(" \t\n") : std::string::npos;
   const size_t last_from = !unfinished ? typed.text.size() : cut == std::string::npos ? 0 : cut + 1;
-  auto words = analysis::analyse_query(std::string_view(typed.text).substr(0, last_from), languages_);
+  const analysis::Vocabulary vocabulary(db_);
+  auto words = analysis::analyse_query(std::string_view(typed.text).substr(0, last_from), languages_, true, &vocabulary);
   // The writers' synonyms, among the finished words: "faktuura " suggests
   // what a search for it would find.
   const std::vector<SynonymMatch> synonyms = synonyms_->find(words, languages_);
@@ -193,7 +194,8 @@ Result<SearchResult> Searcher::similar(std::string_view ticket, const std::strin
     }
     if (language) *language = in;
     const std::vector<std::string> langs = in.empty() ? languages_ : std::vector<std::string>{in};
-    auto words = analysis::analyse_query(ticket, langs);
+    const analysis::Vocabulary vocabulary(db_);
+    auto words = analysis::analyse_query(ticket, langs, true, &vocabulary);
     const auto frequencies = word_frequencies(words, db_);
     // Each distinct word once, scored by how telling it is: rarer in the help
     // center and more often in the ticket. Function words, words no article

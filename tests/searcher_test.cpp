@@ -697,3 +697,115 @@ TEST_CASE("search: the writers' synonyms find articles in the other words, below
   fi.lang = "fi";
   CHECK(index.searcher->search(fi).value().hits.empty());
 }
+
+namespace {
+
+// The words of `revision`'s index, as a query sees them.
+struct IndexWords {
+  explicit IndexWords(const fs::path& index)
+      : db(IndexLayout::xapian_path(IndexLayout(index).revision_dir(*IndexLayout(index).current())).string()),
+        vocabulary(db) {}
+  Xapian::Database db;
+  analysis::Vocabulary vocabulary;
+};
+
+bool has_term(const analysis::QueryWord& w, const std::string& term) {
+  return std::any_of(w.terms.begin(), w.terms.end(), [&](const analysis::WeightedTerm& t) { return t.term == term; });
+}
+
+}  // namespace
+
+TEST_CASE("words typed without diacritics are restored from the index's own words, the dictionary last") {
+  test::TempDir dir;
+  using test::article;
+  using test::write_file;
+  write_file(dir / "content/orders.md",
+             article("title: Zamówienia sprzedaży\nslug: orders\nlang: pl", "Jak utworzyć nowe zamówienie sprzedaży.\n"));
+  write_file(dir / "content/cancel.md",
+             article("title: Anulowanie zamówień\nslug: cancel\nlang: pl", "Anulowanych zamówień nie można przywrócić.\n"));
+  write_file(dir / "content/leave.md",
+             article("title: Lomapyynnön käsittely\nslug: leave\nlang: fi", "Esimies hyväksyy lomapyynnön.\n"));
+  write_file(dir / "content/holidays.md",
+             article("title: Lomapyyntöjen raportti\nslug: holidays\nlang: fi", "Raportti näyttää kaikki lomat.\n"));
+  // A project's code name that a dictionary would read as "złomowanie".
+  write_file(dir / "content/codename.md",
+             article("title: Projekt Zlomowanie\nslug: codename\nlang: pl", "Nazwa kodowa projektu to zlomowanie.\n"));
+  write_file(dir / "content/users.md",
+             article("title: Quản lý người dùng\nslug: users\nlang: vi", "Quản lý quân số và quán.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  IndexWords index(dir / "index");
+
+  struct Accented {
+    const char* plain;
+    std::vector<std::string> words;  // in byte order
+  };
+  const Accented table[] = {
+      {"zamowienia", {"zamówienia"}},
+      {"zamowien", {"zamówień"}},
+      {"lomapyynnon", {"lomapyynnön"}},
+      {"quan", {"quán", "quân", "quản"}},
+      {"raportti", {}},    // written without diacritics
+      {"kayttoomaisuuseran", {}},  // not in the articles
+  };
+  for (const auto& r : table) {
+    INFO(r.plain);
+    CHECK(index.vocabulary.accented(r.plain) == r.words);
+  }
+
+  struct Row {
+    const char* typed;
+    const char* term;  // a term the query word has, or lacks
+    bool has;
+  };
+  const Row rows[] = {
+      // Restored from the articles' words, with the base form that finds
+      // other inflections ("zamówień" in the cancel article).
+      {"zamowienia", "zamówienia", true},
+      {"zamowienia", "Zzamówienie", true},
+      {"lomapyynnon", "Zlomapyyntö", true},
+      // The articles have it as typed and in no other spelling: a word of
+      // its own, not "złomowanie" without its diacritics.
+      {"zlomowanie", "złomowanie", false},
+      // Vietnamese words are no Finnish or Polish ones.
+      {"quan", "quản", false},
+      // In no article either way: the dictionary's word, as before.
+      {"kayttoomaisuuseran", "käyttöomaisuuserän", true},
+  };
+  for (const auto& r : rows) {
+    INFO(r.typed << " -> " << r.term);
+    const auto words = analysis::analyse_query(r.typed, {"fi", "pl", "vi"}, true, &index.vocabulary);
+    REQUIRE(words.size() == 1);
+    CHECK(has_term(words[0], r.term) == r.has);
+  }
+
+  // What a customer sees: both articles about orders, whichever inflection.
+  auto s = Searcher::open(IndexLayout(dir / "index").revision_dir(*IndexLayout(dir / "index").current()));
+  REQUIRE(s.is_ok());
+  SearchRequest request;
+  request.query = "zamowienia";
+  request.visibility = Visibility::kPublic;
+  auto res = (*s)->search(request);
+  REQUIRE(res.is_ok());
+  std::set<std::string> slugs;
+  for (const auto& h : res->hits) slugs.insert(h.slug);
+  CHECK(slugs == std::set<std::string>{"orders", "cancel"});
+}
+
+TEST_CASE("the index's words with diacritics survive a build in shards and an update in place") {
+  // Enough articles for a build in shards (each word's entry is written by
+  // one shard, the compactor unites them), then one more article indexed in
+  // place.
+  test::TempDir dir;
+  const char* words[] = {"quản", "quán", "quân", "quần", "quăn"};
+  for (int i = 0; i < 250; ++i) {
+    const std::string word = i < 5 ? words[i] : "filler";
+    test::write_file(dir / fmt::format("content/a{}.md", i),
+                     test::article(fmt::format("title: Article {}\nlang: vi", i), "Nội dung " + word + ".\n"));
+  }
+  test::index_folder(dir / "content", dir / "index");
+  CHECK(IndexWords(dir / "index").vocabulary.accented("quan") ==
+        std::vector<std::string>{"quán", "quân", "quăn", "quản", "quần"});
+  test::write_file(dir / "content/late.md", test::article("title: Late\nlang: vi", "Quạn.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  CHECK(IndexWords(dir / "index").vocabulary.accented("quan").size() == 6);
+}
