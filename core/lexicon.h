@@ -37,9 +37,11 @@ class Lexicon {
   // from `word` (lowercase, ASCII, unknown as typed) only by diacritics:
   // "lomapyynnon" -> "lomapyynnön", "zlomowanie" -> "złomowanie". For queries
   // typed without diacritics, whose words the morphology cannot analyse as
-  // typed. Every way to accent the word is tried against the dictionary (a
-  // few microseconds each; 3-6 ms for the worst word), so words with more than kMaxAccentings ways get
-  // nothing; at most kMaxRestored words come back. Cached.
+  // typed, and that the index has in no spelling (queries ask the index's
+  // own words first: analysis::Vocabulary). Every way to accent the word is
+  // tried against the dictionary (a few microseconds each; 3-6 ms for the
+  // worst word), so words with more than kMaxAccentings ways get nothing; at
+  // most kMaxRestored words come back. Cached.
   static constexpr size_t kMaxAccentings = 1024;
   static constexpr size_t kMaxRestored = 3;
   std::vector<std::string> restore_diacritics(std::string_view primary, const std::string& word);
