@@ -346,9 +346,10 @@ namespace {
 // (`accented`) which the language writes and its dictionary knows, the most
 // frequent first; when the index has the word neither with diacritics nor as
 // typed, the dictionary's own (every way to accent it, tried). Without a
-// vocabulary, the dictionary's.
+// vocabulary, the dictionary's. `dictionary` false: the index's words only.
 std::vector<std::string> restored_words(const std::string& primary, const std::string& word,
-                                        const Vocabulary* vocabulary, const std::vector<std::string>& accented) {
+                                        const Vocabulary* vocabulary, const std::vector<std::string>& accented,
+                                        bool dictionary) {
   Lexicon& lex = Lexicon::shared();
   if (!vocabulary) return lex.restore_diacritics(primary, word);
   if (accented.empty()) {
@@ -356,7 +357,7 @@ std::vector<std::string> restored_words(const std::string& primary, const std::s
     // one typed without its diacritics. (Only the public articles' words are
     // in the vocabulary; an agent's word found only in internal text is
     // restored by the dictionary.)
-    if (vocabulary->contains(word)) return {};
+    if (!dictionary || vocabulary->contains(word)) return {};
     return lex.restore_diacritics(primary, word);
   }
   std::vector<std::pair<Xapian::doccount, std::string>> ranked;
@@ -372,10 +373,22 @@ std::vector<std::string> restored_words(const std::string& primary, const std::s
   return out;
 }
 
+// analyse_query, and for `dictionary` false restoring diacritics from the
+// vocabulary's words only.
+std::vector<QueryWord> analyse(std::string_view query, const std::vector<std::string>& langs,
+                               bool restore_diacritics, const Vocabulary* vocabulary, bool dictionary);
+
 }  // namespace
 
 std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<std::string>& langs,
                                      bool restore_diacritics, const Vocabulary* vocabulary) {
+  return analyse(query, langs, restore_diacritics, vocabulary, true);
+}
+
+namespace {
+
+std::vector<QueryWord> analyse(std::string_view query, const std::vector<std::string>& langs,
+                               bool restore_diacritics, const Vocabulary* vocabulary, bool dictionary) {
   std::vector<std::string> primaries;
   for (const auto& l : langs) {
     std::string p = primary_subtag(l);
@@ -426,7 +439,8 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
       if (!restorable || !compounds || !Lexicon::shared().forms(p, word).bases.empty()) continue;
       tried = true;
       if (vocabulary && !in_index) in_index = vocabulary->accented(word);
-      for (const auto& r : restored_words(p, word, vocabulary, in_index ? *in_index : std::vector<std::string>{})) {
+      for (const auto& r :
+           restored_words(p, word, vocabulary, in_index ? *in_index : std::vector<std::string>{}, dictionary)) {
         add(r, kWeightFoldedForPlainQuery);
         add_forms(p, r);
       }
@@ -442,6 +456,8 @@ std::vector<QueryWord> analyse_query(std::string_view query, const std::vector<s
   }
   return words;
 }
+
+}  // namespace
 
 std::vector<std::string> match_keys(const QueryWord& word) {
   std::vector<std::string> keys = {std::string(schema::kPrefixFolded) + Lexicon::shared().fold(word.text)};
@@ -468,7 +484,8 @@ Xapian::Query build_query(const std::vector<QueryWord>& words, Xapian::Query::op
   return Xapian::Query(op, parts.begin(), parts.end());
 }
 
-std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const std::vector<std::string>& langs) {
+std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const std::vector<std::string>& langs,
+                                     const Vocabulary* vocabulary) {
   std::vector<std::string> compounding;
   for (const auto& l : langs) {
     if (writes_compounds_as_one(l)) compounding.push_back(l);
@@ -480,7 +497,10 @@ std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const 
     const std::string& b = words[i + 1].text;
     if (a.size() < 2 || b.size() < 2 || a.size() + b.size() > kMaxWordBytes) continue;
     if (!starts_with_letter(a) || !starts_with_letter(b)) continue;
-    auto joined = analyse_query(a + b, compounding);
+    // Diacritics from the index's words only: a pair is a word the index
+    // has or nothing, and asking the dictionary every way to accent a long
+    // joined word was 6% of a first-time search's instructions.
+    auto joined = vocabulary ? analyse(a + b, compounding, true, vocabulary, false) : analyse_query(a + b, compounding);
     if (joined.size() == 1) out.push_back({i, std::move(joined.front())});
   }
   return out;

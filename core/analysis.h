@@ -153,7 +153,10 @@ struct JoinedWord {
   size_t first = 0;  // words[first] and words[first + 1], written together
   QueryWord word;
 };
-std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const std::vector<std::string>& langs);
+// With `vocabulary`, a joined word's diacritics come from the index's words
+// only, never from the dictionary.
+std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const std::vector<std::string>& langs,
+                                     const Vocabulary* vocabulary = nullptr);
 
 // Terms for adjacent word pairs ("B" + folded word + "_" + folded word), for
 // languages whose words are runs of syllables (Vietnamese: "quản lý" is one

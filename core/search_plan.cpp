@@ -69,8 +69,10 @@ void plan_queries(const Xapian::Database& db, SearchPlan& plan) {
     Xapian::Query query;  // ... may be matched by this instead
   };
   std::vector<Replacement> replacements;
-  const std::vector<analysis::JoinedWord> candidates =
-      words.size() <= kOneMissingUpTo ? analysis::joined_words(words, langs) : std::vector<analysis::JoinedWord>{};
+  const analysis::Vocabulary vocabulary(db);
+  const std::vector<analysis::JoinedWord> candidates = words.size() <= kOneMissingUpTo
+                                                           ? analysis::joined_words(words, langs, &vocabulary)
+                                                           : std::vector<analysis::JoinedWord>{};
   for (const auto& j : candidates) {
     const auto& terms = j.word.terms;
     const bool indexed = std::any_of(terms.begin(), terms.end(), [&](const analysis::WeightedTerm& t) {

@@ -778,6 +778,24 @@ TEST_CASE("words typed without diacritics are restored from the index's own word
     CHECK(has_term(words[0], r.term) == r.has);
   }
 
+  // Two words written together: diacritics from the index's words only (the
+  // dictionary would try every way to accent a long joined word).
+  struct Joined {
+    const char* typed;
+    const char* term;
+    bool has;
+  };
+  const Joined joined[] = {
+      {"loma pyynnon", "lomapyynnön", true},
+      {"kayttoomaisuus eran", "käyttöomaisuuserän", false},
+  };
+  for (const auto& r : joined) {
+    INFO(r.typed << " -> " << r.term);
+    const auto pairs = analysis::joined_words(analysis::analyse_query(r.typed, {"fi"}), {"fi"}, &index.vocabulary);
+    REQUIRE(pairs.size() == 1);
+    CHECK(has_term(pairs[0].word, r.term) == r.has);
+  }
+
   // What a customer sees: both articles about orders, whichever inflection.
   auto s = Searcher::open(IndexLayout(dir / "index").revision_dir(*IndexLayout(dir / "index").current()));
   REQUIRE(s.is_ok());
