@@ -62,8 +62,9 @@ std::vector<std::string> spelling_words(const Xapian::Document& doc) {
 // without them. Keys are plain ASCII: what such a query's words are.
 void add_accented(Xapian::WritableDatabase& db, const std::string& word) {
   const std::string folded = analysis::Lexicon::shared().fold(word);
-  if (folded == word || !std::all_of(folded.begin(), folded.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
-    return;
+  const bool ascii =
+      std::all_of(folded.begin(), folded.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (folded == word || !ascii) return;
   db.add_synonym(std::string(schema::kPrefixFolded) + folded, word);
 }
 
@@ -339,8 +340,8 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
 // its hash) with its count over all of them, so Xapian builds each word's
 // spelling fragments once, on every worker in parallel; a word with
 // diacritics also goes into that shard's synonym table under its folded
-// form (the compactor unites one key's words from several shards). Then the compactor
-// merges the shards into the revision's index.
+// form. Then the compactor merges the shards into the revision's index (and
+// unites one key's words from several shards).
 void IndexWriter::merge_shards() {
   Shards& sh = *shards_;
   const size_t threads = sh.dbs.size();
