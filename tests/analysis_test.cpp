@@ -465,3 +465,36 @@ TEST_CASE("stopwords: function words per language, typed with or without diacrit
   CHECK_FALSE(analysis::is_stopword("jak", std::vector<std::string>{"en", "fi"}));
   CHECK(analysis::stopword_languages() == std::vector<std::string>{"en", "fi", "pl", "vi"});
 }
+
+TEST_CASE("a word is analysed only by the languages whose alphabet has its letters") {
+  struct Row {
+    const char* lang;
+    const char* word;
+    bool in;
+  };
+  const Row rows[] = {
+      {"fi", "päivä", true},       {"pl", "päivä", false},       // ä is Finnish
+      {"fi", "zamówienia", false}, {"pl", "zamówienia", true},   // ó is Polish
+      {"fi", "quản", false},       {"pl", "quản", false},        // Vietnamese letters
+      {"vi", "quản", true},        {"vi", "päivä", true},        // no table: any letters
+      {"fi", "lasku", true},       {"pl", "lasku", true},        // plain letters: every language
+      {"fi", "šekki", true},                                     // a Finnish loanword letter
+      {"pl", "za\xCC\x81", true},  // a combining mark (not NFC): cannot tell, so analysed
+  };
+  for (const auto& r : rows) {
+    INFO(r.lang << ": " << r.word);
+    CHECK(in_alphabet(r.lang, r.word) == r.in);
+  }
+  // What it changes: "zamówienia" gets Polish base forms and no Finnish
+  // Snowball stem; "päivä" no Polish compound part.
+  auto terms = [](const char* word, const std::vector<std::string>& langs) {
+    const auto words = analyse_query(word, langs);
+    std::vector<std::string> out;
+    for (const auto& t : words.at(0).terms) out.push_back(t.term);
+    return out;
+  };
+  const auto both = terms("zamówienia", {"fi", "pl"});
+  CHECK(both == terms("zamówienia", {"pl"}));
+  CHECK(std::find(both.begin(), both.end(), "Zzamówienie") != both.end());
+  CHECK(terms("päivä", {"fi", "pl"}) == terms("päivä", {"fi"}));
+}
