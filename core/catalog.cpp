@@ -18,35 +18,54 @@ constexpr const char* kArticleColumns =
     "html_agent, (SELECT agent_data FROM sections WHERE article_id = articles.id)";
 
 // Sections are read for every search hit (to pick the section that answers),
-// so they are stored in a form that costs a copy to read, not a parse:
-// five length-prefixed fields per section (text.h; then compressed, with the
-// HTML: a quarter of the bytes to store and read).
-std::string encode_sections(const std::vector<Section>& sections) {
+// so they are stored in a form that costs a copy to read, not a parse: five
+// length-prefixed fields per section (text.h). Each section is a zstd frame
+// of its own (with the catalog's dictionary, when it has one), the frames
+// length-prefixed one after the other: a hit's snippet inflates its one
+// section, not the whole article with its Markdown (bench/RESULTS.md, "Cold
+// search, fourth slice").
+std::string encode_section(const Section& s) {
   std::string out;
-  size_t bytes = 0;
-  for (const auto& s : sections) bytes += s.title.size() + s.anchor.size() + s.text.size() + s.markdown.size() + 32;
-  out.reserve(bytes);
-  for (const auto& s : sections) {
-    put_length_prefixed(out, s.title);
-    put_length_prefixed(out, s.anchor);
-    put_length_prefixed(out, std::to_string(s.level));
-    put_length_prefixed(out, s.text);
-    put_length_prefixed(out, s.markdown);
-  }
+  out.reserve(s.title.size() + s.anchor.size() + s.text.size() + s.markdown.size() + 32);
+  put_length_prefixed(out, s.title);
+  put_length_prefixed(out, s.anchor);
+  put_length_prefixed(out, std::to_string(s.level));
+  put_length_prefixed(out, s.text);
+  put_length_prefixed(out, s.markdown);
   return out;
 }
 
-std::vector<Section> decode_sections(std::string_view data) {
+std::optional<Section> decode_section(std::string_view data) {
+  size_t pos = 0;
+  std::optional<std::string_view> f[5];
+  for (auto& field : f) {
+    field = get_length_prefixed(data, pos);
+    if (!field) return std::nullopt;
+  }
+  return Section{std::string(*f[0]), std::string(*f[1]), std::atoi(std::string(*f[2]).c_str()), std::string(*f[3]),
+                 std::string(*f[4])};
+}
+
+std::string encode_sections(const std::vector<Section>& sections, const CompressionDictionary* dictionary) {
+  std::string out;
+  for (const auto& s : sections) put_length_prefixed(out, compress(encode_section(s), dictionary));
+  return out;
+}
+
+// Section k of a value encode_sections() wrote (nullopt past the last), or
+// every section when k is npos. Throws on damage, as decompress() does.
+std::vector<Section> decode_sections(std::string_view data, const CompressionDictionary* dictionary,
+                                     size_t k = std::string::npos) {
   std::vector<Section> out;
   size_t pos = 0;
-  while (pos < data.size()) {
-    std::optional<std::string_view> f[5];
-    for (auto& field : f) {
-      field = get_length_prefixed(data, pos);
-      if (!field) return out;  // damaged: what was whole
-    }
-    out.push_back({std::string(*f[0]), std::string(*f[1]), std::atoi(std::string(*f[2]).c_str()), std::string(*f[3]),
-                   std::string(*f[4])});
+  for (size_t i = 0; pos < data.size(); ++i) {
+    const auto frame = get_length_prefixed(data, pos);
+    if (!frame) throw std::runtime_error("damaged catalog value: sections cut short");
+    if (k != std::string::npos && i != k) continue;
+    auto section = decode_section(decompress(*frame, dictionary));
+    if (!section) throw std::runtime_error("damaged catalog value: a section's fields cut short");
+    out.push_back(std::move(*section));
+    if (i == k) break;
   }
   return out;
 }
@@ -61,7 +80,7 @@ std::vector<std::string> strings_from_json(const std::string& text) {
   return out;
 }
 
-Article article_from_row(const Statement& st) {
+Article article_from_row(const Statement& st, const CompressionDictionary* dictionary) {
   Article a;
   a.id = st.integer(0);
   a.path = st.text(1);
@@ -81,10 +100,10 @@ Article article_from_row(const Statement& st) {
   a.meta.extra = json::parse(st.text(15), nullptr, false);
   if (a.meta.extra.is_discarded()) a.meta.extra = json::object();
   a.html = decompress(st.bytes(16));
-  a.sections = decode_sections(decompress(st.bytes(17)));
+  a.sections = decode_sections(st.bytes(17), dictionary);
   a.content_hash = st.text(18);
   a.html_agent = decompress(st.bytes(19));
-  if (a.has_internal_blocks()) a.sections_agent = decode_sections(decompress(st.bytes(20)));
+  if (a.has_internal_blocks()) a.sections_agent = decode_sections(st.bytes(20), dictionary);
   return a;
 }
 
@@ -163,7 +182,7 @@ void Catalog::create_schema() {
     -- Section text (JSON) apart from the article row, read for every result.
     CREATE TABLE IF NOT EXISTS sections (
       article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-      data BLOB NOT NULL,  -- the sections, as encode_sections() writes them, compressed
+      data BLOB NOT NULL,  -- the sections, as encode_sections() writes them: a zstd frame each
       agent_data BLOB NOT NULL DEFAULT X''  -- with internal blocks: the agents' sections
     );
     -- Headings alone (no text), for suggestions as the visitor types.
@@ -197,6 +216,9 @@ void Catalog::create_schema() {
     CREATE INDEX IF NOT EXISTS media_article ON media(article_id);
     CREATE INDEX IF NOT EXISTS media_name ON media(name);
     CREATE INDEX IF NOT EXISTS articles_translation ON articles(translation_of);
+    -- zstd dictionaries trained on the help center (compress.h), by what
+    -- they compress: 'sections'.
+    CREATE TABLE IF NOT EXISTS dictionaries (name TEXT PRIMARY KEY, data BLOB NOT NULL);
   )sql");
   if (!get_meta("schema_version")) set_meta("schema_version", std::to_string(schema::kSchemaVersion));
 }
@@ -237,8 +259,8 @@ void Catalog::put(Article& a) {
          "INSERT INTO sections (article_id, data, agent_data) VALUES (?1, ?2, ?3) "
          "ON CONFLICT(article_id) DO UPDATE SET data = ?2, agent_data = ?3")
       .bind(1, a.id)
-      .bind_blob(2, compress(encode_sections(a.sections)))
-      .bind_blob(3, a.has_internal_blocks() ? compress(encode_sections(a.sections_agent)) : std::string())
+      .bind_blob(2, encode_sections(a.sections, section_dictionary()))
+      .bind_blob(3, a.has_internal_blocks() ? encode_sections(a.sections_agent, section_dictionary()) : std::string())
       .run();
   // Aliases: a live article's slug always wins over an alias.
   db_.cached("DELETE FROM redirects WHERE from_slug = ?1").bind(1, m.slug).run();
@@ -338,7 +360,7 @@ std::optional<Article> Catalog::find_by_slug(const std::string& slug, Visibility
                                 visible_clause(visibility)));
   st.bind(1, slug);
   if (!st.step()) return std::nullopt;
-  Article a = article_from_row(st);
+  Article a = article_from_row(st, section_dictionary());
   if (a.has_internal_blocks() && visibility != Visibility::kPublic) {
     a.html = a.html_agent;
     a.sections = a.sections_agent;
@@ -357,14 +379,42 @@ std::optional<Section> Catalog::section(int64_t id, size_t k, Visibility visibil
                                    "WHERE article_id = ?1");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
-  // The value is one zstd frame: inflated whole, whichever section is asked
-  // for (bench/RESULTS.md, "Cold search, second slice": a frame split into
-  // blocks per section cost 8% more bytes for 11% less time here).
-  std::vector<Section> all = decode_sections(decompress(st.bytes(0)));
+  std::vector<Section> one = decode_sections(st.bytes(0), section_dictionary(), k);
   st.reset();
-  if (k >= all.size()) return std::nullopt;
-  all[k].markdown.clear();
-  return std::move(all[k]);
+  if (one.empty()) return std::nullopt;
+  one[0].markdown.clear();
+  return std::move(one[0]);
+}
+
+const CompressionDictionary* Catalog::section_dictionary() {
+  if (!dictionary_loaded_) {
+    auto st = db_.prepare("SELECT data FROM dictionaries WHERE name = 'sections'");
+    if (st.step()) section_dictionary_ = std::make_unique<CompressionDictionary>(std::string(st.bytes(0)));
+    dictionary_loaded_ = true;
+  }
+  return section_dictionary_.get();
+}
+
+bool Catalog::train_section_dictionary(const std::vector<Article>& articles) {
+  if (section_dictionary()) return true;
+  auto count = db_.prepare("SELECT count(*) FROM sections");
+  if (count.step() && count.integer(0) > 0) return false;  // stored without one: they stay readable
+  // Sections spread over the whole batch, up to kDictionarySampleBytes.
+  size_t total = 0;
+  for (const auto& a : articles) {
+    for (const auto& s : a.sections) total += s.title.size() + s.text.size() + s.markdown.size();
+  }
+  const size_t stride = std::max<size_t>(1, total / kDictionarySampleBytes + 1);
+  std::vector<std::string> encoded;
+  for (size_t i = 0; i < articles.size(); i += stride) {
+    for (const auto& s : articles[i].sections) encoded.push_back(encode_section(s));
+  }
+  const std::vector<std::string_view> samples(encoded.begin(), encoded.end());
+  auto dict = CompressionDictionary::train(samples, kDictionaryBytes);
+  if (!dict) return false;  // too little text to learn from: frames without one
+  db_.prepare("INSERT INTO dictionaries (name, data) VALUES ('sections', ?1)").bind_blob(1, *dict).run();
+  section_dictionary_ = std::make_unique<CompressionDictionary>(std::move(*dict));
+  return true;
 }
 
 std::vector<ArticleSummary> Catalog::list(Visibility visibility) {

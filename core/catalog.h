@@ -9,12 +9,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "core/article.h"
+#include "core/compress.h"
 #include "core/sqlite_db.h"
 
 namespace kb {
@@ -110,8 +112,21 @@ class Catalog {
 
   SqliteDb& db() { return db_; }
 
+  // Trains the zstd dictionary the sections are compressed with on
+  // `articles` (the first batch of a new catalog) and stores it; a catalog
+  // that already has sections keeps what it has. Whether the catalog now
+  // has a dictionary (a small help center has too little text to train on).
+  bool train_section_dictionary(const std::vector<Article>& articles);
+
  private:
+  // About a hundred times the dictionary's size is what zstd wants to train on.
+  static constexpr size_t kDictionaryBytes = 112 << 10;
+  static constexpr size_t kDictionarySampleBytes = 100 * kDictionaryBytes;
+  const CompressionDictionary* section_dictionary();
+
   SqliteDb db_;
+  std::unique_ptr<CompressionDictionary> section_dictionary_;
+  bool dictionary_loaded_ = false;
 };
 
 }  // namespace kb

@@ -178,6 +178,7 @@ Status IndexWriter::put(std::vector<Article>& articles, size_t threads,
                         const std::function<void(size_t, size_t)>& progress) {
   threads = std::max<size_t>(threads, 1);
   try {
+    catalog_->train_section_dictionary(articles);
     if (shards_ || (fresh_ && threads > 1 && articles.size() >= kMinShardedArticles)) {
       put_sharded(articles, threads, failed, progress);
     } else {
