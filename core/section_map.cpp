@@ -26,6 +26,22 @@ bool get_varint(std::string_view data, size_t& pos, uint32_t& v) {
   return false;
 }
 
+void put_u32(std::string& out, uint32_t v) {
+  for (int shift = 0; shift < 32; shift += 8) out += static_cast<char>((v >> shift) & 0xff);
+}
+
+uint32_t get_u32(std::string_view data, size_t pos) {
+  uint32_t v = 0;
+  for (int shift = 0; shift < 32; shift += 8) v |= static_cast<uint32_t>(static_cast<unsigned char>(data[pos++])) << shift;
+  return v;
+}
+
+// Entries per block of the map's index: a query's few terms are found by a
+// binary search of the blocks' first hashes and a scan of at most this many
+// entries each, not a scan of the whole map (a document has hundreds to
+// thousands of terms).
+constexpr size_t kBlockEntries = 16;
+
 }  // namespace
 
 bool carries_sections(std::string_view term) {
@@ -51,36 +67,75 @@ std::string encode_section_map(const std::map<std::string, std::vector<Xapian::t
     if (!positions.empty() && carries_sections(term)) entries.emplace_back(section_map_hash(term), &positions);
   }
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string out;
-  for (const auto& [hash, positions] : entries) {
-    for (int shift = 0; shift < 32; shift += 8) out += static_cast<char>((hash >> shift) & 0xff);
-    put_varint(out, static_cast<uint32_t>(positions->size()));
+  std::string entries_bytes;
+  std::vector<std::pair<uint32_t, uint32_t>> blocks;  // first hash, offset of the block's first entry
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& [hash, positions] = entries[i];
+    if (i % kBlockEntries == 0) blocks.emplace_back(hash, static_cast<uint32_t>(entries_bytes.size()));
+    put_u32(entries_bytes, hash);
+    put_varint(entries_bytes, static_cast<uint32_t>(positions->size()));
     Xapian::termpos last = 0;
     for (Xapian::termpos p : *positions) {
-      put_varint(out, p - last);
+      put_varint(entries_bytes, p - last);
       last = p;
     }
   }
-  return out;
+  std::string out;
+  out.reserve(4 + 8 * blocks.size() + entries_bytes.size());
+  put_u32(out, static_cast<uint32_t>(blocks.size()));
+  for (const auto& [hash, offset] : blocks) {
+    put_u32(out, hash);
+    put_u32(out, offset);
+  }
+  return out + entries_bytes;
 }
 
 void read_section_map(std::string_view map, const std::vector<std::pair<uint32_t, size_t>>& hashes,
                       const std::function<void(size_t, Xapian::termpos)>& found) {
-  size_t pos = 0, next = 0;  // in the map; in `hashes`
-  while (pos + 4 <= map.size() && next < hashes.size()) {
-    uint32_t hash = 0;
-    for (int shift = 0; shift < 32; shift += 8) hash |= static_cast<uint32_t>(static_cast<unsigned char>(map[pos++])) << shift;
-    uint32_t n = 0;
-    if (!get_varint(map, pos, n)) return;
-    while (next < hashes.size() && hashes[next].first < hash) ++next;
-    const bool wanted = next < hashes.size() && hashes[next].first == hash;
-    Xapian::termpos p = 0;
-    for (uint32_t i = 0; i < n; ++i) {
-      uint32_t delta = 0;
-      if (!get_varint(map, pos, delta)) return;
-      p += delta;
-      for (size_t k = next; wanted && k < hashes.size() && hashes[k].first == hash; ++k) found(hashes[k].second, p);
+  if (map.size() < 4) return;
+  const size_t blocks = get_u32(map, 0);
+  if (blocks > (map.size() - 4) / 8) return;  // damaged: the index does not fit
+  const std::string_view entries = map.substr(4 + 8 * blocks);
+  auto block_hash = [&](size_t b) { return get_u32(map, 4 + 8 * b); };
+  auto block_offset = [&](size_t b) { return static_cast<size_t>(get_u32(map, 8 + 8 * b)); };
+  size_t pos = 0, block = 0;  // the next entry to read; the block it is in or after
+  size_t next = 0;            // in `hashes`
+  while (next < hashes.size()) {
+    const uint32_t wanted = hashes[next].first;
+    // Jump to the last block starting at or before the wanted hash, when
+    // that is ahead of where reading stands.
+    size_t lo = block, hi = blocks;  // the first block after `wanted` is in [lo, hi]
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (block_hash(mid) <= wanted) lo = mid + 1; else hi = mid;
     }
+    if (lo > 0 && lo - 1 > block) {
+      block = lo - 1;
+      const size_t offset = block_offset(block);
+      if (offset > entries.size()) return;  // damaged
+      pos = std::max(pos, offset);
+    }
+    // Read entries up to the wanted hash.
+    for (;;) {
+      if (pos + 4 > entries.size()) return;
+      const uint32_t hash = get_u32(entries, pos);
+      if (hash > wanted) break;
+      size_t p = pos + 4;
+      uint32_t n = 0;
+      if (!get_varint(entries, p, n)) return;
+      Xapian::termpos position = 0;
+      for (uint32_t i = 0; i < n; ++i) {
+        uint32_t delta = 0;
+        if (!get_varint(entries, p, delta)) return;
+        position += delta;
+        for (size_t k = next; hash == wanted && k < hashes.size() && hashes[k].first == hash; ++k) {
+          found(hashes[k].second, position);
+        }
+      }
+      pos = p;
+      if (hash == wanted) break;
+    }
+    while (next < hashes.size() && hashes[next].first == wanted) ++next;
   }
 }
 

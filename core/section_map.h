@@ -10,8 +10,11 @@
 // keyed by a 32-bit hash of each term: for each word or derived term that
 // occurs in a section (carries_sections()), ascending by hash, the hash (4
 // bytes), the count of its section positions (schema::section_position) and
-// their ascending differences as varints. Two terms of one document with
-// the same hash would share their sections (about 1 in 30,000 documents).
+// their ascending differences as varints. Before the entries, an index of
+// every 16th entry (a 4-byte count, then each block's first hash and byte
+// offset, 4 bytes each), so a query's terms are found without reading the
+// whole map. Two terms of one document with the same hash would share their
+// sections (about 1 in 30,000 documents).
 #pragma once
 
 #include <cstddef>

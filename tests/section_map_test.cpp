@@ -68,6 +68,29 @@ TEST_CASE("section map: a term asked for by two query words is found for both") 
   CHECK(words == std::vector<size_t>{0, 2});
 }
 
+TEST_CASE("section map: in a map of many terms, the terms asked for are found across its index's blocks") {
+  // Sizes around the index's block of 16 entries, and a long article's.
+  for (size_t n : {size_t{1}, size_t{15}, size_t{16}, size_t{17}, size_t{33}, size_t{2000}}) {
+    INFO(n);
+    std::map<std::string, std::vector<Xapian::termpos>> fields;
+    for (size_t i = 0; i < n; ++i) {
+      fields["w" + std::to_string(i)] = {schema::section_position(i % 7, false), schema::section_position(8 + i % 5, true)};
+    }
+    const std::string map = encode_section_map(fields);
+    // Every term, every 7th, the last, and terms the map does not have.
+    for (size_t step : {size_t{1}, size_t{7}, n}) {
+      std::vector<std::string> terms = {"missing-a"};
+      std::set<std::pair<size_t, Xapian::termpos>> expected;
+      for (size_t i = step - 1; i < n; i += step) {
+        for (auto p : fields["w" + std::to_string(i)]) expected.emplace(terms.size(), p);
+        terms.push_back("w" + std::to_string(i));
+      }
+      terms.push_back("missing-b");
+      CHECK(read(map, terms) == expected);
+    }
+  }
+}
+
 TEST_CASE("section map: a damaged map is read as far as it is whole, never past its end") {
   const std::string map = encode_section_map(
       {{"a1", {schema::section_position(0, false)}}, {"b2", {schema::section_position(1, false)}}});
@@ -78,6 +101,13 @@ TEST_CASE("section map: a damaged map is read as far as it is whole, never past 
   }
   CHECK(read(map, {"a1", "b2"}).size() == 2);
   CHECK(read(std::string(3, '\xff'), {"a1"}).empty());
+  // An index that claims more blocks than the map holds, or offsets past its end.
+  CHECK(read(std::string(4, '\xff') + map, {"a1"}).empty());
+  std::map<std::string, std::vector<Xapian::termpos>> many;
+  for (int i = 0; i < 100; ++i) many["t" + std::to_string(i)] = {schema::section_position(1, false)};
+  std::string bad = encode_section_map(many);
+  for (size_t b = 1; b < 7; ++b) bad.replace(8 + 8 * b, 4, std::string(4, '\x7f'));
+  for (int i = 0; i < 100; i += 9) CHECK(read(bad, {"t" + std::to_string(i)}).size() <= 1);
 }
 
 TEST_CASE("document data: every field comes back as written, other data is refused") {
