@@ -12,7 +12,8 @@
 #   - over HTTP with wrk, public, no lang parameter, as the help page sends
 #     them: cycling through all the queries at 1 and at 32 connections
 #     (each query's first ask is uncached: wrk's 10 s cover fewer requests than
-#     there are queries), the warm cycle of the first 200 queries (cached), and
+#     there are queries), the warm cycle of the first 200 queries (cached),
+#     suggestions for prefixes of the queries at 32 connections, and
 #     /healthz, the HTTP cost alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,22 @@ done
 KB_QUERIES="$work/warm.txt" wrk -t1 -c1 -d2s -s bench/wrk_queries.lua "http://127.0.0.1:$port" >/dev/null
 echo -n "warm (200 cached queries), HTTP, wrk -t2 -c32 -d10s: "
 KB_QUERIES="$work/warm.txt" wrk -t2 -c32 -d10s -s bench/wrk_queries.lua "http://127.0.0.1:$port" | grep '^wrk:'
+# Suggestions as a visitor types: each query cut after a random 2-12 of its
+# characters (the last word mostly cut short, as typed), distinct, cycled.
+python3 - "$work/cold.txt" >"$work/prefixes.txt" <<'PY'
+import random, sys
+rng = random.Random(16)
+seen = set()
+for q in open(sys.argv[1], encoding="utf-8"):
+    q = q.strip()
+    p = q[: rng.randint(2, 12)].rstrip()
+    if len(p) >= 2 and p not in seen:
+        seen.add(p)
+        print(p)
+PY
+echo -n "suggest, $(wc -l <"$work/prefixes.txt") distinct prefixes, HTTP, wrk -t2 -c32 -d10s: "
+KB_QUERIES="$work/prefixes.txt" KB_PATH=/api/v1/suggest wrk -t2 -c32 -d10s --timeout 5s -s bench/wrk_queries.lua \
+  "http://127.0.0.1:$port" | grep '^wrk:'
 echo -n "healthz, HTTP, wrk -t2 -c32 -d10s: "
 KB_QUERIES="$work/warm.txt" KB_PATH=/healthz wrk -t2 -c32 -d10s -s bench/wrk_queries.lua "http://127.0.0.1:$port" |
   grep '^wrk:'
