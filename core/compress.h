@@ -27,8 +27,8 @@ class CompressionDictionary {
   CompressionDictionary& operator=(const CompressionDictionary&) = delete;
 
   // A dictionary of at most `max_bytes` trained on `samples`; nullopt when
-  // they are too few or too small to train on (zstd wants about a hundred
-  // times the dictionary's size).
+  // there are fewer than 16 or they hold less than 16 times `max_bytes`
+  // (zstd recommends a hundred times), or zstd cannot train on them.
   static std::optional<std::string> train(const std::vector<std::string_view>& samples, size_t max_bytes);
 
   const std::string& bytes() const { return bytes_; }
