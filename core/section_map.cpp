@@ -102,12 +102,13 @@ void read_section_map(std::string_view map, const std::vector<std::pair<uint32_t
   size_t next = 0;            // in `hashes`
   while (next < hashes.size()) {
     const uint32_t wanted = hashes[next].first;
-    // Jump to the last block starting at or before the wanted hash, when
-    // that is ahead of where reading stands.
-    size_t lo = block, hi = blocks;  // the first block after `wanted` is in [lo, hi]
+    // Jump to the last block starting below the wanted hash (entries with
+    // the wanted hash may end the block before one that starts with it),
+    // when that is ahead of where reading stands.
+    size_t lo = block, hi = blocks;  // the first block starting at or after `wanted` is in [lo, hi]
     while (lo < hi) {
       const size_t mid = (lo + hi) / 2;
-      if (block_hash(mid) <= wanted) lo = mid + 1; else hi = mid;
+      if (block_hash(mid) < wanted) lo = mid + 1; else hi = mid;
     }
     if (lo > 0 && lo - 1 > block) {
       block = lo - 1;
@@ -115,7 +116,7 @@ void read_section_map(std::string_view map, const std::vector<std::pair<uint32_t
       if (offset > entries.size()) return;  // damaged
       pos = std::max(pos, offset);
     }
-    // Read entries up to the wanted hash.
+    // Read entries up to the last with the wanted hash (two terms may share one).
     for (;;) {
       if (pos + 4 > entries.size()) return;
       const uint32_t hash = get_u32(entries, pos);
@@ -133,7 +134,6 @@ void read_section_map(std::string_view map, const std::vector<std::pair<uint32_t
         }
       }
       pos = p;
-      if (hash == wanted) break;
     }
     while (next < hashes.size() && hashes[next].first == wanted) ++next;
   }

@@ -91,6 +91,27 @@ TEST_CASE("section map: in a map of many terms, the terms asked for are found ac
   }
 }
 
+TEST_CASE("section map: two terms with one hash share their sections, across a block boundary too") {
+  // FNV-1a gives "w673879" and "w1180600" the same 32-bit hash; fifteen
+  // terms hash below it, so the two sit at entries 15 and 16: the last of
+  // the first block and the first of the second.
+  REQUIRE(section_map_hash("w673879") == section_map_hash("w1180600"));
+  std::map<std::string, std::vector<Xapian::termpos>> fields;
+  for (const char* t : {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f16", "f17", "f48", "f60", "f61"}) {
+    REQUIRE(section_map_hash(t) < section_map_hash("w673879"));
+    fields[t] = {schema::section_position(1, false)};
+  }
+  for (const char* t : {"f10", "f11", "f12", "f13", "f14"}) fields[t] = {schema::section_position(2, false)};
+  fields["w673879"] = {schema::section_position(3, false)};
+  fields["w1180600"] = {schema::section_position(4, false)};
+  const std::string map = encode_section_map(fields);
+  const std::set<std::pair<size_t, Xapian::termpos>> both = {{0, schema::section_position(3, false)},
+                                                             {0, schema::section_position(4, false)}};
+  CHECK(read(map, {"w673879"}) == both);
+  CHECK(read(map, {"w1180600"}) == both);
+  CHECK(read(map, {"f0", "w673879", "f10"}).size() == 4);
+}
+
 TEST_CASE("section map: a damaged map is read as far as it is whole, never past its end") {
   const std::string map = encode_section_map(
       {{"a1", {schema::section_position(0, false)}}, {"b2", {schema::section_position(1, false)}}});
