@@ -9,7 +9,9 @@
 // --warmup 0 measures the first pass too (by default a pass over the queries
 // runs first, unmeasured: morphology, the page cache and the allocator warm).
 // Prints requests, errors, req/s, p50, p90, p99, p99.9 and max in ms, and in
-// process the p50 and p99 of each search step (plan, match, present).
+// process the p50 and p99 of each search step (plan, match, present);
+// --slowest N also lists the N slowest in-process searches, each with its
+// steps and total, to find what the tail is made of.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
   std::string mode = "search";
   int rounds = 1;
   int warmup = 1;
+  size_t slowest = 0;
   kb::Visibility visibility = kb::Visibility::kAgent;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
     else if (a == "--index") index_dir = v;
     else if (a == "--mode") mode = v;
     else if (a == "--warmup") warmup = std::stoi(v);
+    else if (a == "--slowest") slowest = std::stoul(v);
     else if (a == "--visibility") {
       if (v == "public") visibility = kb::Visibility::kPublic;
       else if (v == "agent") visibility = kb::Visibility::kAgent;
@@ -71,6 +75,13 @@ int main(int argc, char** argv) {
   size_t suggested = 0;  // kept so the work is not optimised away
   bool measuring = false;
   std::vector<double> plan_ms, match_ms, present_ms;  // in-process searches' steps, measured passes
+  struct Timed {
+    double ms;
+    const std::string* query;
+    kb::SearchTimings steps;
+    size_t total;
+  };
+  std::vector<Timed> timed;  // with --slowest
   if (!index_dir.empty()) {
     kb::IndexLayout layout(index_dir);
     auto current = layout.current();
@@ -107,7 +118,12 @@ int main(int argc, char** argv) {
       kb::SearchRequest r;
       r.query = q;
       r.visibility = visibility;
+      const auto t0 = std::chrono::steady_clock::now();
       auto result = searcher->search(r);
+      if (result && measuring && slowest) {
+        const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        timed.push_back({took, &q, result.value().timings, result.value().total});
+      }
       if (result && measuring) {
         plan_ms.push_back(result.value().timings.plan_ms);
         match_ms.push_back(result.value().timings.match_ms);
@@ -147,6 +163,12 @@ int main(int argc, char** argv) {
     const double a = p50(plan_ms), b = p50(match_ms), c = p50(present_ms);
     std::printf("steps p50 plan %.3f match %.3f present %.3f p99 plan %.3f match %.3f present %.3f ms\n", a, b, c,
                 p99(plan_ms), p99(match_ms), p99(present_ms));
+  }
+  std::sort(timed.begin(), timed.end(), [](const Timed& x, const Timed& y) { return x.ms > y.ms; });
+  for (size_t i = 0; i < std::min(slowest, timed.size()); ++i) {
+    const Timed& t = timed[i];
+    std::printf("slow %.3f ms: plan %.3f match %.3f present %.3f total %zu: %s\n", t.ms, t.steps.plan_ms,
+                t.steps.match_ms, t.steps.present_ms, t.total, t.query->c_str());
   }
   if (suggester) std::printf("suggestions per request %.1f\n", static_cast<double>(suggested) / static_cast<double>(ms.size() + (warmup ? queries.size() : 0)));
   return errors ? 1 : 0;

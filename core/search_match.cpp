@@ -1,6 +1,7 @@
 #include "core/search_match.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <memory>
 #include <set>
@@ -10,11 +11,12 @@
 namespace kb {
 namespace {
 
-// Counts facet values over every matching document (the enquire is asked to
-// check all matches, so counts are exact).
+// Counts facet values over the documents the matcher checks: every match up
+// to kExactCountUpTo of them, past it a part (see take()).
 class FacetSpy : public Xapian::MatchSpy {
  public:
   void operator()(const Xapian::Document& doc, double /*wt*/) override {
+    ++seen_;
     const std::string facets = doc.get_value(schema::kSlotFacets);
     const std::string_view all = facets;
     size_t start = 0;
@@ -30,12 +32,24 @@ class FacetSpy : public Xapian::MatchSpy {
       start = end + 1;
     }
   }
-  std::map<std::string, FacetCounts> take() {
+  // Whether the spy saw fewer than `total` documents: past kExactCountUpTo
+  // Xapian checks only the documents that could still make the page.
+  bool saw_fewer(size_t total) const { return seen_ < total; }
+
+  // The counts, scaled to `total` matches when the spy saw fewer.
+  std::map<std::string, FacetCounts> take(size_t total) {
+    if (seen_ > 0 && total > seen_) {
+      const double scale = static_cast<double>(total) / static_cast<double>(seen_);
+      for (FacetCounts* counts : {&lang_, &category_, &tag_}) {
+        for (auto& [value, n] : *counts) n = std::max<size_t>(1, std::lround(static_cast<double>(n) * scale));
+      }
+    }
     return {{"lang", std::move(lang_)}, {"category", std::move(category_)}, {"tag", std::move(tag_)}};
   }
 
  private:
   FacetCounts lang_, category_, tag_;
+  size_t seen_ = 0;
 };
 
 }  // namespace
@@ -56,7 +70,8 @@ MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, siz
     enquire.clear_matchspies();
     spy = std::make_unique<FacetSpy>();
     enquire.add_matchspy(spy.get());
-    return enquire.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n), db.get_doccount());
+    return enquire.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n),
+                            static_cast<Xapian::doccount>(std::max(kExactCountUpTo, from + n)));
   };
   auto& ranked = result.ranked;
   auto take = [&](const Xapian::MSet& m, bool partial) {
@@ -98,8 +113,12 @@ MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, siz
     }
   }
   result.total = mset.get_matches_estimated();
+  // Xapian may know the total exactly and still have skipped documents
+  // (every article matches), which the facets then miss.
+  result.total_is_estimate =
+      mset.get_matches_lower_bound() != mset.get_matches_upper_bound() || spy->saw_fewer(result.total);
   result.max_weight = mset.get_max_attained();
-  result.facets = spy->take();
+  result.facets = spy->take(result.total);
   return result;
 }
 
@@ -110,7 +129,7 @@ FacetCounts count_languages(const Xapian::Database& db, const SearchPlan& plan, 
   FacetSpy spy;
   enquire.add_matchspy(&spy);
   enquire.get_mset(0, 0, db.get_doccount());
-  return spy.take()["lang"];
+  return spy.take(0)["lang"];  // every match checked: exact
 }
 
 }  // namespace kb

@@ -25,6 +25,14 @@ inline constexpr size_t kRerankDepth = 50;
 // them are listed after those (SearchHit::partial).
 inline constexpr size_t kFewMatches = 10;
 
+// Matches are counted exactly up to this many. Past it Xapian skips the
+// documents that cannot reach the asked page, so the total is its estimate
+// and the facet counts are scaled from the documents it checked
+// (MatchResult::total_is_estimate: the total, the facets or both). Counting every match of a common query
+// was half the match time at 100,000 articles (bench/RESULTS.md, "Cold
+// search, fifth slice"); 100 was no faster than 1,000.
+inline constexpr size_t kExactCountUpTo = 1000;
+
 struct MatchedDocument {
   Xapian::Document doc;
   double weight = 0;  // BM25
@@ -36,6 +44,7 @@ struct MatchResult {
   size_t first = 0;
   bool reranked = false;  // ranked is the top kRerankDepth (and more), to re-order
   size_t total = 0;
+  bool total_is_estimate = false;  // more than kExactCountUpTo matches: total or facets estimated
   double max_weight = 0;  // the best match's BM25 weight
   bool relaxed = false;   // see SearchResult::relaxed
   std::map<std::string, FacetCounts> facets;

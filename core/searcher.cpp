@@ -89,6 +89,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
   MatchResult matched = match_search(db_, plan, offset, limit);
   result.corrected = plan.corrected;
   result.total = matched.total;
+  result.total_is_estimate = matched.total_is_estimate;
   result.relaxed = matched.relaxed;
   result.facets = std::move(matched.facets);
   if (result.total == 0 && !r.lang.empty() && !plan.words.empty()) {

@@ -750,6 +750,7 @@ class App::Handler {
                    {"corrected", result.corrected ? json(*result.corrected) : json(nullptr)},
                    {"relaxed", result.relaxed},
                    {"total", result.total},
+                   {"total_is_estimate", result.total_is_estimate},
                    {"limit", s.limit},
                    {"offset", s.offset},
                    {"took_ms", nullptr},
@@ -1128,6 +1129,7 @@ class App::Handler {
       for (const auto& [value, count] : by_count) {
         json chip = {{"label", key == "lang" ? language_name(value) : value},
                      {"count", count},
+                     {"approx", result.total_is_estimate},
                      {"url", with(key, value == selected ? "" : value)},
                      {"active", value == selected}};
         (values.size() < kFacetValuesShown || value == selected ? values : more).push_back(std::move(chip));
@@ -1150,7 +1152,8 @@ class App::Handler {
     };
     view["page_title"] = s.query.empty() ? t("search_title") : t("search_title") + ": " + s.query;
     view["total"] = result.total;
-    view["total_label"] = app_.templates_.format(ui_, "result_count", {{"count", static_cast<int64_t>(result.total)}});
+    view["total_label"] = app_.templates_.format(ui_, result.total_is_estimate ? "result_count_about" : "result_count",
+                                                 {{"count", static_cast<int64_t>(result.total)}});
     view["has_results"] = !result.hits.empty();
     view["took_ms"] = fmt::format("{:.1f}", took);
     view["relaxed"] = result.relaxed;

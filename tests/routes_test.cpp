@@ -327,6 +327,15 @@ TEST_CASE("routes: interface strings exist in every language, with plural rules"
     INFO(r.lang << " " << r.count);
     CHECK(f.templates->format(r.lang, "result_count", {{"count", r.count}}) == r.text);
   }
+  // Past the exactly counted matches, the total is an estimate.
+  const Row about[] = {
+      {"en", 1200, "about 1,200 results"}, {"pl", 5, "około 5 wyników"},
+      {"fi", 3, "noin 3 tulosta"},         {"vi", 7, "khoảng 7 kết quả"},
+  };
+  for (const auto& r : about) {
+    INFO(r.lang << " " << r.count);
+    CHECK(f.templates->format(r.lang, "result_count_about", {{"count", r.count}}) == r.text);
+  }
 }
 
 TEST_CASE("routes: article pages link headings, mark searched words, offer related articles") {

@@ -6,6 +6,7 @@
 
 #include "core/catalog.h"
 #include "core/revision.h"
+#include "core/search_match.h"
 #include "core/searcher.h"
 #include "tests/test_util.h"
 
@@ -516,6 +517,30 @@ TEST_CASE("search: pages of a query walk every match once, across the re-ranked 
     CHECK(seen.size() == static_cast<size_t>(n));
     CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
   }
+}
+
+TEST_CASE("search: past the exactly counted matches the total and facets are estimates, and pages still fill") {
+  const size_t n = kExactCountUpTo + kExactCountUpTo / 2;
+  CustomIndex index([&](const fs::path& dir) {
+    for (size_t i = 0; i < n; ++i) {
+      const bool rare = i % 100 == 0;  // 15 articles also say "scanner"
+      test::write_file(dir / fmt::format("en/{:03}/p{}.md", i / 500, i),
+                       test::article(fmt::format("title: Printer note {}\nlang: en", i),
+                                     rare ? "The printer and the scanner.\n" : "The printer needs paper.\n"));
+    }
+  });
+  const SearchResult common = index.search("printer");
+  CHECK(common.total_is_estimate);
+  CHECK(common.total >= kExactCountUpTo);
+  CHECK(common.total <= 2 * n);
+  // One language: its scaled count is the estimated total.
+  CHECK(common.facets.at("lang").at("en") == common.total);
+  CHECK(common.hits.size() == 10);
+  CHECK(index.search("printer", 990, 10).hits.size() == 10);
+  const SearchResult rare = index.search("scanner");
+  CHECK_FALSE(rare.total_is_estimate);
+  CHECK(rare.total == n / 100);
+  CHECK(rare.facets.at("lang").at("en") == n / 100);
 }
 
 TEST_CASE("search: when few articles have every word, those with some of them follow, marked partial") {
