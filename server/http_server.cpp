@@ -18,13 +18,13 @@
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <semaphore>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "server/fair_slots.h"
 #include "server/params.h"
 
 namespace kb {
@@ -359,7 +359,7 @@ class HttpServer::Core : public httplib::Server {
       : searches(search_slots), limits_(limits), access_log_(access_log) {}
 
   std::atomic<int> waiting{0};  // connections accepted, waiting for a thread
-  std::counting_semaphore<> searches;  // search slots for the public
+  FairSlots searches;  // search slots for the public
 
  private:
   bool process_and_close_socket(socket_t sock) override {
@@ -457,7 +457,10 @@ class HttpServer::Core : public httplib::Server {
 HttpServer::HttpServer(App& app, HttpServerOptions options, HttpLimits limits) : app_(app), options_(std::move(options)) {
   const int threads = std::max(1, options_.threads);
   if (limits.max_queued_connections == 0) limits.max_queued_connections = 8 * threads;
-  const int search_slots = limits.search_slots > 0 ? limits.search_slots : std::max(1, threads / 2);
+  // Twice the cores: a search is CPU work (the index in the page cache), and
+  // more at once only stretches each one; the second pair covers a read from disk.
+  const int search_slots =
+      limits.search_slots > 0 ? limits.search_slots : std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
   server_ = std::make_unique<Core>(limits, options_.access_log, search_slots);
   auto& s = *server_;
   s.new_task_queue = [&s, threads] { return new WorkerPool(static_cast<size_t>(threads), s.waiting); };
@@ -478,7 +481,7 @@ HttpServer::HttpServer(App& app, HttpServerOptions options, HttpLimits limits) :
     Request request = to_request(in);
     // Public searches take a slot; none free within search_wait: 503.
     struct Slot {
-      std::counting_semaphore<>* held = nullptr;
+      FairSlots* held = nullptr;
       ~Slot() {
         if (held) held->release();
       }
