@@ -75,7 +75,7 @@ Result<ArticleHead> read_article_head(const std::string& path, std::string bytes
   if (!s) return s;
   ArticleHead head;
   head.path = path;
-  head.bytes = std::move(bytes);
+  head.bytes = to_nfc(bytes);  // as queries are: one form for one word
   auto fm = parse_front_matter(head.bytes, options.front_matter);
   if (!fm) return fm.status();
   head.front = std::move(fm.value());

@@ -155,7 +155,7 @@ Result<std::optional<std::string>> read_synonyms_file(const std::filesystem::pat
   if (!std::filesystem::exists(file, ec)) return std::optional<std::string>();
   auto text = read_text_file(file, kMaxSynonymsBytes, "synonym files");
   if (!text) return text.status();
-  return std::optional<std::string>(std::move(text.value()));
+  return std::optional<std::string>(to_nfc(text.value()));  // the articles' form
 }
 
 std::vector<Diagnostic> unmatched_synonyms(const std::vector<SynonymGroup>& groups,

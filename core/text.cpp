@@ -1,9 +1,27 @@
 #include "core/text.h"
 
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
+
 namespace kb {
+
+std::string to_nfc(std::string_view s) {
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return std::string(s);
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status) || !is_valid_utf8(s)) return std::string(s);
+  const icu::StringPiece in(s.data(), static_cast<int32_t>(s.size()));
+  if (nfc->isNormalizedUTF8(in, status) && U_SUCCESS(status)) return std::string(s);
+  status = U_ZERO_ERROR;
+  std::string out;
+  icu::StringByteSink<std::string> sink(&out, static_cast<int32_t>(s.size()));
+  nfc->normalizeUTF8(0, in, sink, nullptr, status);
+  return U_SUCCESS(status) ? out : std::string(s);
+}
 
 bool is_valid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());

@@ -10,6 +10,13 @@ namespace kb {
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or bytes past U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 
+// `s` in Unicode normalization form C: a letter and its combining accents as
+// one character where Unicode has one ("quản" typed on a keyboard that sends
+// q, u, a, U+0309, U+0323, n). The index and the queries must agree on one
+// form, or the same word spelled the two ways never matches. Text that is not
+// valid UTF-8 is returned as it is.
+std::string to_nfc(std::string_view s);
+
 // 1-based line number of byte `offset` in `s`.
 int line_of_offset(std::string_view s, size_t offset);
 

@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "core/text.h"
 #include "server/fair_slots.h"
 #include "server/params.h"
 
@@ -53,7 +54,9 @@ Request to_request(const httplib::Request& in) {
   Request r;
   r.method = in.method;
   r.path = in.path;
-  r.params.insert(in.params.begin(), in.params.end());
+  // One Unicode form for what visitors type, the one the index holds (a
+  // keyboard may send "ả" as "a" and a combining hook).
+  for (const auto& [k, v] : in.params) r.params.emplace(k, to_nfc(v));
   for (const auto& [k, v] : in.headers) {
     std::string key = k;
     for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -192,6 +192,37 @@ TEST_CASE("server: a newly published revision is served without a restart") {
   CHECK(l.server->get_json("/api/v1/search?q=marzipan").second["total"] == 0);
 }
 
+TEST_CASE("server: a word matches whether the article or the query has its accents composed or combining") {
+  // Composed (NFC) and decomposed (a letter, then combining marks) spell the
+  // same word; editors and keyboards produce either.
+  const std::string composed = "qu\u1ea3n l\u00fd kho", decomposed = "qua\u0309n ly\u0301 kho";
+  Live l;
+  test::write_file(l.dir / "content/vi/kho.md", test::article("title: Kho h\u00e0ng\nlang: vi", composed + ".\n"));
+  test::write_file(l.dir / "content/vi/ban.md",
+                   test::article("title: Ba\u0301n ha\u0300ng\nlang: vi", "Tha\u0301ng ba\u0301n ha\u0300ng.\n"));
+  test::index_folder(l.dir / "content", l.dir / "index");
+  struct Row {
+    std::string query, slug;
+  };
+  const Row rows[] = {
+      {decomposed, "vi/kho"},             // a decomposed query, a composed article
+      {"qu\u1ea3n l\u00fd kho", "vi/kho"},
+      {"th\u00e1ng b\u00e1n", "vi/ban"},   // a composed query, a decomposed article
+      {"tha\u0301ng ba\u0301n", "vi/ban"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.query);
+    auto [status, j] = l.server->get_json("/api/v1/search?q=" + httplib::detail::encode_query_param(r.query));
+    REQUIRE(status == 200);
+    REQUIRE(j["results"].size() >= 1);
+    CHECK(j["results"][0]["slug"] == r.slug);
+  }
+  // The hit's title and snippet come out composed, as the page shows them.
+  auto [status, j] = l.server->get_json("/api/v1/search?q=" + httplib::detail::encode_query_param("tha\u0301ng"));
+  REQUIRE(j["results"].size() >= 1);
+  CHECK(j["results"][0]["title"] == "B\u00e1n h\u00e0ng");
+}
+
 TEST_CASE("server: no index yet is 503 with a message, not a crash") {
   test::TempDir dir;
   test::TestServer server(dir / "empty-index");

@@ -43,6 +43,28 @@ TEST_CASE("is_valid_utf8 rejects malformed sequences") {
   }
 }
 
+TEST_CASE("to_nfc composes letters and their accents, and leaves other text alone") {
+  struct Row {
+    std::string in, out;
+  };
+  const Row rows[] = {
+      {"qua\u0309n ly\u0301", "quản lý"},          // Vietnamese from a keyboard sending combining marks
+      {"qua\u0323\u0302n", "quận"},                // two marks, in either order of typing
+      {"qua\u0302\u0323n", "quận"},
+      {"zamo\u0301wienia", "zamówienia"},          // Polish
+      {"ty\u00f6n pa\u0308iva\u0308ma\u0308a\u0308ra\u0308", "työn päivämäärä"},  // Finnish
+      {"obsługi", "obsługi"},                        // ł has no decomposition: as it is
+      {"quản lý", "quản lý"},                        // already composed
+      {"refund timeline", "refund timeline"},
+      {"", ""},
+      {"\xff\xfe a\u0301", "\xff\xfe a\u0301"},  // not UTF-8: as it is
+  };
+  for (const auto& r : rows) {
+    INFO(r.in);
+    CHECK(to_nfc(r.in) == r.out);
+  }
+}
+
 TEST_CASE("html_escape escapes the five special characters") {
   CHECK(html_escape(R"(<a href="x">'&'</a>)") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 }
