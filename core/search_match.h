@@ -28,9 +28,10 @@ inline constexpr size_t kFewMatches = 10;
 // Matches are counted exactly up to this many. Past it Xapian skips the
 // documents that cannot reach the asked page, so the total is its estimate
 // and the facet counts are scaled from the documents it checked
-// (MatchResult::total_is_estimate: the total, the facets or both). Counting every match of a common query
-// was half the match time at 100,000 articles (bench/RESULTS.md, "Cold
-// search, fifth slice"); 100 was no faster than 1,000.
+// (MatchResult::total_is_estimate: the total, the facets or both).
+// Counting every match of a common query was half the match time at 100,000
+// articles (bench/RESULTS.md, "Cold search, fifth slice"); 100 was no
+// faster than 1,000.
 inline constexpr size_t kExactCountUpTo = 1000;
 
 struct MatchedDocument {

@@ -461,9 +461,10 @@ HttpServer::HttpServer(App& app, HttpServerOptions options, HttpLimits limits) :
   const int threads = std::max(1, options_.threads);
   if (limits.max_queued_connections == 0) limits.max_queued_connections = 8 * threads;
   // Twice the cores: a search is CPU work (the index in the page cache), and
-  // more at once only stretches each one; the second pair covers a read from disk.
-  const int search_slots =
-      limits.search_slots > 0 ? limits.search_slots : std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  // more at once only stretches each one; the second pair covers a read from
+  // disk. Never more than half the threads, which stay for staff and probes.
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int search_slots = limits.search_slots > 0 ? limits.search_slots : std::max(1, std::min(2 * cores, threads / 2));
   server_ = std::make_unique<Core>(limits, options_.access_log, search_slots);
   auto& s = *server_;
   s.new_task_queue = [&s, threads] { return new WorkerPool(static_cast<size_t>(threads), s.waiting); };

@@ -53,8 +53,8 @@ struct HttpLimits {
   int max_queued_connections = 0;
   // Searches the public may run at once (search, suggest, answer, similar,
   // /search, /embed), taken in the order they come; 0: twice the machine's
-  // cores. Requests carrying a token or a session cookie are not counted:
-  // staff keep their reserve.
+  // cores, at most half the threads. Requests carrying a token or a session
+  // cookie are not counted: staff keep their reserve.
   int search_slots = 0;
   // How long a search waits for a slot before the answer is 503 + Retry-After.
   Millis search_wait{1000};

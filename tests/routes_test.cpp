@@ -329,7 +329,7 @@ TEST_CASE("routes: interface strings exist in every language, with plural rules"
   }
   // Past the exactly counted matches, the total is an estimate.
   const Row about[] = {
-      {"en", 1200, "about 1,200 results"}, {"pl", 5, "około 5 wyników"},
+      {"en", 1200, "about 1,200 results"}, {"pl", 5, "około 5 wyników"}, {"pl", 22, "około 22 wyników"},
       {"fi", 3, "noin 3 tulosta"},         {"vi", 7, "khoảng 7 kết quả"},
   };
   for (const auto& r : about) {
