@@ -11,8 +11,8 @@
 namespace kb {
 namespace {
 
-// Counts facet values over the documents the matcher checks: every match up
-// to kExactCountUpTo of them, past it a part (see take()).
+// Counts facet values over the documents the matcher checks: every match, or
+// past CountLimits a part (see take()).
 class FacetSpy : public Xapian::MatchSpy {
  public:
   void operator()(const Xapian::Document& doc, double /*wt*/) override {
@@ -32,7 +32,7 @@ class FacetSpy : public Xapian::MatchSpy {
       start = end + 1;
     }
   }
-  // Whether the spy saw fewer than `total` documents: past kExactCountUpTo
+  // Whether the spy saw fewer than `total` documents: past CountLimits::matches
   // Xapian checks only the documents that could still make the page.
   bool saw_fewer(size_t total) const { return seen_ < total; }
 
@@ -54,7 +54,8 @@ class FacetSpy : public Xapian::MatchSpy {
 
 }  // namespace
 
-MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, size_t offset, size_t limit) {
+MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, size_t offset, size_t limit,
+                         const CountLimits& counts) {
   MatchResult result;
   const Xapian::Query& filter = plan.filter;
   Xapian::Enquire enquire(db);
@@ -70,8 +71,10 @@ MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, siz
     enquire.clear_matchspies();
     spy = std::make_unique<FacetSpy>();
     enquire.add_matchspy(spy.get());
+    const size_t documents = db.get_doccount();
+    const size_t check = documents <= counts.all_up_to_articles ? documents : std::max(counts.matches, from + n);
     return enquire.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n),
-                            static_cast<Xapian::doccount>(std::max(kExactCountUpTo, from + n)));
+                            static_cast<Xapian::doccount>(check));
   };
   auto& ranked = result.ranked;
   auto take = [&](const Xapian::MSet& m, bool partial) {

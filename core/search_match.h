@@ -25,14 +25,23 @@ inline constexpr size_t kRerankDepth = 50;
 // them are listed after those (SearchHit::partial).
 inline constexpr size_t kFewMatches = 10;
 
-// Matches are counted exactly up to this many. Past it Xapian skips the
-// documents that cannot reach the asked page, so the total is its estimate
-// and the facet counts are scaled from the documents it checked
-// (MatchResult::total_is_estimate: the total, the facets or both).
+// How much of the matches the match step counts. In an index of up to
+// `all_up_to_articles` documents every match is checked, so totals and
+// facets are exact. In a larger one matches are counted exactly up to
+// `matches`. Past that Xapian skips the documents that cannot reach the
+// asked page, so the total is its estimate and the facet counts are scaled
+// from the documents it checked (MatchResult::total_is_estimate: the total,
+// the facets or both). Those documents are the first ones in index order,
+// which is folder order, and then the best-ranked ones. A language whose
+// folder comes late can be missing from the language facet.
 // Counting every match of a common query was half the match time at 100,000
-// articles (bench/RESULTS.md, "Cold search, fifth slice"); 100 was no
-// faster than 1,000.
-inline constexpr size_t kExactCountUpTo = 1000;
+// articles, and made no difference at d365's 7,800 (bench/RESULTS.md, "Cold
+// search, fifth slice"). Checking 100 was no faster than 1,000; 10,000
+// gave back most of the gain.
+struct CountLimits {
+  size_t all_up_to_articles = 20000;
+  size_t matches = 1000;
+};
 
 struct MatchedDocument {
   Xapian::Document doc;
@@ -45,14 +54,15 @@ struct MatchResult {
   size_t first = 0;
   bool reranked = false;  // ranked is the top kRerankDepth (and more), to re-order
   size_t total = 0;
-  bool total_is_estimate = false;  // more than kExactCountUpTo matches: total or facets estimated
+  bool total_is_estimate = false;  // see CountLimits
   double max_weight = 0;  // the best match's BM25 weight
   bool relaxed = false;   // see SearchResult::relaxed
   std::map<std::string, FacetCounts> facets;
 };
 
 // `offset` and `limit` are clamped by the caller.
-MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, size_t offset, size_t limit);
+MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, size_t offset, size_t limit,
+                         const CountLimits& counts = {});
 
 // Matches per language of the plan's query (strict or, with `relaxed`, the
 // relaxed one), for "other languages have answers".

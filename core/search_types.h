@@ -71,9 +71,9 @@ struct SearchTimings {
 
 struct SearchResult {
   std::optional<std::string> corrected;  // the query actually run, when a typo was corrected
-  // Visible matches: exact up to kExactCountUpTo (core/search_match.h). Past
-  // it Xapian's estimate, or exact with facet counts scaled from the matches
-  // Xapian checked: either way, total_is_estimate.
+  // Visible matches: exact, or in a large index past CountLimits
+  // (core/search_match.h) Xapian's estimate, or exact with facet counts
+  // scaled from the matches Xapian checked: either way, total_is_estimate.
   size_t total = 0;
   bool total_is_estimate = false;
   // No article had enough of the rare words (see docs/api.md); matching any

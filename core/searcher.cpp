@@ -86,7 +86,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
   result.timings.plan_ms = ms_since(t);
 
   t = Clock::now();
-  MatchResult matched = match_search(db_, plan, offset, limit);
+  MatchResult matched = match_search(db_, plan, offset, limit, count_limits_);
   result.corrected = plan.corrected;
   result.total = matched.total;
   result.total_is_estimate = matched.total_is_estimate;

@@ -61,6 +61,9 @@ class Searcher {
   Result<std::vector<ArticleSummary>> translations(const Article& article, Visibility visibility);
 
   size_t document_count() const { return db_.get_doccount(); }
+  // How far searches count matches (core/search_match.h); the defaults
+  // unless set, as tests do to see a large index's estimates in a small one.
+  void set_count_limits(const CountLimits& limits) { count_limits_ = limits; }
   const std::vector<std::string>& languages() const { return languages_; }
 
  private:
@@ -75,6 +78,7 @@ class Searcher {
   std::unique_ptr<Catalog> catalog_;
   std::vector<std::string> languages_;
   std::shared_ptr<const SynonymIndex> synonyms_;  // never null
+  CountLimits count_limits_;
 };
 
 }  // namespace kb

@@ -519,8 +519,9 @@ TEST_CASE("search: pages of a query walk every match once, across the re-ranked 
   }
 }
 
-TEST_CASE("search: past the exactly counted matches the total and facets are estimates, and pages still fill") {
-  const size_t n = kExactCountUpTo + kExactCountUpTo / 2;
+TEST_CASE("search: a large index counts exactly up to a bound, then estimates the total and facets, and pages still fill") {
+  const CountLimits large;  // the defaults
+  const size_t n = large.matches + large.matches / 2;
   CustomIndex index([&](const fs::path& dir) {
     for (size_t i = 0; i < n; ++i) {
       const bool rare = i % 100 == 0;  // 15 articles also say "scanner"
@@ -529,9 +530,16 @@ TEST_CASE("search: past the exactly counted matches the total and facets are est
                                      rare ? "The printer and the scanner.\n" : "The printer needs paper.\n"));
     }
   });
+  // A help center of this size counts every match.
+  const SearchResult exact = index.search("printer");
+  CHECK_FALSE(exact.total_is_estimate);
+  CHECK(exact.total == n);
+  CHECK(exact.facets.at("lang").at("en") == n);
+  // Counted as an index past all_up_to_articles is.
+  index.searcher->set_count_limits({.all_up_to_articles = n / 2, .matches = large.matches});
   const SearchResult common = index.search("printer");
   CHECK(common.total_is_estimate);
-  CHECK(common.total >= kExactCountUpTo);
+  CHECK(common.total >= large.matches);
   CHECK(common.total <= 2 * n);
   // One language: its scaled count is the estimated total.
   CHECK(common.facets.at("lang").at("en") == common.total);
