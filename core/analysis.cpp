@@ -459,6 +459,18 @@ std::vector<QueryWord> analyse(std::string_view query, const std::vector<std::st
 
 }  // namespace
 
+bool is_dictionary_word(const std::string& word, const std::vector<std::string>& langs) {
+  auto& lex = Lexicon::shared();
+  return std::any_of(langs.begin(), langs.end(), [&](const std::string& l) {
+    const std::string p = primary_subtag(l);
+    if (!lex.has_morphology(p) || !in_alphabet(p, word)) return false;
+    // Voikko takes any run of known words for a compound: "ostotilakusen"
+    // (a typo of "ostotilauksen") is "osto" + "tila" + "kusen" to it.
+    const auto forms = lex.forms(p, word);
+    return !forms.bases.empty() && forms.parts.empty();
+  });
+}
+
 std::vector<std::string> match_keys(const QueryWord& word) {
   std::vector<std::string> keys = {std::string(schema::kPrefixFolded) + Lexicon::shared().fold(word.text)};
   for (const auto& t : word.terms) {
@@ -497,11 +509,22 @@ std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const 
     const std::string& b = words[i + 1].text;
     if (a.size() < 2 || b.size() < 2 || a.size() + b.size() > kMaxWordBytes) continue;
     if (!starts_with_letter(a) || !starts_with_letter(b)) continue;
-    // Diacritics from the index's words only: a pair is a word the index
-    // has or nothing, and asking the dictionary every way to accent a long
-    // joined word was 6% of a first-time search's instructions.
-    auto joined = vocabulary ? analyse(a + b, compounding, true, vocabulary, false) : analyse_query(a + b, compounding);
-    if (joined.size() == 1) out.push_back({i, std::move(joined.front())});
+    // The first word as typed, and its base forms: a compound's modifier
+    // is mostly in its base form, which people inflect when they type it
+    // apart ("laskun rivit": "laskurivit", "tilauksen rivi": "tilausrivi").
+    std::vector<std::string> modifiers = {a};
+    for (const auto& l : compounding) {
+      if (!in_alphabet(primary_subtag(l), a)) continue;
+      for (const auto& base : Lexicon::shared().forms(primary_subtag(l), a).bases) add_unique(modifiers, base);
+    }
+    for (const auto& m : modifiers) {
+      if (m.size() + b.size() > kMaxWordBytes) continue;
+      // Diacritics from the index's words only: a pair is a word the index
+      // has or nothing, and asking the dictionary every way to accent a long
+      // joined word was 6% of a first-time search's instructions.
+      auto joined = vocabulary ? analyse(m + b, compounding, true, vocabulary, false) : analyse_query(m + b, compounding);
+      if (joined.size() == 1) out.push_back({i, std::move(joined.front())});
+    }
   }
   return out;
 }

@@ -115,6 +115,14 @@ class Vocabulary {
 // analysed by its morphology.
 bool in_alphabet(std::string_view primary, std::string_view word);
 
+// Whether the dictionary of one of `langs` (Voikko for Finnish, Hunspell for
+// Polish) knows `word` (lowercase) as a word of the language, not as a
+// compound of known words: such a word is what the visitor meant, not a
+// typo of another ("kissa" is no misspelling of "kassa"), even when no
+// article has it. Voikko accepts any run of known words as a compound, so
+// typos such as "ostotilakusen" are compounds to it.
+bool is_dictionary_word(const std::string& word, const std::vector<std::string>& langs);
+
 // Splits a query into words exactly as DocumentAnalyzer tokenises text, and
 // gives each the terms it may match for the given languages (an article is
 // analysed in its own language, so a query for several languages carries the

@@ -56,37 +56,52 @@ void add_unique(std::vector<std::string>& v, std::string s) {
 
 // Compound parts from Voikko's WORDBASES, e.g.
 // "+asiakas(asiakas)+palvel(palvella)+u(+u)+päällikkö(päällikkö)" ->
-// asiakas, palvelu, päällikkö. A part whose base starts with '+' is a
-// derivational suffix and belongs to the part before it.
+// asiakas, palvelu, päällikkö. Each piece is "+surface" with its base forms
+// in parentheses. A piece whose base starts with '+' is a derivational
+// suffix, and one without a base a piece of one ("+ost(ostaa)(+o)+o" is
+// "osto", "+käytet(käyttää)+täv+ä(+ä)" is "käytettävä"): both belong to
+// the part before them, or, first, to the part after ("+esi+merkki(merkki)"
+// is "esimerkki"). A part of one piece is its base form, a derived one what
+// is written.
 std::vector<std::string> compound_parts(const std::string& wordbases) {
-  struct Piece {
+  struct Part {
     std::string surface, base;
+    bool derived = false;
   };
-  std::vector<Piece> pieces;
+  std::vector<Part> parts;
+  std::string prefix;  // pieces before the first part's own
   size_t i = 0;
   while (i < wordbases.size()) {
     if (wordbases[i] != '+') return {};
-    size_t open = wordbases.find('(', i);
-    size_t close = open == std::string::npos ? open : wordbases.find(')', open);
-    if (close == std::string::npos) return {};
-    pieces.push_back({wordbases.substr(i + 1, open - i - 1), wordbases.substr(open + 1, close - open - 1)});
-    i = close + 1;
-  }
-  std::vector<std::string> parts;
-  for (size_t k = 0; k < pieces.size(); ++k) {
-    if (!pieces[k].base.empty() && pieces[k].base[0] == '+') continue;  // consumed below
-    std::string part = pieces[k].base;
-    if (k + 1 < pieces.size() && !pieces[k + 1].base.empty() && pieces[k + 1].base[0] == '+') {
-      part = pieces[k].surface;
-      for (size_t d = k + 1; d < pieces.size() && !pieces[d].base.empty() && pieces[d].base[0] == '+'; ++d) {
-        part += pieces[d].surface;
-      }
+    const size_t end = std::min(wordbases.find('(', i), wordbases.find('+', i + 1));
+    const std::string surface = wordbases.substr(i + 1, end == std::string::npos ? end : end - i - 1);
+    std::string base;
+    i = end;
+    while (i < wordbases.size() && wordbases[i] == '(') {  // "(ostaa)(+o)": the first is the base
+      const size_t close = wordbases.find(')', i);
+      if (close == std::string::npos) return {};
+      if (base.empty()) base = wordbases.substr(i + 1, close - i - 1);
+      i = close + 1;
     }
-    std::string lowered = lower_utf8(part);
-    lowered.erase(std::remove(lowered.begin(), lowered.end(), '='), lowered.end());
-    add_unique(parts, std::move(lowered));
+    if (base.empty() || base[0] == '+') {  // a piece of a derivation
+      if (parts.empty()) {
+        prefix += surface;
+      } else {
+        parts.back().surface += surface;
+        parts.back().derived = true;
+      }
+      continue;
+    }
+    parts.push_back({prefix + surface, base, !prefix.empty()});
+    prefix.clear();
   }
-  return parts;
+  std::vector<std::string> out;
+  for (const Part& p : parts) {
+    std::string lowered = lower_utf8(p.derived ? p.surface : p.base);
+    lowered.erase(std::remove(lowered.begin(), lowered.end(), '='), lowered.end());
+    add_unique(out, std::move(lowered));
+  }
+  return out;
 }
 
 // The word a derived word is made from, when Voikko's WORDBASES says it is

@@ -197,8 +197,10 @@ std::optional<std::string> correct_spelling(const Xapian::Database& db, const st
                                    [&](const analysis::WeightedTerm& t) { return term_passes(db, t.term, filter); });
     std::string suggestion;
     // A function word no article has ("miten" in an English help center)
-    // is a word of the question, not a typo.
-    if (!found && w.text.size() >= kMinCorrectableBytes && !analysis::is_stopword(w.text, langs)) {
+    // is a word of the question, not a typo; nor is a word the language's
+    // dictionary knows.
+    if (!found && w.text.size() >= kMinCorrectableBytes && !analysis::is_stopword(w.text, langs) &&
+        !analysis::is_dictionary_word(w.text, langs)) {
       suggestion = db.get_spelling_suggestion(w.text, kMaxSpellingEdits);
     }
     changed = changed || !suggestion.empty();

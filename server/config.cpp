@@ -36,8 +36,9 @@ which wins over the --config file):
   --templates DIR    templates and static/ (default ./templates) [KB_TEMPLATES]
   --site-name TEXT   name shown in the page header               [KB_SITE_NAME]
   --threads N        worker threads, 1..1024 (default 32)        [KB_THREADS]
-                     the public may run searches on half of them at once
-                     and hold all but an eighth; beyond that 503 + Retry-After
+                     the public may run searches on twice the cores (at
+                     most half the threads) at once and hold all but an
+                     eighth of the threads; beyond that 503 + Retry-After
   --rate-limit N     requests a second per visitor address, bursts of 5x
                      (default 20; 0: no limit); beyond it 429 + Retry-After
                                                                [KB_RATE_LIMIT]

@@ -263,6 +263,43 @@ TEST_CASE("search: a word is corrected only when nothing the caller may see has 
   }
 }
 
+TEST_CASE("search: a word the language's dictionary knows is not corrected to another") {
+  // "kissa" (a cat) is one letter from the articles' "kassa" and "mama" one
+  // from "mapa", but both are real words: the visitor meant them, and
+  // "corrected" they would search for something else.
+  test::TempDir dir;
+  test::write_file(dir / "content/fi/kassa.md",
+                   test::article("title: Kassan avaaminen\nslug: kassa",
+                                                "Kassa avataan aamulla. Ostotilauksen kassa.\n"));
+  test::write_file(dir / "content/pl/mapa.md",
+                   test::article("title: Mapa magazynu\nslug: mapa", "Mapa pokazuje regały.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  IndexLayout layout(dir / "index");
+  auto opened = Searcher::open(layout.revision_dir(*layout.current()));
+  REQUIRE(opened.is_ok());
+  struct Row {
+    const char* query;
+    const char* corrected;  // "" when none
+  };
+  const Row rows[] = {
+      {"kissa", ""},             // Finnish, known to Voikko
+      {"kasdsa", "kassa"},       // no word: a typo
+      // A typo that Voikko takes for a compound ("osto" + "tila" + "kusen").
+      {"ostotilakusen", "ostotilauksen"},
+      {"mama", ""},              // Polish, known to Hunspell
+      {"mapda", "mapa"},         // no word: a typo
+      {"kissa mapda", "kissa mapa"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.query);
+    SearchRequest req;
+    req.query = r.query;
+    auto res = opened.value()->search(req);
+    REQUIRE(res.is_ok());
+    CHECK(res.value().corrected.value_or("") == r.corrected);
+  }
+}
+
 TEST_CASE("search: a misspelled word is corrected from public text only") {
   Fixture f;
   struct Row {
@@ -434,6 +471,37 @@ TEST_CASE("search: a compound typed as two words finds and ranks the articles ab
       {"osto tilauksen luominen", "fi/ostotilaus", 7},
       {"osto tilaus", "fi/ostotilaus", 7},
       {"daten bank", "de/datenbank", 7},  // German: no compound parts in the index, the joined word matches
+  });
+}
+
+TEST_CASE("search: a compound's modifier typed apart and inflected finds the compound") {
+  // Issue 19: on d365, "laskun rivit" ranked the articles titled
+  // "Laskurivit" 2nd to 4th, below one saying "laskun" and "rivit" apart:
+  // the joined "laskunrivit" is no word, the compound has the modifier's
+  // base form.
+  CustomIndex index([](const fs::path& dir) {
+    using test::article;
+    for (int i = 0; i < 6; ++i) {
+      const std::string n = std::to_string(i);
+      // As in a real help center, the parts are in many compounds.
+      test::write_file(dir / ("fi/lasku-" + n + ".md"),
+                       article("title: Laskun tiedot " + n + "\nlang: fi",
+                               "Laskun otsikko ja rivit. Laskun rivit tulostetaan.\n"));
+      test::write_file(dir / ("fi/tilaus-" + n + ".md"),
+                       article("title: Tilauksen vahvistus " + n + "\nlang: fi",
+                               "Tilauksen rivi ja otsikko. Tilauksen rivi vahvistetaan.\n"));
+      test::write_file(dir / ("fi/muut-" + n + ".md"),
+                       article("title: Laskupohjat ja tilaustyypit " + n + "\nlang: fi",
+                               "Laskupohja, laskuehdot, rivialennus, riviryhmä, tilaustyyppi ja tilaustila.\n"));
+    }
+    test::write_file(dir / "fi/laskurivit.md",
+                     article("title: Laskurivien tuonti\nlang: fi", "Laskurivit tuodaan tiedostosta.\n"));
+    test::write_file(dir / "fi/tilausrivit.md",
+                     article("title: Tilausrivin alennus\nlang: fi", "Tilausrivin hinta lasketaan.\n"));
+  });
+  check_first_hits(index, {
+      {"laskun rivit", "fi/laskurivit", 7},
+      {"tilauksen rivi", "fi/tilausrivit", 7},
   });
 }
 
