@@ -96,12 +96,18 @@ int main(int argc, char** argv) {
     }
     searcher = std::move(s.value());
     if (mode == "suggest") {
+      const auto start = std::chrono::steady_clock::now();
       auto built = kb::Suggester::load(layout.revision_dir(*current));
       if (!built) {
         std::cerr << built.status().message() << '\n';
         return 2;
       }
       suggester = built.value();
+      // What the first suggestion after a publish waits for (stderr: the
+      // scripts read the first line of stdout).
+      std::fprintf(stderr, "suggestions built in %.0f ms (%zu entries)\n",
+                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(),
+                   suggester->entry_count());
     }
   }
   httplib::Client client(url);

@@ -63,7 +63,12 @@ void add_unique(std::vector<std::string>& v, std::string s) {
 // the part before them, or, first, to the part after ("+esi+merkki(merkki)"
 // is "esimerkki"). A part of one piece is its base form, a derived one what
 // is written.
-std::vector<std::string> compound_parts(const std::string& wordbases) {
+struct CompoundParts {
+  std::vector<std::string> parts;
+  std::vector<size_t> starts;  // byte offset of each part after the first in `spelt`
+  std::string spelt;           // the pieces as written, lowercase
+};
+CompoundParts compound_parts(const std::string& wordbases) {
   struct Part {
     std::string surface, base;
     bool derived = false;
@@ -95,11 +100,13 @@ std::vector<std::string> compound_parts(const std::string& wordbases) {
     parts.push_back({prefix + surface, base, !prefix.empty()});
     prefix.clear();
   }
-  std::vector<std::string> out;
+  CompoundParts out;
   for (const Part& p : parts) {
+    if (!out.spelt.empty()) out.starts.push_back(out.spelt.size());
+    out.spelt += lower_utf8(p.surface);
     std::string lowered = lower_utf8(p.derived ? p.surface : p.base);
     lowered.erase(std::remove(lowered.begin(), lowered.end(), '='), lowered.end());
-    add_unique(out, std::move(lowered));
+    add_unique(out.parts, std::move(lowered));
   }
   return out;
 }
@@ -231,7 +238,12 @@ struct Lexicon::Impl {
         if (auto from = derived_from(bases); !from.empty() && (!base || from != lower_utf8(base))) {
           add_unique(f.derived_from, std::move(from));
         }
-        const auto parts = compound_parts(bases);
+        const auto [parts, starts, spelt] = compound_parts(bases);
+        // Where the parts begin, when the pieces spell the word as written
+        // up to the last part (a "=" for a hyphen would shift them).
+        if (parts.size() > 1 && f.part_starts.empty() && word.starts_with(spelt.substr(0, starts.back()))) {
+          f.part_starts = starts;
+        }
         if (parts.size() > 1) {
           for (const auto& p : parts) add_unique(f.parts, p);
           // Shorter compounds inside the word too: "omaisuuserä" in

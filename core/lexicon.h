@@ -27,6 +27,9 @@ class Lexicon {
   struct Forms {
     std::vector<std::string> bases;  // lemmas: "kuluraportin" -> "kuluraportti"
     std::vector<std::string> parts;  // compound parts: "kuluraportti" -> "kulu", "raportti"
+    // Where the word's parts after the first begin, in bytes: "kuluraportin"
+    // -> 4 ("raportin"). Empty for words that are no compound.
+    std::vector<size_t> part_starts;
     // What a derived word is made from: "siirto" -> "siirtää", "luonti" -> "luoda".
     std::vector<std::string> derived_from;
   };

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <xapian.h>
 
+#include "core/analysis.h"
 #include "core/content_loader.h"
 #include "core/lexicon.h"
 #include "core/revision.h"
@@ -31,6 +32,10 @@ constexpr double kSharedHeadingPenalty = 60;  // per doubling of articles sharin
 constexpr double kLanguageBonus = 1000;
 constexpr double kStartsWithBonus = 150;
 constexpr double kWholeWordBonus = 20;
+// A typed word completing a later part of a compound, not a word's start.
+constexpr double kInnerPartPenalty = 50;
+// Shorter words are seldom compounds: not sent to the morphology.
+constexpr size_t kMinCompoundBytes = 8;
 // A CJK run is keyed at every character (there are no spaces to start words),
 // up to this many characters.
 constexpr int kCjkKeyChars = 8;
@@ -103,6 +108,27 @@ size_t prefix_bytes(std::string_view word, std::string_view typed) {
   return static_cast<size_t>(i);
 }
 
+// Appends to `words` (of `text`, in language `primary`) a word for each
+// later part of their compounds, as far as the morphology tells them
+// ("Asiakaspalvelupäällikkö": "palvelupäällikkö", "päällikkö").
+void add_compound_parts(std::string_view text, const std::string& primary, analysis::Lexicon& lex,
+                        std::vector<Suggester::Word>& words) {
+  if (!lex.has_morphology(primary)) return;
+  const size_t n = words.size();
+  for (size_t w = 0; w < n; ++w) {
+    const Suggester::Word word = words[w];
+    const std::string_view written = text.substr(word.begin, word.end - word.begin);
+    if (written.size() < kMinCompoundBytes) continue;
+    const std::string lower = Xapian::Unicode::tolower(std::string(written));
+    if (lower.size() != written.size()) continue;  // the offsets are the lowercase word's
+    for (const size_t start : lex.forms(primary, lower).part_starts) {
+      std::string key = key_of(written.substr(start));
+      const auto begin = word.begin + static_cast<uint32_t>(start);
+      if (!key.empty()) words.push_back({std::move(key), begin, word.end, true});
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Suggester::Word> Suggester::words(std::string_view text) { return split(text, false); }
@@ -122,8 +148,10 @@ std::shared_ptr<const Suggester> Suggester::build(Catalog& catalog) {
                            h.level <= 2 ? kSectionPrior : kSubsectionPrior, h.internal});
   }
   std::unordered_map<std::string, int> shared;  // folded heading text -> entries with it
+  auto& lex = analysis::Lexicon::shared();
   for (auto& e : s->entries_) {
     e.words = split(e.text, true);
+    add_compound_parts(e.text, analysis::primary_subtag(s->articles_[e.article].lang), lex, e.words);
     e.prior -= std::min(kMaxLengthPenalty, static_cast<double>(e.text.size()) / 4);
     if (e.level > 0) ++shared[key_of(e.text)];
   }
@@ -136,8 +164,8 @@ std::shared_ptr<const Suggester> Suggester::build(Catalog& catalog) {
     const auto lang_id = static_cast<uint16_t>(lang - s->langs_.begin());
     for (size_t w = 0; w < e.words.size(); ++w) {
       // A heading inside an internal block is as hidden as an internal article.
-      s->keys_.push_back(
-          {e.words[w].key, id, static_cast<float>(e.prior), lang_id, w == 0, a.is_public && !e.internal, a.draft});
+      s->keys_.push_back({e.words[w].key, id, static_cast<float>(e.prior), lang_id, w == 0, e.words[w].inner,
+                          a.is_public && !e.internal, a.draft});
     }
   }
   std::sort(s->keys_.begin(), s->keys_.end());
@@ -227,7 +255,11 @@ std::vector<Suggestion> Suggester::suggest_words(const std::vector<Word>& typed,
     for (It k = first; k != last; ++k) {
       if (!visible_to(r.visibility, k->is_public, k->draft)) continue;
       double score = k->prior;
-      if (k->key.size() == typed_size) score += kWholeWordBonus;
+      if (k->inner) {
+        score -= kInnerPartPenalty;
+      } else if (k->key.size() == typed_size) {
+        score += kWholeWordBonus;
+      }
       if (k->first_word) score += kStartsWithBonus;
       if (k->lang == lang_id) score += kLanguageBonus;
       matches.push_back({score, k->entry});
@@ -249,7 +281,11 @@ std::vector<Suggestion> Suggester::suggest_words(const std::vector<Word>& typed,
       for (size_t w = 0; w < e.words.size(); ++w) {
         if (used[w] || !starts_with(e.words[w].key, typed[t].key)) continue;
         used[w] = all = true;
-        if (e.words[w].key.size() == typed[t].key.size()) score += kWholeWordBonus;
+        if (e.words[w].inner) {
+          score -= kInnerPartPenalty;
+        } else if (e.words[w].key.size() == typed[t].key.size()) {
+          score += kWholeWordBonus;
+        }
         if (t == 0 && w == 0) score += kStartsWithBonus;
         break;
       }

@@ -1,6 +1,7 @@
 // Suggestions as the visitor types: article titles and section headings whose
 // words start with the typed words, in any order, diacritics optional
-// ("obsl" finds "Obsługa", "quan l" finds "Quản lý"). Built once per index
+// ("obsl" finds "Obsługa", "quan l" finds "Quản lý"), and whose compounds'
+// later parts do ("päällikk" finds "Asiakaspalvelupäällikkö"). Built once per index
 // revision from the catalog's headings and kept in memory as one sorted array
 // of folded word keys, so a lookup is a binary search plus a scan of the
 // rarest typed word's matches. Immutable after build(): one instance is shared
@@ -65,6 +66,10 @@ class Suggester {
   struct Word {
     std::string key;
     uint32_t begin = 0, end = 0;
+    // A later part of a compound, from where it begins ("päällikkö" in
+    // "asiakaspalvelupäällikkö"): typed words complete it too, below words
+    // that begin so.
+    bool inner = false;
   };
   static std::vector<Word> words(std::string_view text);
 
@@ -92,6 +97,7 @@ class Suggester {
     float prior = 0;        // the entry's
     uint16_t lang = 0;      // index in langs_
     bool first_word = false;
+    bool inner = false;  // Word::inner
     bool is_public = true;
     bool draft = false;
     bool operator<(const Key& o) const { return key < o.key; }

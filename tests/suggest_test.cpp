@@ -134,3 +134,42 @@ TEST_CASE("suggest: CJK titles from any character on") {
     CHECK_THAT(out[0].html, Catch::Contains(std::string("<mark>") + typed + "</mark>"));
   }
 }
+
+TEST_CASE("suggest: a typed word completes a later part of a Finnish compound, below words that begin so") {
+  // Issue 19: "päällikk" should offer "Asiakaspalvelupäällikkö";
+  // titles hold compounds whose every part is a word people type.
+  test::TempDir dir;
+  test::write_file(dir / "content/fi/asiakaspalvelu.md",
+                   test::article("title: Asiakaspalvelupäällikkö ja tehtävät\nslug: tehtavat",
+                                 "## Ostotilausrivien tuonti\n\nRivit tuodaan.\n"));
+  test::write_file(dir / "content/fi/paallikko.md",
+                   test::article("title: Päällikkö ja tiimi\nslug: tiimi", "Tiimin päällikkö.\n"));
+  test::write_file(dir / "content/pl/zamowienia.md",
+                   test::article("title: Zamówienia zakupu\nslug: zamowienia", "Zamówienia.\n"));
+  test::index_folder(dir / "content", dir / "index");
+  IndexLayout layout(dir / "index");
+  auto loaded = Suggester::load(layout.revision_dir(*layout.current()));
+  REQUIRE(loaded.is_ok());
+  const auto& suggester = *loaded.value();
+  struct Row {
+    const char* typed;
+    std::vector<std::string> texts;  // in this order
+    const char* first_html;
+  };
+  const Row rows[] = {
+      {"päällikk", {"Päällikkö ja tiimi", "Asiakaspalvelupäällikkö ja tehtävät"}, "<mark>Päällikk</mark>ö ja tiimi"},
+      {"palvelup", {"Asiakaspalvelupäällikkö ja tehtävät"}, "Asiakas<mark>palvelup</mark>äällikkö ja tehtävät"},
+      {"paallikko teht", {"Asiakaspalvelupäällikkö ja tehtävät"},
+       "Asiakaspalvelu<mark>päällikkö</mark> ja <mark>teht</mark>ävät"},
+      {"rivien", {"Ostotilausrivien tuonti"}, "Ostotilaus<mark>rivien</mark> tuonti"},
+      {"tilausriv", {"Ostotilausrivien tuonti"}, "Osto<mark>tilausriv</mark>ien tuonti"},
+      {"zakup", {"Zamówienia zakupu"}, "Zamówienia <mark>zakup</mark>u"},
+      {"ienia", {}, ""},  // the middle of a word is no part
+  };
+  for (const auto& r : rows) {
+    INFO(r.typed);
+    const auto s = suggester.suggest({r.typed, "", Visibility::kPublic, 8});
+    CHECK(texts(s) == r.texts);
+    if (!s.empty()) CHECK(s[0].html == r.first_html);
+  }
+}
