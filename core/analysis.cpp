@@ -196,6 +196,7 @@ DerivedTerms derive_terms(std::string_view lang, const std::string& word) {
   if (letter_first && word.size() <= kMaxWordBytes) {
     Lexicon::Forms forms = lex.forms(primary, word);
     for (auto& b : forms.bases) add_unique(out.stems, std::string(schema::kPrefixStem) + b);
+    for (auto& v : forms.derived_from) add_unique(out.roots, std::string(schema::kPrefixRoot) + v);
     for (auto& p : forms.parts) {
       if (std::find(forms.bases.begin(), forms.bases.end(), p) == forms.bases.end()) {
         add_unique(out.parts, std::string(schema::kPrefixPart) + p);
@@ -328,6 +329,7 @@ void DocumentAnalyzer::finish() {
     const DerivedTerms d = derive_terms(lang_, w.word);
     for (const auto& s : d.stems) add(w.prefix + s, w);
     for (const auto& p : d.parts) add(w.prefix + p, w);
+    for (const auto& r : d.roots) add(w.prefix + r, w);
     if (!d.folded.empty()) add(w.prefix + d.folded, w);
   }
   // Word pairs at consecutive positions (kPairGap apart between fields).
@@ -419,11 +421,18 @@ std::vector<QueryWord> analyse(std::string_view query, const std::vector<std::st
       for (const auto& s : derive_terms(p, form).stems) {
         add(s, kWeightStem);
         if (compounds) add(std::string(schema::kPrefixPart) + s.substr(1), kWeightPart);
+        // Nouns made from this verb: "viedä" (and "vieminen", which Voikko
+        // takes for the verb) finds "vienti".
+        if (compounds) add(std::string(schema::kPrefixRoot) + s.substr(1), kWeightRelated);
         // The other verb of a Polish aspect pair: "jak utworzyć" finds "Tworzenie".
         for (const auto& v : lex.aspect_partners(p, s.substr(1))) add(std::string(schema::kPrefixStem) + v, kWeightRelated);
       }
-      // The verb a Finnish noun is made from: "siirto" finds "Siirrä".
-      for (const auto& v : lex.forms(p, form).derived_from) add(std::string(schema::kPrefixStem) + v, kWeightRelated);
+      // The verb a Finnish noun is made from: "siirto" finds "Siirrä", and
+      // the verb's other nouns ("vienti", "viejä").
+      for (const auto& v : lex.forms(p, form).derived_from) {
+        add(std::string(schema::kPrefixStem) + v, kWeightRelated);
+        add(std::string(schema::kPrefixRoot) + v, kWeightRelated);
+      }
     };
     // The index's words that fold to this one, asked once for all languages.
     std::optional<std::vector<std::string>> in_index;

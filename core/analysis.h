@@ -37,6 +37,7 @@ std::optional<std::string> detect_language(std::string_view text);
 struct DerivedTerms {
   std::vector<std::string> stems;  // "Z..."
   std::vector<std::string> parts;  // "P..."
+  std::vector<std::string> roots;  // "R..."
   std::string folded;              // "F...", empty when folding changes nothing
 };
 DerivedTerms derive_terms(std::string_view lang, const std::string& word);

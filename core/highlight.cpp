@@ -166,6 +166,9 @@ int Highlighter::match_uncached(std::string_view token, const std::string& lang)
   for (const auto& p : d.parts) {
     if (auto it = terms_.find(p); it != terms_.end()) return it->second;
   }
+  for (const auto& r : d.roots) {
+    if (auto it = terms_.find(r); it != terms_.end()) return it->second;
+  }
   return -1;
 }
 

@@ -12,7 +12,7 @@ namespace kb::schema {
 
 // Bumped whenever terms, values, document data or the catalog's storage
 // change meaning.
-inline constexpr int kSchemaVersion = 19;
+inline constexpr int kSchemaVersion = 20;
 
 // --- Boolean terms (filters; no effect on ranking) ---------------------------
 // Unique id of an article: "Q" + catalog id. Written with replace_document so a
@@ -59,9 +59,13 @@ inline constexpr Xapian::termcount kWdfBody = 1;
 //       for "kuluraportin"); queries weigh them below whole words.
 //   "F" + folded form: Latin words with diacritics folded to ASCII ("quan" for
 //       "quản", "obslugi" for "obsługi"); only for words that change.
+//   "R" + root: the verb a derived Finnish noun is made from ("viedä" for
+//       "vienti" and "viejä"), so that the verb and its other derivations
+//       find it; queries weigh them below the word's own base forms.
 inline constexpr std::string_view kPrefixStem = "Z";
 inline constexpr std::string_view kPrefixPart = "P";
 inline constexpr std::string_view kPrefixFolded = "F";
+inline constexpr std::string_view kPrefixRoot = "R";
 //   "B" + folded word + "_" + folded next word: adjacent pairs, for Vietnamese
 //       only, where a word is written as several syllables.
 inline constexpr std::string_view kPrefixAdjacent = "B";

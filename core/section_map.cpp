@@ -49,7 +49,7 @@ bool carries_sections(std::string_view term) {
   const char c = term[0];
   if (!(c >= 'A' && c <= 'Z')) return true;
   return term.starts_with(schema::kPrefixStem) || term.starts_with(schema::kPrefixPart) ||
-         term.starts_with(schema::kPrefixFolded);
+         term.starts_with(schema::kPrefixFolded) || term.starts_with(schema::kPrefixRoot);
 }
 
 uint32_t section_map_hash(std::string_view term) {

@@ -30,7 +30,7 @@
 namespace kb {
 
 // Terms that have entries: words and their derived forms (no prefix, or
-// schema's Z, P and F), not title copies, pairs or filters.
+// schema's Z, P, R and F), not title copies, pairs or filters.
 bool carries_sections(std::string_view term);
 
 // FNV-1a: stable across builds and machines (the map outlives the binary).
