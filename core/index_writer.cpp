@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -401,6 +402,33 @@ Status IndexWriter::rename(const std::string& old_slug, int64_t old_id, int64_t 
   }
 }
 
+void IndexWriter::write_staff_spelling() {
+  // Rebuilt whole at each commit, from the documents agents see and the
+  // public does not: internal articles are few, and an update in place
+  // would have to take back words as update_spelling does. A word the
+  // public spelling data has is left to it.
+  Xapian::WritableDatabase& xdb = db();
+  std::map<std::string, Xapian::termcount> counts;
+  const std::string staff(schema::kTermStaff);
+  for (auto it = xdb.postlist_begin(staff); it != xdb.postlist_end(staff); ++it) {
+    const Xapian::Document doc = xdb.get_document(*it);
+    if (has_term(doc, schema::kTermPublic) || !has_term(doc, schema::kTermPublished)) continue;
+    for (auto& w : spelling_words(doc)) ++counts[std::move(w)];
+  }
+  // The public spelling data's words, walked once in order beside ours.
+  auto pub = xdb.spellings_begin();
+  for (auto it = counts.begin(); it != counts.end();) {
+    if (pub != xdb.spellings_end()) pub.skip_to(it->first);
+    it = pub != xdb.spellings_end() && *pub == it->first ? counts.erase(it) : std::next(it);
+  }
+  const auto path = IndexLayout::staff_spelling_path(dir_);
+  std::filesystem::remove_all(path);
+  if (counts.empty()) return;
+  Xapian::WritableDatabase spelling(path.string(), Xapian::DB_CREATE);
+  for (const auto& [word, n] : counts) spelling.add_spelling(word, n);
+  spelling.commit();
+}
+
 Status IndexWriter::commit() {
   try {
     catalog_->prune_redirects();
@@ -412,6 +440,7 @@ Status IndexWriter::commit() {
     }
     if (shards_) merge_shards();
     db().commit();
+    write_staff_spelling();
     txn_->commit();
     db_->close();
     return Status::ok();

@@ -58,6 +58,9 @@ class IndexWriter {
                    const std::function<void(size_t, size_t)>& progress);
   void merge_shards();
   void update_spelling(const std::string& id_term, const Xapian::Document* replacement);
+  // The staff spelling data (IndexLayout::staff_spelling_path) of the
+  // committed index.
+  void write_staff_spelling();
   std::filesystem::path dir_;
   bool fresh_ = false;  // no index in the revision yet: it may be built from shards
   struct Shards;

@@ -35,6 +35,9 @@ class IndexLayout {
 
   static fs::path xapian_path(const fs::path& revision) { return revision / "xapian"; }
   static fs::path catalog_path(const fs::path& revision) { return revision / "catalog.db"; }
+  // Spelling data of the words only staff may see (internal articles and
+  // blocks), for correcting agents' queries; absent when there are none.
+  static fs::path staff_spelling_path(const fs::path& revision) { return revision / "spelling-staff"; }
 
   // The published revision's name, or nullopt when nothing is published yet.
   std::optional<std::string> current() const;

@@ -174,10 +174,30 @@ bool term_passes(const Xapian::Database& db, const std::string& term, const std:
   return true;
 }
 
+// Levenshtein distance in code points.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<unsigned> x, y;
+  for (Xapian::Utf8Iterator it(a); it != Xapian::Utf8Iterator(); ++it) x.push_back(*it);
+  for (Xapian::Utf8Iterator it(b); it != Xapian::Utf8Iterator(); ++it) y.push_back(*it);
+  std::vector<size_t> row(y.size() + 1);
+  for (size_t j = 0; j <= y.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= x.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= y.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[y.size()];
+}
+
 // The query with each word that matches nothing the caller may see
 // replaced by its closest spelling, when any is; nullopt when none is.
 // Words inside a synonym match are kept as typed.
-std::optional<std::string> correct_spelling(const Xapian::Database& db, const std::vector<analysis::QueryWord>& words,
+std::optional<std::string> correct_spelling(const Xapian::Database& db, const Xapian::Database* staff_spelling,
+                                            const std::vector<analysis::QueryWord>& words,
                                             const std::vector<SynonymMatch>& synonyms,
                                             const std::vector<std::string>& filter,
                                             const std::vector<std::string>& langs) {
@@ -202,6 +222,14 @@ std::optional<std::string> correct_spelling(const Xapian::Database& db, const st
     if (!found && w.text.size() >= kMinCorrectableBytes && !analysis::is_stopword(w.text, langs) &&
         !analysis::is_dictionary_word(w.text, langs)) {
       suggestion = db.get_spelling_suggestion(w.text, kMaxSpellingEdits);
+      // Staff also get the words of internal text, when closer.
+      if (staff_spelling) {
+        std::string internal = staff_spelling->get_spelling_suggestion(w.text, kMaxSpellingEdits);
+        if (!internal.empty() &&
+            (suggestion.empty() || edit_distance(w.text, internal) < edit_distance(w.text, suggestion))) {
+          suggestion = std::move(internal);
+        }
+      }
     }
     changed = changed || !suggestion.empty();
     out.push_back(suggestion.empty() ? w.text : suggestion);
@@ -257,7 +285,9 @@ SearchPlan plan_search(const PlanContext& context, const SearchRequest& r) {
   plan.words = analysis::analyse_query(r.query, plan.langs, true, &vocabulary);
   plan.synonyms = context.synonyms.find(plan.words, plan.langs);
   if (auto corrected =
-          r.correct_spelling ? correct_spelling(context.db, plan.words, plan.synonyms, filter, plan.langs)
+          r.correct_spelling ? correct_spelling(context.db,
+                                                r.visibility == Visibility::kPublic ? nullptr : context.staff_spelling,
+                                                plan.words, plan.synonyms, filter, plan.langs)
                               : std::nullopt) {
     plan.corrected = *corrected;
     plan.words = analysis::analyse_query(*corrected, plan.langs, true, &vocabulary);

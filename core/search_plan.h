@@ -29,6 +29,8 @@ struct PlanContext {
   const Xapian::Database& db;
   const SynonymIndex& synonyms;
   const std::vector<std::string>& languages;
+  // The words only staff may see, for correcting staff queries (null: none).
+  const Xapian::Database* staff_spelling = nullptr;
 };
 
 struct SearchPlan {

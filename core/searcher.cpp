@@ -56,7 +56,11 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
                                        "reads {}): run kb-index to rebuild it",
                                        revision_dir.string(), version, schema::kSchemaVersion));
     }
-    return std::unique_ptr<Searcher>(new Searcher(std::move(db), std::move(catalog)));
+    std::optional<Xapian::Database> staff_spelling;
+    if (const auto path = IndexLayout::staff_spelling_path(revision_dir); std::filesystem::exists(path)) {
+      staff_spelling.emplace(path.string());
+    }
+    return std::unique_ptr<Searcher>(new Searcher(std::move(db), std::move(catalog), std::move(staff_spelling)));
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("opening index {}: {}", revision_dir.string(), e.get_description()));
   } catch (const std::exception& e) {
@@ -64,8 +68,11 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
   }
 }
 
-Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog)
-    : db_(std::move(db)), catalog_(std::move(catalog)), languages_(catalog_->languages()) {
+Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog, std::optional<Xapian::Database> staff_spelling)
+    : db_(std::move(db)),
+      staff_spelling_(std::move(staff_spelling)),
+      catalog_(std::move(catalog)),
+      languages_(catalog_->languages()) {
   // The indexer reported the file's errors; the lines without any apply.
   synonyms_ = SynonymIndex::shared(catalog_->get_meta(std::string(schema::kMetaSynonyms)).value_or(""), languages_);
 }
@@ -82,7 +89,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
   SearchResult result;
 
   auto t = Clock::now();
-  const SearchPlan plan = plan_search({db_, *synonyms_, languages_}, r);
+  const SearchPlan plan = plan_search({db_, *synonyms_, languages_, staff_spelling_ ? &*staff_spelling_ : nullptr}, r);
   result.timings.plan_ms = ms_since(t);
 
   t = Clock::now();
@@ -100,7 +107,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
     any_lang.query = plan.corrected.value_or(r.query);
     any_lang.correct_spelling = false;
     result.other_languages =
-        count_languages(db_, plan_search({db_, *synonyms_, languages_}, any_lang), result.relaxed);
+        count_languages(db_, plan_search({db_, *synonyms_, languages_, staff_spelling_ ? &*staff_spelling_ : nullptr}, any_lang), result.relaxed);
   }
   result.timings.match_ms = ms_since(t);
 

@@ -67,7 +67,7 @@ class Searcher {
   const std::vector<std::string>& languages() const { return languages_; }
 
  private:
-  Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog);
+  Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog, std::optional<Xapian::Database> staff_spelling);
   // plan (core/search_plan) -> match (core/search_match) -> present
   // (core/search_present), each step timed in SearchResult::timings.
   SearchResult run(const SearchRequest& request);
@@ -75,6 +75,7 @@ class Searcher {
   std::vector<SearchHit> run_top_articles(const TypedQuery& typed);
 
   Xapian::Database db_;
+  std::optional<Xapian::Database> staff_spelling_;  // IndexLayout::staff_spelling_path, when there is one
   std::unique_ptr<Catalog> catalog_;
   std::vector<std::string> languages_;
   std::shared_ptr<const SynonymIndex> synonyms_;  // never null
