@@ -409,10 +409,15 @@ void IndexWriter::write_staff_spelling() {
   // public spelling data has is left to it.
   Xapian::WritableDatabase& xdb = db();
   std::map<std::string, Xapian::termcount> counts;
-  const std::string staff(schema::kTermStaff);
+  const std::string staff(schema::kTermStaff), pub_term(schema::kTermPublic);
+  // Most documents are public: their ids are skipped on the postings, and
+  // only the others' documents read (each publish does this).
+  auto pub_doc = xdb.postlist_begin(pub_term);
   for (auto it = xdb.postlist_begin(staff); it != xdb.postlist_end(staff); ++it) {
+    if (pub_doc != xdb.postlist_end(pub_term)) pub_doc.skip_to(*it);
+    if (pub_doc != xdb.postlist_end(pub_term) && *pub_doc == *it) continue;
     const Xapian::Document doc = xdb.get_document(*it);
-    if (has_term(doc, schema::kTermPublic) || !has_term(doc, schema::kTermPublished)) continue;
+    if (!has_term(doc, schema::kTermPublished)) continue;
     for (auto& w : spelling_words(doc)) ++counts[std::move(w)];
   }
   // The public spelling data's words, walked once in order beside ours.
