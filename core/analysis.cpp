@@ -426,6 +426,8 @@ std::vector<QueryWord> analyse(std::string_view query, const std::vector<std::st
         if (compounds) add(std::string(schema::kPrefixRoot) + s.substr(1), kWeightRelated);
         // The other verb of a Polish aspect pair: "jak utworzyć" finds "Tworzenie".
         for (const auto& v : lex.aspect_partners(p, s.substr(1))) add(std::string(schema::kPrefixStem) + v, kWeightRelated);
+        // A Polish noun and its verb in "-ować": "eksport" finds "Eksportowanie".
+        for (const auto& v : lex.noun_verb_partners(p, s.substr(1))) add(std::string(schema::kPrefixStem) + v, kWeightRelated);
       }
       // The verb a Finnish noun is made from: "siirto" finds "Siirrä", and
       // the verb's other nouns ("vienti", "viejä").

@@ -45,6 +45,13 @@ bool has_term(const Xapian::Document& doc, std::string_view term) {
   return it != doc.termlist_end() && *it == term;
 }
 
+// A published document the public does not see: its words go to the staff
+// spelling data.
+bool staff_only(const Xapian::Document& doc) {
+  return !has_term(doc, schema::kTermPublic) && has_term(doc, schema::kTermStaff) &&
+         has_term(doc, schema::kTermPublished);
+}
+
 // Words worth suggesting: letters first, a sensible length, not CJK n-grams.
 std::vector<std::string> spelling_words(const Xapian::Document& doc) {
   std::vector<std::string> out;
@@ -143,16 +150,28 @@ Xapian::WritableDatabase& IndexWriter::db() {
   return *db_;
 }
 
+Xapian::WritableDatabase& IndexWriter::staff_db() {
+  if (!staff_db_) {
+    staff_db_ = std::make_unique<Xapian::WritableDatabase>(IndexLayout::staff_spelling_path(dir_).string(),
+                                                           Xapian::DB_CREATE_OR_OPEN);
+  }
+  return *staff_db_;
+}
+
 void IndexWriter::update_spelling(const std::string& id_term, const Xapian::Document* replacement) {
   // Spelling data counts, per word, the public articles that contain it, so a
   // suggestion can never reveal a word that only internal articles or drafts
-  // have. The old version's words are taken back before the new one's count.
+  // have; the staff spelling data counts the published documents only staff
+  // see (internal articles, agents' copies with internal blocks). The old
+  // version's words are taken back before the new one's count.
   Xapian::WritableDatabase& xdb = db();
   auto old = xdb.postlist_begin(id_term);
   if (old != xdb.postlist_end(id_term)) {
     const Xapian::Document doc = xdb.get_document(*old);
     if (has_term(doc, schema::kTermPublic)) {
       for (const auto& w : spelling_words(doc)) xdb.remove_spelling(w, 1);
+    } else if (staff_only(doc)) {
+      for (const auto& w : spelling_words(doc)) staff_db().remove_spelling(w, 1);
     }
   }
   if (replacement && has_term(*replacement, schema::kTermPublic)) {
@@ -160,6 +179,8 @@ void IndexWriter::update_spelling(const std::string& id_term, const Xapian::Docu
       xdb.add_spelling(w, 1);
       add_accented(xdb, w);  // never taken back: a stale word matches nothing
     }
+  } else if (replacement && staff_only(*replacement)) {
+    for (const auto& w : spelling_words(*replacement)) staff_db().add_spelling(w, 1);
   }
 }
 
@@ -219,12 +240,14 @@ void IndexWriter::put_in_place(std::vector<Article>& articles, size_t threads,
       if (a.id == 0) continue;
       Documents& d = batch[i - begin];
       const std::string id_term = std::string(schema::kPrefixId) + std::to_string(a.id);
-      update_spelling(id_term, &d.doc);  // spelling comes from the public document only
+      update_spelling(id_term, &d.doc);
       xdb.replace_document(id_term, d.doc);
       const std::string copy_term = std::string(schema::kPrefixAgentCopy) + std::to_string(a.id);
       if (a.has_internal_blocks()) {
+        update_spelling(copy_term, &d.agent_copy);
         xdb.replace_document(copy_term, d.agent_copy);
       } else {
+        update_spelling(copy_term, nullptr);
         xdb.delete_document(copy_term);
       }
       if (progress) progress(i + 1, articles.size());
@@ -245,6 +268,7 @@ struct IndexWriter::Shards {
   std::vector<size_t> added;                                   // articles per shard since it was opened
   // Per worker: public articles containing each word.
   std::vector<std::unordered_map<std::string, Xapian::termcount>> spellings;
+  std::vector<std::unordered_map<std::string, Xapian::termcount>> staff_spellings;  // staff_only documents' words
 };
 
 // Runs fn(t) on `threads` threads at once; the first exception is rethrown
@@ -285,6 +309,7 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
     }
     shards_->added.assign(threads, 0);
     shards_->spellings.resize(threads);
+    shards_->staff_spellings.resize(threads);
   }
   Shards& sh = *shards_;
   std::mutex mu;  // guards stored, stop and done
@@ -316,9 +341,17 @@ void IndexWriter::put_sharded(std::vector<Article>& articles, size_t threads,
         const Xapian::Document doc = make_document(a);
         if (has_term(doc, schema::kTermPublic)) {
           for (auto& w : spelling_words(doc)) ++sh.spellings[t][std::move(w)];
+        } else if (staff_only(doc)) {
+          for (auto& w : spelling_words(doc)) ++sh.staff_spellings[t][std::move(w)];
         }
         shard.add_document(doc);
-        if (a.has_internal_blocks()) shard.add_document(make_document(a, true));
+        if (a.has_internal_blocks()) {
+          const Xapian::Document copy = make_document(a, true);
+          if (staff_only(copy)) {
+            for (auto& w : spelling_words(copy)) ++sh.staff_spellings[t][std::move(w)];
+          }
+          shard.add_document(copy);
+        }
         // Xapian keeps a shard's postings in memory until a commit.
         if (++sh.added[t] % kShardCommitArticles == 0) shard.commit();
         if (progress) {
@@ -365,6 +398,13 @@ void IndexWriter::merge_shards() {
     sh.dbs[t]->commit();
   });
   sh.spellings.clear();
+  // The staff's words: few next to the public's, added here in one go.
+  std::map<std::string, Xapian::termcount> staff;
+  for (const auto& counts : sh.staff_spellings) {
+    for (const auto& [word, n] : counts) staff[word] += n;
+  }
+  sh.staff_spellings.clear();
+  for (const auto& [word, n] : staff) staff_db().add_spelling(word, n);
   Xapian::Database all;
   for (auto& db : sh.dbs) {
     db->close();
@@ -382,9 +422,11 @@ Status IndexWriter::remove(int64_t id) {
   try {
     catalog_->remove(id);
     const std::string id_term = std::string(schema::kPrefixId) + std::to_string(id);
+    const std::string copy_term = std::string(schema::kPrefixAgentCopy) + std::to_string(id);
     update_spelling(id_term, nullptr);
+    update_spelling(copy_term, nullptr);
     db().delete_document(id_term);
-    db().delete_document(std::string(schema::kPrefixAgentCopy) + std::to_string(id));
+    db().delete_document(copy_term);
     return Status::ok();
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("removing article {}: {}", id, e.get_description()));
@@ -402,38 +444,6 @@ Status IndexWriter::rename(const std::string& old_slug, int64_t old_id, int64_t 
   }
 }
 
-void IndexWriter::write_staff_spelling() {
-  // Rebuilt whole at each commit, from the documents agents see and the
-  // public does not: internal articles are few, and an update in place
-  // would have to take back words as update_spelling does. A word the
-  // public spelling data has is left to it.
-  Xapian::WritableDatabase& xdb = db();
-  std::map<std::string, Xapian::termcount> counts;
-  const std::string staff(schema::kTermStaff), pub_term(schema::kTermPublic);
-  // Most documents are public: their ids are skipped on the postings, and
-  // only the others' documents read (each publish does this).
-  auto pub_doc = xdb.postlist_begin(pub_term);
-  for (auto it = xdb.postlist_begin(staff); it != xdb.postlist_end(staff); ++it) {
-    if (pub_doc != xdb.postlist_end(pub_term)) pub_doc.skip_to(*it);
-    if (pub_doc != xdb.postlist_end(pub_term) && *pub_doc == *it) continue;
-    const Xapian::Document doc = xdb.get_document(*it);
-    if (!has_term(doc, schema::kTermPublished)) continue;
-    for (auto& w : spelling_words(doc)) ++counts[std::move(w)];
-  }
-  // The public spelling data's words, walked once in order beside ours.
-  auto pub = xdb.spellings_begin();
-  for (auto it = counts.begin(); it != counts.end();) {
-    if (pub != xdb.spellings_end()) pub.skip_to(it->first);
-    it = pub != xdb.spellings_end() && *pub == it->first ? counts.erase(it) : std::next(it);
-  }
-  const auto path = IndexLayout::staff_spelling_path(dir_);
-  std::filesystem::remove_all(path);
-  if (counts.empty()) return;
-  Xapian::WritableDatabase spelling(path.string(), Xapian::DB_CREATE);
-  for (const auto& [word, n] : counts) spelling.add_spelling(word, n);
-  spelling.commit();
-}
-
 Status IndexWriter::commit() {
   try {
     catalog_->prune_redirects();
@@ -445,7 +455,10 @@ Status IndexWriter::commit() {
     }
     if (shards_) merge_shards();
     db().commit();
-    write_staff_spelling();
+    if (staff_db_) {
+      staff_db_->commit();
+      staff_db_->close();
+    }
     txn_->commit();
     db_->close();
     return Status::ok();

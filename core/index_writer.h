@@ -57,15 +57,17 @@ class IndexWriter {
                    const std::function<void(size_t, const Status&)>& failed,
                    const std::function<void(size_t, size_t)>& progress);
   void merge_shards();
+  // Takes back the spelling data of the document with `id_term` and adds
+  // the replacement's (none when null): to the public spelling data or the
+  // staff's (IndexLayout::staff_spelling_path), by who sees the document.
   void update_spelling(const std::string& id_term, const Xapian::Document* replacement);
-  // The staff spelling data (IndexLayout::staff_spelling_path) of the
-  // committed index.
-  void write_staff_spelling();
+  Xapian::WritableDatabase& staff_db();
   std::filesystem::path dir_;
   bool fresh_ = false;  // no index in the revision yet: it may be built from shards
   struct Shards;
   std::unique_ptr<Shards> shards_;  // while a new index is being built in shards
   std::unique_ptr<Xapian::WritableDatabase> db_;  // opened on first use
+  std::unique_ptr<Xapian::WritableDatabase> staff_db_;  // opened on first use: staff_db()
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Transaction> txn_;
 };

@@ -210,6 +210,7 @@ struct Lexicon::Impl {
   std::unordered_map<std::string, Forms> forms_cache;  // key: primary + '\0' + word
   std::unordered_map<std::string, std::vector<std::string>> restored_cache;  // same key; under forms_mu
   std::unordered_map<std::string, std::vector<std::string>> aspect_cache;    // same key; under forms_mu
+  std::unordered_map<std::string, std::vector<std::string>> noun_verb_cache;  // same key; under forms_mu
 
   Impl() {
     const char* error = nullptr;
@@ -370,6 +371,32 @@ std::vector<std::string> Lexicon::restore_diacritics(std::string_view primary, c
   return cached(impl_->forms_mu, impl_->restored_cache, primary, word, [&] {
     if (!forms(primary, word).bases.empty()) return std::vector<std::string>();  // known as typed
     return primary == "fi" ? impl_->finnish_accentings(word) : impl_->polish_accentings(word);
+  });
+}
+
+std::vector<std::string> Lexicon::noun_verb_partners(std::string_view primary, const std::string& lemma) {
+  constexpr std::string_view kVerb = "ować", kAction = "acja";
+  constexpr size_t kMinStemBytes = 3;
+  if (primary != "pl" || lemma.size() > kMaxMorphologyBytes) return {};
+  return cached(impl_->forms_mu, impl_->noun_verb_cache, primary, lemma, [&] {
+    std::vector<std::string> candidates;
+    if (lemma.ends_with(kVerb)) {
+      const std::string stem = lemma.substr(0, lemma.size() - kVerb.size());
+      if (stem.size() >= kMinStemBytes) candidates = {stem + std::string(kAction), stem, stem + "a"};
+    } else if (!lemma.ends_with("ć") && lemma.size() > kMinStemBytes) {
+      std::string stem = lemma;
+      if (stem.ends_with(kAction)) {
+        stem.resize(stem.size() - kAction.size());
+      } else if (stem.ends_with("a")) {
+        stem.pop_back();
+      }
+      if (stem.size() >= kMinStemBytes) candidates = {stem + std::string(kVerb)};
+    }
+    std::vector<std::string> out;
+    for (auto& c : candidates) {
+      if (c != lemma && impl_->polish_lemma(c)) add_unique(out, std::move(c));
+    }
+    return out;
   });
 }
 

@@ -56,6 +56,12 @@ class Lexicon {
   // other languages and non-verbs. Cached.
   std::vector<std::string> aspect_partners(std::string_view primary, const std::string& lemma);
 
+  // The Polish verb in "-ować" made from a noun lemma, or the nouns a verb
+  // in "-ować" is made from: "eksport" <-> "eksportować", "konfiguracja" <->
+  // "konfigurować", "kopia" <-> "kopiować"; kept when the dictionary knows
+  // them as lemmas. Empty for other languages. Cached.
+  std::vector<std::string> noun_verb_partners(std::string_view primary, const std::string& lemma);
+
   // Latin letters without diacritics, lowercase: "quản" -> "quan", "złom" -> "zlom",
   // "straße" -> "strasse", "ø" -> "o". Other scripts pass through unchanged.
   std::string fold(const std::string& word);

@@ -604,6 +604,29 @@ TEST_CASE("search: a Finnish verb finds the nouns made from it, and they each ot
   });
 }
 
+TEST_CASE("search: a Polish noun finds the task titled with its verb in -ować, and the reverse") {
+  // Issue 19: customers write "eksport danych" for "Eksportowanie danych",
+  // "jak skonfigurować" for "Konfiguracja"; Hunspell has no derivations.
+  CustomIndex index([](const fs::path& dir) {
+    using test::article;
+    for (int i = 0; i < 4; ++i) {
+      const std::string n = std::to_string(i);
+      test::write_file(dir / ("pl/dane-" + n + ".md"),
+                       article("title: Dane klienta " + n + "\nlang: pl", "Dane klienta i dane dostawcy w module.\n"));
+      test::write_file(dir / ("pl/drukarki-" + n + ".md"),
+                       article("title: Drukarki " + n + "\nlang: pl", "Drukarki i ich konfiguracja w sieci.\n"));
+    }
+    test::write_file(dir / "pl/eksportowanie.md",
+                     article("title: Eksportowanie danych\nlang: pl", "Wybierz format pliku.\n"));
+    test::write_file(dir / "pl/konfigurowanie.md",
+                     article("title: Jak konfigurować drukarki\nlang: pl", "Ustawienia w module.\n"));
+  });
+  check_first_hits(index, {
+      {"eksport danych", "pl/eksportowanie"},
+      {"konfiguracja drukarki", "pl/konfigurowanie"},
+  });
+}
+
 TEST_CASE("search: pages of a query walk every match once, across the re-ranked top") {
   const int n = 64;  // more than the re-ranked top (50)
   CustomIndex index([&](const fs::path& dir) {
