@@ -72,13 +72,6 @@ std::string adjacency_term(const std::string& a, const std::string& b) {
   return std::string(schema::kPrefixAdjacent) + a + "_" + b;
 }
 
-// Languages that write a compound as one word ("ostotilaus", "Datenbank"),
-// which people type as two.
-bool writes_compounds_as_one(std::string_view lang) {
-  static const std::set<std::string, std::less<>> kLanguages = {"da", "de", "et", "fi", "is", "nb", "nl", "nn", "no", "sv"};
-  return kLanguages.count(primary_subtag(lang)) > 0;
-}
-
 // A word that starts with a letter of an alphabet: not a digit, not CJK
 // (whose n-grams are not words).
 bool starts_with_letter(const std::string& word) {
@@ -101,6 +94,11 @@ std::string normalize_lang(std::string_view tag) {
 std::string primary_subtag(std::string_view lang) {
   std::string n = normalize_lang(lang);
   return n.substr(0, n.find('-'));
+}
+
+bool writes_compounds_as_one(std::string_view lang) {
+  static const std::set<std::string, std::less<>> kLanguages = {"da", "de", "et", "fi", "is", "nb", "nl", "nn", "no", "sv"};
+  return kLanguages.count(primary_subtag(lang)) > 0;
 }
 
 bool is_language_tag(std::string_view s) {

@@ -26,6 +26,10 @@ bool is_language_tag(std::string_view s);
 // "pt-br" -> "pt".
 std::string primary_subtag(std::string_view lang);
 
+// Languages that write a compound as one word ("ostotilaus", "Datenbank"),
+// which people type as two.
+bool writes_compounds_as_one(std::string_view lang);
+
 // The Snowball stemmer for a language tag (by its primary subtag), or a
 // stemmer that does nothing when Xapian has none (Polish, Vietnamese, CJK...).
 Xapian::Stem stemmer_for(std::string_view lang);

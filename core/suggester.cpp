@@ -113,7 +113,7 @@ size_t prefix_bytes(std::string_view word, std::string_view typed) {
 // ("Asiakaspalvelupäällikkö": "palvelupäällikkö", "päällikkö").
 void add_compound_parts(std::string_view text, const std::string& primary, analysis::Lexicon& lex,
                         std::vector<Suggester::Word>& words) {
-  if (!lex.has_morphology(primary)) return;
+  if (!analysis::writes_compounds_as_one(primary) || !lex.has_morphology(primary)) return;
   const size_t n = words.size();
   for (size_t w = 0; w < n; ++w) {
     const Suggester::Word word = words[w];
