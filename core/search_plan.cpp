@@ -5,6 +5,7 @@
 
 #include "core/schema.h"
 #include "core/stopwords.h"
+#include "core/text.h"
 
 namespace kb {
 namespace {
@@ -172,25 +173,6 @@ bool term_passes(const Xapian::Database& db, const std::string& term, const std:
     }
   }
   return true;
-}
-
-// Levenshtein distance in code points.
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<unsigned> x, y;
-  for (Xapian::Utf8Iterator it(a); it != Xapian::Utf8Iterator(); ++it) x.push_back(*it);
-  for (Xapian::Utf8Iterator it(b); it != Xapian::Utf8Iterator(); ++it) y.push_back(*it);
-  std::vector<size_t> row(y.size() + 1);
-  for (size_t j = 0; j <= y.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= x.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= y.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[y.size()];
 }
 
 // The query with each word that matches nothing the caller may see

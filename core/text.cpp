@@ -6,6 +6,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace kb {
 
@@ -100,6 +101,33 @@ std::string collapse_whitespace(std::string_view s) {
     }
   }
   return out;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  auto code_points = [](std::string_view s) {
+    std::vector<UChar32> out;
+    const auto* bytes = reinterpret_cast<const uint8_t*>(s.data());
+    const auto n = static_cast<int32_t>(s.size());
+    for (int32_t i = 0; i < n;) {
+      UChar32 c;
+      U8_NEXT(bytes, i, n, c);
+      out.push_back(c);
+    }
+    return out;
+  };
+  const std::vector<UChar32> x = code_points(a), y = code_points(b);
+  std::vector<size_t> row(y.size() + 1);
+  for (size_t j = 0; j <= y.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= x.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= y.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[y.size()];
 }
 
 std::string_view utf8_truncate(std::string_view s, size_t max_bytes) {

@@ -31,6 +31,11 @@ std::string html_escape(std::string_view s);
 // Collapses runs of whitespace to one space and trims both ends.
 std::string collapse_whitespace(std::string_view s);
 
+// Levenshtein distance in code points (UTF-8; an invalid byte counts as
+// one): "did you mean" for front matter keys, the closer of two spelling
+// suggestions. For short strings (quadratic).
+size_t edit_distance(std::string_view a, std::string_view b);
+
 // Cuts `s` to at most `max_bytes` without splitting a UTF-8 sequence.
 std::string_view utf8_truncate(std::string_view s, size_t max_bytes);
 

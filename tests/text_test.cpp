@@ -80,3 +80,26 @@ TEST_CASE("line_of_offset counts lines from 1") {
   CHECK(line_of_offset("a\nb\nc", 2) == 2);
   CHECK(line_of_offset("a\nb\nc", 4) == 3);
 }
+
+TEST_CASE("edit_distance counts code points, not bytes") {
+  struct Row {
+    const char* a;
+    const char* b;
+    size_t distance;
+  };
+  const Row rows[] = {
+      {"", "", 0},
+      {"title", "title", 0},
+      {"titel", "title", 2},            // a swap is two edits
+      {"tite", "title", 1},
+      {"kasa", "kassa", 1},
+      {"zamowienie", "zamówienie", 1},  // "ó" is one letter of two bytes
+      {"quản", "quan", 1},
+      {"", "łódź", 4},
+  };
+  for (const auto& r : rows) {
+    INFO(r.a << " / " << r.b);
+    CHECK(edit_distance(r.a, r.b) == r.distance);
+    CHECK(edit_distance(r.b, r.a) == r.distance);
+  }
+}
