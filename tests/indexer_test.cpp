@@ -21,13 +21,6 @@ const FileDiagnostic* diagnostic_for(const IndexReport& r, const std::string& pa
   return nullptr;
 }
 
-std::unique_ptr<Searcher> open_current(const fs::path& index) {
-  IndexLayout layout(index);
-  auto s = Searcher::open(layout.revision_dir(*layout.current()));
-  REQUIRE(s.is_ok());
-  return std::move(s.value());
-}
-
 }  // namespace
 
 TEST_CASE("indexer: one bad file never stops the others") {
@@ -70,7 +63,7 @@ TEST_CASE("indexer: one bad file never stops the others") {
     if (r.line > 0) CHECK(d->diagnostic.line == r.line);
     CHECK_THAT(format_diagnostic(*d), Catch::StartsWith(std::string(r.path) + ":"));
   }
-  auto searcher = open_current(dir / "index");
+  auto searcher = test::open_current(dir / "index");
   CHECK(searcher->document_count() == 2);
 }
 
@@ -101,7 +94,7 @@ TEST_CASE("indexer: incremental runs skip, update and remove") {
   REQUIRE(r3.published);
   CHECK(*r3.published != *r1.published);
 
-  auto s = open_current(index);
+  auto s = test::open_current(index);
   CHECK(s->document_count() == 3);
   auto a = s->article("a", Visibility::kPublic);
   REQUIRE(a.is_ok());
@@ -118,7 +111,7 @@ TEST_CASE("indexer: a file that becomes invalid keeps its published version") {
   write_file(content / "a.md", "---\ntitle: [broken\n---\n");
   auto r = test::index_folder(content, dir / "index");
   CHECK(r.failed == 1);
-  auto s = open_current(dir / "index");
+  auto s = test::open_current(dir / "index");
   CHECK(s->article("a", Visibility::kPublic)->has_value());
 }
 
@@ -128,20 +121,20 @@ TEST_CASE("indexer: publishing is atomic, readers of the old revision keep worki
   const auto index = dir / "index";
   write_file(content / "a.md", good("a"));
   test::index_folder(content, index);
-  auto old_reader = open_current(index);
+  auto old_reader = test::open_current(index);
 
   // A crashed run leaves an unpublished revision folder behind: it is ignored.
   IndexLayout layout(index);
   fs::create_directories(layout.revision_dir("r99999999") / "xapian");
   write_file(layout.revision_dir("r99999999") / "catalog.db", "garbage");
   CHECK(*layout.current() != "r99999999");
-  CHECK(open_current(index)->document_count() == 1);
+  CHECK(test::open_current(index)->document_count() == 1);
   fs::remove_all(layout.revision_dir("r99999999"));
 
   write_file(content / "b.md", good("b"));
   auto r = test::index_folder(content, index);
   REQUIRE(r.published);
-  CHECK(open_current(index)->document_count() == 2);
+  CHECK(test::open_current(index)->document_count() == 2);
   // The reader opened before publishing still sees its own, complete revision.
   CHECK(old_reader->document_count() == 1);
   auto hits = old_reader->search(SearchRequest{"good", "", "", "", 10, 0, Visibility::kPublic});
@@ -161,7 +154,7 @@ TEST_CASE("indexer: language from front matter, else folder, else detected, else
                      "Valitse ensin kulut, jotka haluat liittää raporttiin.\n"));
   write_file(content / "vi/explicit.md", article("title: Explicit\nlang: pl", "x"));
   test::index_folder(content, dir / "index");
-  auto s = open_current(dir / "index");
+  auto s = test::open_current(dir / "index");
   struct Row {
     const char* slug;
     const char* lang;
@@ -242,8 +235,8 @@ TEST_CASE("indexer: an index built on several threads or in batches answers like
   build(dir / "small-batches", 2, 7);
   for (const char* other : {"two", "three", "batches", "small-batches"}) {
     INFO(other);
-    auto one = open_current(dir / "one");
-    auto many = open_current(dir / other);
+    auto one = test::open_current(dir / "one");
+    auto many = test::open_current(dir / other);
     CHECK(many->document_count() == one->document_count());
     for (const char* q : {"refund", "faktura", "obslugi", "kulu", "salasana", "refnud invoice", "secretword",
                           "secretwrd", "magazyn eksport"}) {
@@ -274,7 +267,7 @@ TEST_CASE("indexer: an index built on several threads or in batches answers like
   write_file(content / "en/a0.md", article("title: Zeppelin manual\nlang: en\nslug: a0", "airship\n"));
   auto again = test::index_folder(content, dir / "two");
   CHECK(again.updated == 1);
-  auto s = open_current(dir / "two");
+  auto s = test::open_current(dir / "two");
   SearchRequest request;
   request.query = "airship";
   auto found = s->search(request);

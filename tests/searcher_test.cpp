@@ -274,9 +274,7 @@ TEST_CASE("search: a word the language's dictionary knows is not corrected to an
   test::write_file(dir / "content/pl/mapa.md",
                    test::article("title: Mapa magazynu\nslug: mapa", "Mapa pokazuje regały.\n"));
   test::index_folder(dir / "content", dir / "index");
-  IndexLayout layout(dir / "index");
-  auto opened = Searcher::open(layout.revision_dir(*layout.current()));
-  REQUIRE(opened.is_ok());
+  auto searcher = test::open_current(dir / "index");
   struct Row {
     const char* query;
     const char* corrected;  // "" when none
@@ -294,7 +292,7 @@ TEST_CASE("search: a word the language's dictionary knows is not corrected to an
     INFO(r.query);
     SearchRequest req;
     req.query = r.query;
-    auto res = opened.value()->search(req);
+    auto res = searcher->search(req);
     REQUIRE(res.is_ok());
     CHECK(res.value().corrected.value_or("") == r.corrected);
   }
@@ -345,13 +343,10 @@ TEST_CASE("search: corrections for agents follow the internal articles through u
   test::write_fixture(dir / "content");
   test::index_folder(dir / "content", dir / "index");
   auto corrected = [&](const char* query) {
-    IndexLayout layout(dir / "index");
-    auto opened = Searcher::open(layout.revision_dir(*layout.current()));
-    REQUIRE(opened.is_ok());
     SearchRequest req;
     req.query = query;
     req.visibility = Visibility::kAgent;
-    auto res = opened.value()->search(req);
+    auto res = test::open_current(dir / "index")->search(req);
     REQUIRE(res.is_ok());
     return res.value().corrected.value_or("");
   };

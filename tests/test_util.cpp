@@ -84,6 +84,15 @@ IndexReport index_folder(const fs::path& content, const fs::path& index) {
   return std::move(report.value());
 }
 
+std::unique_ptr<Searcher> open_current(const fs::path& index) {
+  IndexLayout layout(index);
+  REQUIRE(layout.current());
+  auto s = Searcher::open(layout.revision_dir(*layout.current()));
+  INFO(s.status().message());
+  REQUIRE(s.is_ok());
+  return std::move(s.value());
+}
+
 fs::path templates_dir() { return fs::path(KB_SOURCE_DIR) / "templates"; }
 
 SampleSite::SampleSite() {

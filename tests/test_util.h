@@ -18,6 +18,7 @@
 #include "core/analytics.h"
 #include "core/indexer.h"
 #include "core/revision.h"
+#include "core/searcher.h"
 #include "core/tokens.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -53,6 +54,8 @@ void write_fixture(const fs::path& dir);
 
 // Runs the indexer; fails the test when the run itself fails.
 IndexReport index_folder(const fs::path& content, const fs::path& index);
+// A Searcher on the index's published revision; fails the test when none opens.
+std::unique_ptr<Searcher> open_current(const fs::path& index);
 
 fs::path templates_dir();
 
