@@ -416,12 +416,13 @@ std::vector<QueryWord> analyse(std::string_view query, const std::vector<std::st
     auto add_forms = [&](const std::string& p, const std::string& form) {
       auto& lex = Lexicon::shared();
       const bool compounds = lex.has_morphology(p);
+      const bool roots = compounds && writes_compounds_as_one(p);  // Voikko's derivations: Finnish
       for (const auto& s : derive_terms(p, form).stems) {
         add(s, kWeightStem);
         if (compounds) add(std::string(schema::kPrefixPart) + s.substr(1), kWeightPart);
         // Nouns made from this verb: "viedä" (and "vieminen", which Voikko
         // takes for the verb) finds "vienti".
-        if (compounds) add(std::string(schema::kPrefixRoot) + s.substr(1), kWeightRelated);
+        if (roots) add(std::string(schema::kPrefixRoot) + s.substr(1), kWeightRelated);
         // The other verb of a Polish aspect pair: "jak utworzyć" finds "Tworzenie".
         for (const auto& v : lex.aspect_partners(p, s.substr(1))) add(std::string(schema::kPrefixStem) + v, kWeightRelated);
         // A Polish noun and its verb in "-ować": "eksport" finds "Eksportowanie".

@@ -77,6 +77,10 @@ Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog, std::o
   synonyms_ = SynonymIndex::shared(catalog_->get_meta(std::string(schema::kMetaSynonyms)).value_or(""), languages_);
 }
 
+PlanContext Searcher::plan_context() const {
+  return {db_, *synonyms_, languages_, staff_spelling_ ? &*staff_spelling_ : nullptr};
+}
+
 Result<SearchResult> Searcher::search(const SearchRequest& request) {
   return guarded("search", [&] { return run(request); });
 }
@@ -89,7 +93,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
   SearchResult result;
 
   auto t = Clock::now();
-  const SearchPlan plan = plan_search({db_, *synonyms_, languages_, staff_spelling_ ? &*staff_spelling_ : nullptr}, r);
+  const SearchPlan plan = plan_search(plan_context(), r);
   result.timings.plan_ms = ms_since(t);
 
   t = Clock::now();
@@ -107,7 +111,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
     any_lang.query = plan.corrected.value_or(r.query);
     any_lang.correct_spelling = false;
     result.other_languages =
-        count_languages(db_, plan_search({db_, *synonyms_, languages_, staff_spelling_ ? &*staff_spelling_ : nullptr}, any_lang), result.relaxed);
+        count_languages(db_, plan_search(plan_context(), any_lang), result.relaxed);
   }
   result.timings.match_ms = ms_since(t);
 

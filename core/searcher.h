@@ -24,6 +24,8 @@
 
 namespace kb {
 
+struct PlanContext;
+
 // Opens the full-text index at `path`: a Xapian database directory or a stub
 // file listing several databases (shards, or remote ones via xapian-tcpsrv).
 // Everything that reads the index opens it through here.
@@ -71,6 +73,8 @@ class Searcher {
   // plan (core/search_plan) -> match (core/search_match) -> present
   // (core/search_present), each step timed in SearchResult::timings.
   SearchResult run(const SearchRequest& request);
+  // What planning a search reads (core/search_plan.h).
+  PlanContext plan_context() const;
   std::vector<SearchHit> run_related(const Article& article, Visibility visibility, size_t limit);
   std::vector<SearchHit> run_top_articles(const TypedQuery& typed);
 
