@@ -505,10 +505,10 @@ TEST_CASE("search: a compound typed as two words finds and ranks the articles ab
 }
 
 TEST_CASE("search: a compound's modifier typed apart and inflected finds the compound") {
-  // Issue 19: on d365, "laskun rivit" ranked the articles titled
-  // "Laskurivit" 2nd to 4th, below one saying "laskun" and "rivit" apart:
-  // the joined "laskunrivit" is no word, the compound has the modifier's
-  // base form.
+  // Issue 19: on d365, "laskun rivit" ranked the first article titled with
+  // "laskurivit" 4th, below three with "laskun" (and "rivit") apart: the
+  // joined "laskunrivit" is no word, the compound has the modifier's base
+  // form.
   CustomIndex index([](const fs::path& dir) {
     using test::article;
     for (int i = 0; i < 6; ++i) {
