@@ -1,0 +1,140 @@
+// One request's handling (App::Handler), private to the server's route
+// files. The class is declared here and defined by audience:
+//   routes.cpp         dispatch, authentication, limits, errors, and what
+//                      every audience's routes share (views, articles, log)
+//   routes_ops.cpp     /healthz, /metrics, /static/, /media/
+//   routes_api.cpp     the JSON API (/api/v1/...)
+//   routes_help.cpp    the customers' help page: home, search, article, embed
+//   routes_staff.cpp   sign-in and the staff pages (/agent, /report)
+// Handlers throw HttpError for expected failures and EarlyAnswer for a
+// complete answer of their own; Handler::route turns both, and anything
+// else, into a response in one place.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/params.h"
+#include "server/routes.h"
+#include "server/web.h"
+
+namespace kb {
+
+inline constexpr const char* kApiPrefix = "/api/";
+inline constexpr std::string_view kSessionCookie = "kb_session";
+inline constexpr std::string_view kFeedbackSuffix = "/feedback";
+// The report's links to a query's results carry from=report: not logged.
+inline constexpr const char* kFromParam = "from";
+inline constexpr const char* kFromReport = "report";
+// Articles suggested for a ticket (/api/v1/similar, /embed) unless asked.
+inline constexpr size_t kDefaultSimilar = 5;
+
+struct Visitor {
+  Visibility visibility = Visibility::kPublic;
+  std::optional<TokenInfo> who;     // a support agent or writer
+  std::optional<Session> session;   // signed in with the session cookie (not a header)
+};
+
+// Raised inside handlers for expected failures; turned into a response in one place.
+struct HttpError {
+  ApiError error;
+};
+
+// Raised by a handler with a complete answer of its own (a 301, a 429).
+struct EarlyAnswer {
+  Response response;
+};
+
+[[noreturn]] inline void throw_error(int status, std::string code, std::string message) {
+  throw HttpError{ApiError{status, std::move(code), std::move(message)}};
+}
+
+template <typename T>
+T take(std::variant<T, ApiError> v) {
+  if (auto* e = std::get_if<ApiError>(&v)) throw HttpError{*e};
+  return std::get<T>(std::move(v));
+}
+
+// Knows the visitor and borrows a Searcher lazily, for one request.
+class App::Handler {
+ public:
+  Handler(App& app, const Request& req) : app_(app), req_(req) {}
+
+  Response dispatch();
+
+ private:
+  using json = nlohmann::json;
+
+  // ---- routes.cpp: the frame around every route ----
+  bool is_api() const { return req_.path.rfind(kApiPrefix, 0) == 0; }
+  template <typename F>
+  Response route(const char* name, bool method_ok, F&& f);
+  static bool counted(std::string_view route);
+  std::string client_address() const;
+  std::string address_key() const;
+  [[noreturn]] void throw_limited(int status, const char* code, const std::string& message, int retry_after);
+  std::optional<Response> over_limits(std::string_view route);
+  void authenticate();
+  void check_csrf();
+  Response error(const ApiError& e);
+  SearchService::Lease& searcher();
+  template <typename T>
+  T must(Result<T> r) {
+    if (!r) throw std::runtime_error(r.status().message());
+    return std::move(r.value());
+  }
+  void log_search(const SearchRequest& s, const SearchResult& result, const std::string& visitor_lang);
+  Article find_article(const std::string& slug, const std::string& url_prefix = "");
+  json common_view(const std::string& page_lang);
+  Response html(const json& view, const std::string& page);
+  // An interface string of the page's language (set by common_view).
+  std::string t(const std::string& key) const { return app_.templates_.strings(ui_).value(key, key); }
+
+  // ---- routes_ops.cpp ----
+  Response healthz();
+  Response metrics();
+  Response media(const std::string& name);
+  Response asset(const std::string& name);
+
+  // ---- routes_api.cpp ----
+  Response api_search();
+  Response api_answer();
+  Response api_similar();
+  Response api_suggest();
+  Response api_article(const std::string& slug);
+  static std::string ticket_text(const std::string& subject, const std::string& body);
+  json answer_json(const Article& a, const std::string& anchor);
+  std::string site_base_url() const;
+
+  // ---- routes_help.cpp ----
+  Response page_home();
+  Response page_search();
+  Response page_article(const std::string& slug);
+  Response page_embed();
+  Response feedback(const std::string& slug);
+  std::vector<ArticleSummary> popular(std::vector<ArticleSummary> visible, const std::string& lang, size_t n,
+                                      bool* from_views = nullptr);
+
+  // ---- routes_staff.cpp ----
+  Response page_agent();
+  Response page_report();
+  Response page_sign_in(const std::string& failure = "");
+  Response sign_in();
+  Response sign_out();
+  Response sign_in_first();
+  std::string session_cookie(const std::string& value, int max_age) const;
+
+  App& app_;
+  const Request& req_;
+  Visitor visitor_;
+  std::string ui_ = Templates::kDefaultUiLanguage;
+  std::optional<SearchService::Lease> lease_;
+};
+
+}  // namespace kb
