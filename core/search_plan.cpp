@@ -238,13 +238,49 @@ std::vector<std::string> filter_terms(const SearchRequest& r) {
   if (!r.lang.empty()) filters.push_back(schema::boolean_term(schema::kPrefixLang, analysis::normalize_lang(r.lang)));
   if (!r.tag.empty()) filters.push_back(schema::boolean_term(schema::kPrefixTag, r.tag));
   if (!r.category.empty()) filters.push_back(schema::boolean_term(schema::kPrefixCategory, r.category));
+  for (const auto& clause : r.any_of) {
+    if (clause.size() == 1) filters.push_back(filter_term(clause.front()));
+  }
   return filters;
+}
+
+std::string filter_term(const FilterValue& f) {
+  switch (f.field) {
+    case FilterField::kLang:
+      return schema::boolean_term(schema::kPrefixLang, analysis::normalize_lang(f.value));
+    case FilterField::kTag:
+      return schema::boolean_term(schema::kPrefixTag, f.value);
+    case FilterField::kCategory:
+      return schema::boolean_term(schema::kPrefixCategory, f.value);
+  }
+  return {};
 }
 
 Xapian::Query filter_query(const SearchRequest& r) {
   const std::vector<std::string> filters = filter_terms(r);
-  if (filters.empty()) return Xapian::Query();
-  return Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end());
+  std::vector<Xapian::Query> parts(filters.begin(), filters.end());
+  for (const auto& clause : r.any_of) {
+    if (clause.size() < 2) continue;  // one value: among filter_terms
+    std::vector<std::string> terms;
+    for (const auto& f : clause) terms.push_back(filter_term(f));
+    parts.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+  }
+  if (parts.empty()) return Xapian::Query();
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+std::vector<std::string> query_languages(const SearchRequest& r, const std::vector<std::string>& all) {
+  if (!r.lang.empty()) return {r.lang};
+  for (const auto& clause : r.any_of) {
+    const bool langs_only = !clause.empty() && std::all_of(clause.begin(), clause.end(), [](const FilterValue& f) {
+      return f.field == FilterField::kLang;
+    });
+    if (!langs_only) continue;
+    std::vector<std::string> out;
+    for (const auto& f : clause) out.push_back(analysis::normalize_lang(f.value));
+    return out;
+  }
+  return all;
 }
 
 std::vector<Xapian::doccount> word_frequencies(const std::vector<analysis::QueryWord>& words,
@@ -260,7 +296,7 @@ std::vector<Xapian::doccount> word_frequencies(const std::vector<analysis::Query
 
 SearchPlan plan_search(const PlanContext& context, const SearchRequest& r) {
   SearchPlan plan;
-  plan.langs = r.lang.empty() ? context.languages : std::vector<std::string>{r.lang};
+  plan.langs = query_languages(r, context.languages);
   const std::vector<std::string> filter = filter_terms(r);
   plan.filter = filter_query(r);
   const analysis::Vocabulary vocabulary(context.db);

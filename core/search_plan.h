@@ -19,9 +19,16 @@
 namespace kb {
 
 // The visibility, language, tag and category filters of a request: the
-// boolean terms a match must all have (none: no filter), and as one query.
+// boolean terms a match must all have (none: no filter; clauses of
+// SearchRequest::any_of with one value are among them), and the whole
+// filter, clauses of several values included, as one query.
 std::vector<std::string> filter_terms(const SearchRequest& request);
 Xapian::Query filter_query(const SearchRequest& request);
+// The boolean term of one filter value.
+std::string filter_term(const FilterValue& value);
+// The languages a query is analysed in: the request's language, else the
+// first clause that names only languages, else `all`.
+std::vector<std::string> query_languages(const SearchRequest& request, const std::vector<std::string>& all);
 
 // What plan_search reads: the index, its synonyms and the languages it holds.
 // Borrowed for the call only.

@@ -15,6 +15,14 @@
 
 namespace kb {
 
+// A field articles are filtered by, and one value of it.
+enum class FilterField { kLang, kTag, kCategory };
+struct FilterValue {
+  FilterField field = FilterField::kLang;
+  std::string value;
+  bool operator==(const FilterValue&) const = default;
+};
+
 struct SearchRequest {
   std::string query;  // free text; may be empty when a filter is given
   std::string lang;   // filter (and the language to analyse the query in)
@@ -24,6 +32,11 @@ struct SearchRequest {
   size_t offset = 0;
   Visibility visibility = Visibility::kPublic;
   bool correct_spelling = true;  // false: run the words as typed ("search instead for")
+  // More filters, as Meilisearch's API gives them ("lang = fi AND (category
+  // = A OR category = B)"): an article must match at least one value of
+  // every clause, besides lang, tag and category above. A clause of
+  // languages only also names the languages the query is analysed in.
+  std::vector<std::vector<FilterValue>> any_of;
 };
 
 // Text in a search box, for results as the visitor types.

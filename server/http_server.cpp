@@ -490,7 +490,7 @@ HttpServer::HttpServer(App& app, HttpServerOptions options, HttpLimits limits) :
         if (held) held->release();
       }
     } slot;
-    if (is_search_path(request.path) && !has_credentials(request)) {
+    if (is_search_path(request.path) && request.method != "OPTIONS" && !has_credentials(request)) {
       if (!server_->searches.try_acquire_for(search_wait)) {
         out.status = 503;
         out.set_header("Retry-After", "1");

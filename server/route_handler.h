@@ -6,11 +6,13 @@
 //   routes_api.cpp     the JSON API (/api/v1/...)
 //   routes_help.cpp    the customers' help page: home, search, article, embed
 //   routes_staff.cpp   sign-in and the staff pages (/agent, /report)
+//   routes_meili.cpp   Meilisearch's search API (/indexes/kb/search, ...)
 // Handlers throw HttpError for expected failures and EarlyAnswer for a
 // complete answer of their own; Handler::route turns both, and anything
 // else, into a response in one place.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -73,8 +75,9 @@ class App::Handler {
 
   // ---- routes.cpp: the frame around every route ----
   bool is_api() const { return req_.path.rfind(kApiPrefix, 0) == 0; }
-  template <typename F>
-  Response route(const char* name, bool method_ok, F&& f);
+  // Runs `f` in the frame every route shares: method check, authentication,
+  // CSRF, limits, errors, cache and security headers, the route's name.
+  Response route(const char* name, bool method_ok, const std::function<Response()>& f);
   static bool counted(std::string_view route);
   std::string client_address() const;
   std::string address_key() const;
@@ -120,6 +123,15 @@ class App::Handler {
   Response feedback(const std::string& slug);
   std::vector<ArticleSummary> popular(std::vector<ArticleSummary> visible, const std::string& lang, size_t n,
                                       bool* from_views = nullptr);
+
+  // ---- routes_meili.cpp: Meilisearch's search API ----
+  bool is_meili() const;
+  Response dispatch_meili();
+  Response meili_error(const ApiError& e);
+  json meili_index_json();
+  Response meili_search();
+  Response meili_multi_search();
+  json meili_answer(const json& body);
 
   // ---- routes_staff.cpp ----
   Response page_agent();

@@ -21,6 +21,7 @@ Response App::Handler::dispatch() {
   if (p == "/healthz") return route("healthz", is_get, [&] { return healthz(); });
   if (p == "/metrics") return route("metrics", is_get, [&] { return metrics(); });
   if (p.rfind("/static/", 0) == 0) return route("static", is_get, [&] { return asset(p.substr(8)); });
+  if (is_meili()) return dispatch_meili();
   if (p.rfind(kMediaUrlPrefix, 0) == 0) {
     return route("media", is_get, [&] { return media(p.substr(kMediaUrlPrefix.size())); });
   }
@@ -53,8 +54,7 @@ Response App::Handler::dispatch() {
   return route("not_found", true, [&]() -> Response { throw_error(404, "not_found", "no such page: " + p); });
 }
 
-template <typename F>
-Response App::Handler::route(const char* name, bool method_ok, F&& f) {
+Response App::Handler::route(const char* name, bool method_ok, const std::function<Response()>& f) {
   Response r;
   try {
     if (!method_ok) throw_error(405, "method_not_allowed", req_.method + " is not allowed here");
@@ -119,7 +119,8 @@ Response App::Handler::route(const char* name, bool method_ok, F&& f) {
 }
 
 bool App::Handler::counted(std::string_view route) {
-  return route != "static" && route != "media" && route != "healthz" && route != "metrics";
+  return route != "static" && route != "media" && route != "healthz" && route != "metrics" &&
+         route != "meili_preflight" && route != "meili_health" && route != "meili_version";
 }
 
 // The address requests are counted by: the peer, or behind a proxy the
@@ -171,6 +172,7 @@ std::optional<Response> App::Handler::over_limits(std::string_view route) {
 void App::Handler::authenticate() {
   const std::string* auth = req_.header("authorization");
   if (!auth) {
+    if (is_meili()) return;  // a token or nothing: see routes_meili.cpp
     // A browser signed in at /signin. A stale or revoked session is simply
     // not one: the page shows what the public sees.
     auto id = cookie_value(req_.header("cookie"), kSessionCookie);
@@ -195,7 +197,8 @@ void App::Handler::authenticate() {
 // (`csrf`) or the X-CSRF-Token header. Requests with a bearer token carry
 // no ambient authority and need neither.
 void App::Handler::check_csrf() {
-  if (req_.method == "GET" || req_.method == "HEAD") return;
+  // Meilisearch's API never reads the session cookie: nothing to forge.
+  if (req_.method == "GET" || req_.method == "HEAD" || is_meili()) return;
   if (const std::string* origin = req_.header("origin")) {
     // "null" comes from sandboxed frames and the like: not our pages either.
     const std::string* host = req_.header("host");
@@ -214,6 +217,7 @@ void App::Handler::check_csrf() {
 }
 
 Response App::Handler::error(const ApiError& e) {
+  if (is_meili()) return meili_error(e);
   if (is_api() || req_.path == "/healthz" || req_.path == "/metrics") return error_json(e);
   json view = common_view("");
   view["status"] = e.status;

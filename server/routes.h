@@ -27,7 +27,11 @@ inline constexpr std::string_view kApiAnswer = "/api/v1/answer";
 inline constexpr std::string_view kApiSimilar = "/api/v1/similar";
 inline constexpr std::string_view kSearchPage = "/search";
 inline constexpr std::string_view kEmbed = "/embed";
-inline constexpr std::string_view kSearching[] = {kApiSearch, kApiSuggest, kApiAnswer, kApiSimilar, kSearchPage, kEmbed};
+// Meilisearch's search API (server/meili.h) on kb's one index.
+inline constexpr std::string_view kMeiliSearch = "/indexes/kb/search";
+inline constexpr std::string_view kMeiliMultiSearch = "/multi-search";
+inline constexpr std::string_view kSearching[] = {kApiSearch,  kApiSuggest, kApiAnswer,   kApiSimilar,
+                                                  kSearchPage, kEmbed,      kMeiliSearch, kMeiliMultiSearch};
 }  // namespace paths
 
 struct AppOptions {

@@ -13,8 +13,13 @@ namespace {
 
 // Everything a search's result depends on besides the revision.
 std::string cache_key(const SearchRequest& r) {
-  return fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", r.query, r.lang, r.tag, r.category, r.limit,
-                     r.offset, static_cast<int>(r.visibility), r.correct_spelling ? 1 : 0);
+  std::string key = fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", r.query, r.lang, r.tag, r.category,
+                                r.limit, r.offset, static_cast<int>(r.visibility), r.correct_spelling ? 1 : 0);
+  for (const auto& clause : r.any_of) {
+    key += '\x1e';
+    for (const auto& f : clause) key += fmt::format("\x1f{}={}", static_cast<int>(f.field), f.value);
+  }
+  return key;
 }
 
 // Roughly what a result holds in memory.

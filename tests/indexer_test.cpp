@@ -137,7 +137,9 @@ TEST_CASE("indexer: publishing is atomic, readers of the old revision keep worki
   CHECK(test::open_current(index)->document_count() == 2);
   // The reader opened before publishing still sees its own, complete revision.
   CHECK(old_reader->document_count() == 1);
-  auto hits = old_reader->search(SearchRequest{"good", "", "", "", 10, 0, Visibility::kPublic});
+  SearchRequest good;
+  good.query = "good";
+  auto hits = old_reader->search(good);
   REQUIRE(hits.is_ok());
   CHECK(hits->total == 1);
 }

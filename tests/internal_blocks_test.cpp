@@ -216,6 +216,14 @@ TEST_CASE("internal content: no public route shows any secret of any fixture") {
       "/articles/aurora",
       "/api/v1/articles/goodwill",
       "/",
+      // Meilisearch's API (GET form; the POST body is the same fields).
+      "/indexes/kb/search?q={}",
+      "/indexes/kb/search?q={}q",
+      "/indexes/kb/search?q={}&attributesToHighlight=*&attributesToCrop=content&showMatchesPosition=true",
+      "/indexes/kb/search?q=parcel&attributesToHighlight=*",
+      "/indexes/kb/search?facets=*&limit=50",
+      "/indexes/kb/search?filter=category%20%3D%20Billing&facets=tags,category",
+      "/indexes/kb/search?filter=tags%20IN%20%5Bsecret-tag%2C%20draft-tag%5D",
   };
   for (const Secret& secret : secrets()) {
     for (std::string route : routes) {
@@ -229,6 +237,15 @@ TEST_CASE("internal content: no public route shows any secret of any fixture") {
       for (const auto& w : secret.words) CHECK(text.find(w) == std::string::npos);
       CHECK(text.find("internal-block") == std::string::npos);
     }
+    // POST /multi-search, as instant-meilisearch sends it.
+    const nlohmann::json multi = {
+        {"queries",
+         {{{"indexUid", "kb"}, {"q", secret.query}, {"attributesToHighlight", {"*"}}, {"facets", {"tags", "category"}}},
+          {{"indexUid", "kb"}, {"q", ""}, {"facets", {"tags", "category", "lang"}}, {"hitsPerPage", 50}}}}};
+    auto found = s.server->client().Post("/multi-search", multi.dump(), "application/json");
+    REQUIRE(found);
+    CHECK(found->status == 200);
+    for (const auto& w : secret.words) CHECK(without(lower(found->body), secret.query).find(w) == std::string::npos);
     // POST /api/v1/similar with a ticket about the secret.
     const nlohmann::json ticket = {{"subject", secret.query}, {"body", "Question about " + secret.query}};
     auto res = s.server->client().Post("/api/v1/similar", ticket.dump(), "application/json");
@@ -289,6 +306,7 @@ TEST_CASE("visibility by role: each secret reaches exactly the roles that may se
         return lower(body).find(word) != std::string::npos;
       };
       CHECK(s.server->get_json("/api/v1/search?q=" + word, token).second["total"] == (may ? 1 : 0));
+      CHECK(s.server->get_json("/indexes/kb/search?q=" + word, token).second["estimatedTotalHits"] == (may ? 1 : 0));
       CHECK(s.server->get_json(std::string("/api/v1/search?category=") + r.category + "&q=" + word, token)
                 .second["total"] == (may ? 1 : 0));
       CHECK(contains_word(std::string("/articles/") + r.slug) == may);

@@ -389,3 +389,120 @@ TEST_CASE("routes: dates are written the way the page's language writes them") {
   }
   CHECK_THAT(f.get("/articles/refunds").body, Catch::Contains("<time datetime=\"2026-05-01\">May 1, 2026</time>"));
 }
+
+TEST_CASE("routes: Meilisearch's API answers with its shapes, CORS headers and read-only errors") {
+  AppFixture f;
+  auto call = [&](const std::string& method, const std::string& path, const std::string& body = "",
+                  std::map<std::string, std::string> headers = {}) {
+    Request r;
+    r.method = method;
+    r.path = path;
+    r.body = body;
+    r.headers = std::move(headers);
+    r.headers.emplace("content-type", "application/json");
+    return f.app->handle(r);
+  };
+  struct Row {
+    const char* method;
+    const char* path;
+    const char* body;
+    int status;
+    const char* code;  // Meilisearch's error code; "" for a success
+    const char* route;
+  };
+  const Row rows[] = {
+      {"GET", "/health", "", 200, "", "meili_health"},
+      {"GET", "/version", "", 200, "", "meili_version"},
+      {"GET", "/indexes", "", 200, "", "meili_indexes"},
+      {"GET", "/indexes/kb", "", 200, "", "meili_index"},
+      {"POST", "/indexes/kb/search", R"({"q":"ledger"})", 200, "", "meili_search"},
+      {"GET", "/indexes/kb/search", "", 200, "", "meili_search"},
+      {"POST", "/multi-search", R"({"queries":[{"indexUid":"kb","q":"ledger"}]})", 200, "", "meili_multi_search"},
+      {"OPTIONS", "/multi-search", "", 204, "", "meili_preflight"},
+      {"GET", "/indexes/other", "", 404, "index_not_found", "meili_index"},
+      {"POST", "/indexes/other/search", "{}", 404, "index_not_found", "meili_search"},
+      {"POST", "/multi-search", R"({"queries":[{"indexUid":"other","q":"x"}]})", 404, "index_not_found",
+       "meili_multi_search"},
+      {"POST", "/multi-search", R"({"queries":[{"q":"x"}]})", 400, "missing_index_uid", "meili_multi_search"},
+      {"POST", "/multi-search", R"({"queries":[{"indexUid":"kb","q":5}]})", 400, "invalid_search_q",
+       "meili_multi_search"},
+      {"POST", "/indexes/kb/search", "{not json", 400, "malformed_payload", "meili_search"},
+      {"POST", "/indexes/kb/search", R"({"filter":"lang != fi"})", 400, "invalid_search_filter", "meili_search"},
+      {"POST", "/indexes/kb/documents", R"([{"id":1}])", 405, "method_not_allowed", "meili_index"},
+      {"DELETE", "/indexes/kb", "", 405, "method_not_allowed", "meili_index"},
+      {"POST", "/indexes", R"({"uid":"x"})", 405, "method_not_allowed", "meili_indexes"},
+      {"PATCH", "/indexes/kb/settings", "{}", 405, "method_not_allowed", "meili_index"},
+      {"GET", "/indexes/kb/settings", "", 404, "not_found", "meili_index"},
+      {"GET", "/multi-search", "", 405, "method_not_allowed", "meili_multi_search"},
+  };
+  for (const auto& row : rows) {
+    INFO(row.method << " " << row.path << " " << row.body);
+    const Response res = call(row.method, row.path, row.body);
+    CHECK(res.status == row.status);
+    CHECK(res.route == row.route);
+    // A page on any other site may read the answer, errors included.
+    CHECK(header(res, "Access-Control-Allow-Origin") == "*");
+    if (res.status == 204) continue;
+    const auto j = nlohmann::json::parse(res.body);
+    if (*row.code) {
+      CHECK(j["code"] == row.code);
+      CHECK(j["message"].is_string());
+      CHECK(j["type"] == "invalid_request");
+      CHECK(j.contains("link"));
+    } else {
+      CHECK_FALSE(j.contains("code"));
+    }
+  }
+  const Response preflight = call("OPTIONS", "/indexes/kb/search");
+  CHECK_THAT(header(preflight, "Access-Control-Allow-Headers"), Catch::Contains("Authorization"));
+  CHECK_THAT(header(preflight, "Access-Control-Allow-Headers"), Catch::Contains("X-Meilisearch-Client"));
+  CHECK_THAT(header(preflight, "Access-Control-Allow-Methods"), Catch::Contains("POST"));
+}
+
+TEST_CASE("routes: Meilisearch's API sees what a token may see, and never what a session cookie may") {
+  AppFixture f;
+  const std::string agent = f.agent_token();
+  auto hits = [&](std::map<std::string, std::string> headers) {
+    Request r;
+    r.method = "POST";
+    r.path = "/indexes/kb/search";
+    r.body = R"({"q":"goodwill"})";
+    r.headers = std::move(headers);
+    const Response res = f.app->handle(r);
+    INFO(res.body);
+    return std::make_pair(res.status, nlohmann::json::parse(res.body));
+  };
+  CHECK(hits({}).second["estimatedTotalHits"] == 0);
+  CHECK(hits({{"authorization", agent}}).second["estimatedTotalHits"] == 1);
+  // A key kb does not know: Meilisearch's 403, saying what kb needs instead.
+  auto [status, error] = hits({{"authorization", "Bearer some-meilisearch-search-key"}});
+  CHECK(status == 403);
+  CHECK(error["code"] == "invalid_api_key");
+  CHECK(error["type"] == "auth");
+  CHECK_THAT(error["message"].get<std::string>(), Catch::Contains("needs no key"));
+  // A signed-in browser's cookie grants nothing here (any site may call
+  // these routes), and a cross-site POST is not refused as a forgery.
+  auto who = f.tokens->verify(agent.substr(7));
+  REQUIRE(who);
+  auto session = f.tokens->start_session(*who);
+  REQUIRE(session.is_ok());
+  auto [cookie_status, cookie_answer] =
+      hits({{"cookie", "kb_session=" + session->id}, {"origin", "https://elsewhere.example"}, {"host", "help.example"}});
+  CHECK(cookie_status == 200);
+  CHECK(cookie_answer["estimatedTotalHits"] == 0);
+}
+
+TEST_CASE("routes: Meilisearch searches with other filters are not answered from each other's cache") {
+  AppFixture f;
+  auto total = [&](const std::string& filter) {
+    Request r;
+    r.method = "POST";
+    r.path = "/indexes/kb/search";
+    r.body = nlohmann::json({{"filter", nlohmann::json::parse(filter)}}).dump();
+    return nlohmann::json::parse(f.app->handle(r).body)["estimatedTotalHits"].get<int>();
+  };
+  CHECK(total(R"("lang IN [fi, pl]")") == 2);
+  CHECK(total(R"("lang IN [fi]")") == 1);
+  CHECK(total(R"([["lang = fi", "lang = pl"], "category = Faktury"])") == 1);
+  CHECK(total(R"([["lang = fi", "lang = pl"]])") == 2);
+}

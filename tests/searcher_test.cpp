@@ -117,6 +117,39 @@ TEST_CASE("search: filters by language, tag and category, with facet counts") {
   CHECK(all.facets["tag"]["reports"] == 1);
 }
 
+TEST_CASE("search: filter clauses match any of their values, and every clause must hold") {
+  Fixture f;
+  using F = FilterField;
+  struct Row {
+    std::vector<std::vector<FilterValue>> any_of;
+    std::vector<std::string> slugs;  // sorted
+  };
+  const std::vector<Row> rows = {
+      {{{{F::kLang, "fi"}, {F::kLang, "pl"}}}, {"faktury", "laskutus"}},
+      {{{{F::kCategory, "Billing"}, {F::kCategory, "Laskutus"}}}, {"laskutus", "refunds"}},  // internal goodwill hidden
+      {{{{F::kCategory, "Accounting"}, {F::kTag, "billing"}}}, {"ledger-basics", "refunds", "reports"}},
+      {{{{F::kLang, "en"}}, {{F::kTag, "reports"}, {F::kTag, "basics"}}}, {"ledger-basics", "reports"}},
+      {{{{F::kLang, "fi"}}, {{F::kCategory, "Accounting"}}}, {}},
+      {{{{F::kTag, "secret-tag"}, {F::kTag, "draft-tag"}}}, {}},  // the public never sees these
+  };
+  for (const auto& row : rows) {
+    SearchRequest r;
+    r.any_of = row.any_of;
+    std::vector<std::string> got = slugs(f.search(r));
+    std::sort(got.begin(), got.end());
+    INFO("expected " << fmt::format("{}", fmt::join(row.slugs, " ")));
+    CHECK(got == row.slugs);
+  }
+  // Facet counts follow the clauses; a query's words are analysed in the
+  // clause's languages.
+  SearchRequest r;
+  r.query = "laskutuksen";
+  r.any_of = {{{F::kLang, "fi"}, {F::kLang, "pl"}}};
+  const auto res = f.search(r);
+  CHECK(slugs(res) == std::vector<std::string>{"laskutus"});
+  CHECK(res.facets.at("lang") == FacetCounts{{"fi", 1}});
+}
+
 TEST_CASE("search: pagination walks the results without overlap") {
   Fixture f;
   SearchRequest r;
