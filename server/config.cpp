@@ -19,9 +19,11 @@ const char* const kServerUsage = R"(Usage: kb-server --index DIR [options]
 Serves the index built by kb-index: the JSON API (/api/v1/search,
 /api/v1/suggest, /api/v1/answer, POST /api/v1/similar,
 /api/v1/articles/SLUG and its /feedback), the help page (/, /search,
-/articles/SLUG, /media/ images) in the interface languages of
+/articles/SLUG, /media/ images, /opensearch.xml) in the interface languages of
 TEMPLATES/i18n, the staff pages (/signin, /agent, /report, /embed for
-helpdesk sidebars), /healthz and /metrics. A newly published index revision is served from the
+helpdesk sidebars), Meilisearch's search API for front ends built with its
+clients (/indexes/kb/search, /multi-search; read-only, docs/api.md),
+/healthz and /metrics. A newly published index revision is served from the
 next request on, without a restart. Article views, feedback votes and
 searches (the words, language, result count and the article opened; e-mail
 addresses and long numbers masked) are counted per day in INDEX/analytics.db,

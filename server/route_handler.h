@@ -121,6 +121,7 @@ class App::Handler {
   Response page_article(const std::string& slug);
   Response page_embed();
   Response feedback(const std::string& slug);
+  Response opensearch();
   std::vector<ArticleSummary> popular(std::vector<ArticleSummary> visible, const std::string& lang, size_t n,
                                       bool* from_views = nullptr);
 

@@ -42,6 +42,7 @@ Response App::Handler::dispatch() {
   if (p == "/signout") return route("signout", is_post, [&] { return sign_out(); });
   if (p == paths::kSearchPage) return route("page_search", is_get, [&] { return page_search(); });
   if (p == paths::kEmbed) return route("page_embed", is_get, [&] { return page_embed(); });
+  if (p == "/opensearch.xml") return route("opensearch", is_get, [&] { return opensearch(); });
   if (p == "/agent") return route("page_agent", is_get, [&] { return page_agent(); });
   if (p == "/report") return route("page_report", is_get, [&] { return page_report(); });
   if (p.rfind("/articles/", 0) == 0) {

@@ -365,4 +365,34 @@ Response App::Handler::page_article(const std::string& slug) {
   return html(view, "article");
 }
 
+// The OpenSearch description the help page links to, so that a browser
+// offers the help center as a search engine in its address bar.
+Response App::Handler::opensearch() {
+  const std::string& name = app_.options_.site_name;
+  // ShortName: at most 16 characters (OpenSearch 1.1), cut at a character.
+  std::string short_name;
+  size_t chars = 0;
+  for (size_t i = 0; i < name.size() && chars < 16; ++chars) {
+    size_t len = 1;
+    while (i + len < name.size() && (static_cast<unsigned char>(name[i + len]) & 0xC0) == 0x80) ++len;
+    short_name.append(name, i, len);
+    i += len;
+  }
+  const std::string base = site_base_url();
+  Response r;
+  r.content_type = "application/opensearchdescription+xml; charset=utf-8";
+  r.body = fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n"
+      "  <ShortName>{}</ShortName>\n"
+      "  <Description>{}</Description>\n"
+      "  <InputEncoding>UTF-8</InputEncoding>\n"
+      "  <Image type=\"image/svg+xml\">{}/static/favicon.svg</Image>\n"
+      "  <Url type=\"text/html\" method=\"get\" template=\"{}/search?q={{searchTerms}}\"/>\n"
+      "</OpenSearchDescription>\n",
+      html_escape(collapse_whitespace(short_name)), html_escape(name), html_escape(base), html_escape(base));
+  r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+  return r;
+}
+
 }  // namespace kb

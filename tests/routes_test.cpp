@@ -506,3 +506,14 @@ TEST_CASE("routes: Meilisearch searches with other filters are not answered from
   CHECK(total(R"([["lang = fi", "lang = pl"], "category = Faktury"])") == 1);
   CHECK(total(R"([["lang = fi", "lang = pl"]])") == 2);
 }
+
+TEST_CASE("routes: browsers find an OpenSearch description linked from every page") {
+  AppFixture f;
+  CHECK_THAT(f.get("/").body, Catch::Contains(R"(<link rel="search" type="application/opensearchdescription+xml" href="/opensearch.xml")"));
+  CHECK_THAT(f.get("/search", {{"q", "refund"}}).body, Catch::Contains(R"(href="/opensearch.xml")"));
+  const Response r = f.get("/opensearch.xml", {}, {{"host", "help.example.com"}, {"x-forwarded-proto", "https"}});
+  CHECK(r.status == 200);
+  CHECK(r.content_type.starts_with("application/opensearchdescription+xml"));
+  CHECK_THAT(r.body, Catch::Contains("<ShortName>Test</ShortName>"));
+  CHECK_THAT(r.body, Catch::Contains(R"(template="https://help.example.com/search?q={searchTerms}")"));
+}

@@ -27,7 +27,7 @@ skip() {
 [ -x "$chromium" ] || skip "no Chromium at $chromium"
 command -v node >/dev/null || skip "no node on PATH"
 [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || skip "node $(node --version) is older than 20"
-for module in playwright-core axe-core; do
+for module in playwright-core axe-core meilisearch @meilisearch/instant-meilisearch instantsearch.js; do
   [ -f "$here/node_modules/$module/package.json" ] || skip "$here/node_modules/$module is missing"
 done
 
