@@ -50,6 +50,13 @@ Analytics::Analytics(const std::filesystem::path& path, AnalyticsOptions options
       results INTEGER NOT NULL,
       PRIMARY KEY (day, lang, agent, query)
     ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS click_positions (
+      day TEXT NOT NULL,
+      agent INTEGER NOT NULL CHECK (agent IN (0, 1)),
+      position INTEGER NOT NULL,
+      clicks INTEGER NOT NULL,
+      PRIMARY KEY (day, agent, position)
+    ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS search_clicks (
       day TEXT NOT NULL,
       query TEXT NOT NULL,
@@ -61,7 +68,7 @@ Analytics::Analytics(const std::filesystem::path& path, AnalyticsOptions options
   )sql");
   if (options_.read_only) return;
   if (options_.search_log_days <= 0) {
-    db_.exec("DELETE FROM searches; DELETE FROM search_clicks;");  // the log was turned off
+    db_.exec("DELETE FROM searches; DELETE FROM search_clicks; DELETE FROM click_positions;");  // the log was turned off
     return;
   }
   flusher_ = std::thread([this] { flusher(); });
@@ -110,25 +117,28 @@ void Analytics::record_search(std::string_view query, const std::string& lang, b
   c.results = results;
 }
 
-void Analytics::record_click(std::string_view query, bool agent, const std::string& slug) {
+void Analytics::record_click(std::string_view query, bool agent, const std::string& slug, int position) {
   if (!logging()) return;
   std::string q = normalize_logged_query(query);
   if (q.empty()) return;
   std::lock_guard lock(counts_mu_);
   ++clicks_[{std::move(q), agent, slug}];
+  if (position >= 1) ++positions_[{agent, std::min(position, kLastPosition)}];
 }
 
 void Analytics::flush() {
   if (!logging()) return;
   SearchCounts searches;
   ClickCounts clicks;
+  PositionCounts positions;
   {
     std::lock_guard lock(counts_mu_);
     searches.swap(searches_);
     clicks.swap(clicks_);
+    positions.swap(positions_);
   }
   try {
-    write(searches, clicks);
+    write(searches, clicks, positions);
   } catch (...) {
     // Keep them for the next try, added to what came meanwhile.
     std::lock_guard lock(counts_mu_);
@@ -138,11 +148,12 @@ void Analytics::flush() {
       if (now.searches == c.searches) now.results = c.results;
     }
     for (const auto& [k, n] : clicks) clicks_[k] += n;
+    for (const auto& [k, n] : positions) positions_[k] += n;
     throw;
   }
 }
 
-void Analytics::write(const SearchCounts& searches, const ClickCounts& clicks) {
+void Analytics::write(const SearchCounts& searches, const ClickCounts& clicks, const PositionCounts& positions) {
   std::lock_guard lock(db_mu_);
   Transaction txn(db_);
   auto search = db_.prepare(
@@ -159,9 +170,17 @@ void Analytics::write(const SearchCounts& searches, const ClickCounts& clicks) {
     const auto& [query, agent, slug] = key;
     click.bind(1, query).bind(2, int64_t{agent ? 1 : 0}).bind(3, slug).bind(4, n).run();
   }
+  auto position = db_.prepare(
+      "INSERT INTO click_positions (day, agent, position, clicks) VALUES (date('now'), ?1, ?2, ?3) "
+      "ON CONFLICT (day, agent, position) DO UPDATE SET clicks = clicks + ?3");
+  for (const auto& [key, n] : positions) {
+    const auto& [agent, at] = key;
+    position.bind(1, int64_t{agent ? 1 : 0}).bind(2, int64_t{at}).bind(3, n).run();
+  }
   const std::string cutoff = "-" + std::to_string(options_.search_log_days) + " days";
   db_.prepare("DELETE FROM searches WHERE day <= date('now', ?1)").bind(1, cutoff).run();
   db_.prepare("DELETE FROM search_clicks WHERE day <= date('now', ?1)").bind(1, cutoff).run();
+  db_.prepare("DELETE FROM click_positions WHERE day <= date('now', ?1)").bind(1, cutoff).run();
   txn.commit();
 }
 
@@ -169,7 +188,7 @@ void Analytics::flusher() {
   std::unique_lock lock(counts_mu_);
   while (!stopping_) {
     wake_.wait_for(lock, options_.flush_interval, [this] { return stopping_; });
-    if (stopping_ || (searches_.empty() && clicks_.empty())) continue;
+    if (stopping_ || (searches_.empty() && clicks_.empty() && positions_.empty())) continue;
     lock.unlock();
     try {
       flush();
@@ -233,6 +252,101 @@ Analytics::GapReport Analytics::gaps(int days, std::optional<bool> agent, size_t
     }
   }
   return report;
+}
+
+Analytics::Insights Analytics::insights(const InsightsRequest& r) {
+  std::lock_guard lock(db_mu_);
+  Insights out;
+  const std::string since = "-" + std::to_string(r.days) + " days";
+  const std::string before = "-" + std::to_string(2 * r.days) + " days";
+  const int64_t agent = r.agent ? (*r.agent ? 1 : 0) : -1;
+  // Per day: searches, those that found nothing, and those followed by an
+  // opened result: per (day, query), at most as many as were searched.
+  auto days = db_.prepare(R"sql(
+    WITH s AS (
+      SELECT day, query, SUM(searches) AS searches, SUM(CASE WHEN results = 0 THEN searches ELSE 0 END) AS zero
+      FROM searches
+      WHERE day > date('now', ?1) AND (?2 < 0 OR agent = ?2) AND (?3 = '' OR lang = ?3)
+      GROUP BY day, query),
+    c AS (
+      SELECT day, query, SUM(clicks) AS clicks FROM search_clicks
+      WHERE day > date('now', ?1) AND (?2 < 0 OR agent = ?2) GROUP BY day, query)
+    SELECT s.day, SUM(s.searches), SUM(s.zero), SUM(MIN(s.searches, COALESCE(c.clicks, 0)))
+    FROM s LEFT JOIN c ON c.day = s.day AND c.query = s.query
+    GROUP BY s.day ORDER BY s.day
+  )sql");
+  days.bind(1, since).bind(2, agent).bind(3, r.lang);
+  std::map<std::string, DayStat> by_day;
+  while (days.step()) by_day[days.text(0)] = {days.text(0), days.integer(1), days.integer(2), days.integer(3)};
+  // Every day of the period, those without searches as zeros.
+  auto calendar = db_.prepare(
+      "WITH RECURSIVE d(day, n) AS (SELECT date('now', ?1), 1 UNION ALL SELECT date(day, '+1 day'), n + 1 FROM d "
+      "WHERE n < ?2) SELECT day FROM d");
+  calendar.bind(1, "-" + std::to_string(r.days - 1) + " days").bind(2, int64_t{r.days});
+  while (calendar.step()) {
+    const std::string day = calendar.text(0);
+    auto it = by_day.find(day);
+    out.days.push_back(it == by_day.end() ? DayStat{day, 0, 0, 0} : it->second);
+    out.searches += out.days.back().searches;
+    out.zero_results += out.days.back().zero_results;
+    out.clicked += out.days.back().clicked;
+  }
+
+  auto positions = db_.prepare(
+      "SELECT position, SUM(clicks) FROM click_positions WHERE day > date('now', ?1) AND (?2 < 0 OR agent = ?2) "
+      "GROUP BY position ORDER BY position");
+  positions.bind(1, since).bind(2, agent);
+  std::map<int, int64_t> clicks_at;
+  while (positions.step()) clicks_at[static_cast<int>(positions.integer(0))] = positions.integer(1);
+  for (int p = 1; p <= kLastPosition; ++p) out.positions.push_back({p, clicks_at.count(p) ? clicks_at[p] : 0});
+
+  // Queries: this period's searches beside the period before it.
+  auto queries = db_.prepare(R"sql(
+    WITH now AS (
+      SELECT lang, query, SUM(searches) AS searches, MIN(results) AS results FROM searches
+      WHERE day > date('now', ?1) AND (?3 < 0 OR agent = ?3) AND (?4 = '' OR lang = ?4) GROUP BY lang, query),
+    before AS (
+      SELECT lang, query, SUM(searches) AS searches FROM searches
+      WHERE day > date('now', ?2) AND day <= date('now', ?1) AND (?3 < 0 OR agent = ?3) AND (?4 = '' OR lang = ?4)
+      GROUP BY lang, query),
+    clicked AS (
+      SELECT query, SUM(clicks) AS clicks FROM search_clicks
+      WHERE day > date('now', ?1) AND (?3 < 0 OR agent = ?3) GROUP BY query)
+    SELECT now.lang, now.query, now.searches, now.results, COALESCE(clicked.clicks, 0), COALESCE(before.searches, 0)
+    FROM now LEFT JOIN before USING (lang, query) LEFT JOIN clicked USING (query)
+    ORDER BY now.searches DESC, now.query
+  )sql");
+  queries.bind(1, since).bind(2, before).bind(3, agent).bind(4, r.lang);
+  while (queries.step()) {
+    QueryTrend q{{queries.text(0), queries.text(1), queries.integer(2), queries.integer(3), queries.integer(4)},
+                 queries.integer(5)};
+    if (out.top.size() < r.limit) out.top.push_back(q);
+    if (q.stat.searches >= kMinRising && q.stat.searches >= 2 * q.previous) out.rising.push_back(q);
+  }
+  std::stable_sort(out.rising.begin(), out.rising.end(), [](const QueryTrend& a, const QueryTrend& b) {
+    return a.stat.searches - a.previous > b.stat.searches - b.previous;
+  });
+  if (out.rising.size() > r.limit) out.rising.resize(r.limit);
+
+  auto votes = db_.prepare(
+      "SELECT slug, SUM(CASE WHEN helpful = 1 THEN votes ELSE 0 END), SUM(CASE WHEN helpful = 0 THEN votes ELSE 0 END) "
+      "FROM article_votes WHERE day > date('now', ?1) GROUP BY slug");
+  votes.bind(1, since);
+  while (votes.step()) out.votes.push_back({votes.text(0), votes.integer(1), votes.integer(2)});
+  // Least helpful first (the articles to fix), then by how many voted.
+  std::sort(out.votes.begin(), out.votes.end(), [](const ArticleVotes& a, const ArticleVotes& b) {
+    const double sa = static_cast<double>(a.helpful) / static_cast<double>(a.helpful + a.not_helpful);
+    const double sb = static_cast<double>(b.helpful) / static_cast<double>(b.helpful + b.not_helpful);
+    if (sa != sb) return sa < sb;
+    if (a.helpful + a.not_helpful != b.helpful + b.not_helpful) return a.helpful + a.not_helpful > b.helpful + b.not_helpful;
+    return a.slug < b.slug;
+  });
+
+  auto opened = db_.prepare(
+      "SELECT DISTINCT slug FROM search_clicks WHERE day > date('now', ?1) AND (?2 < 0 OR agent = ?2) ORDER BY slug");
+  opened.bind(1, since).bind(2, agent);
+  while (opened.step()) out.found_slugs.insert(opened.text(0));
+  return out;
 }
 
 }  // namespace kb

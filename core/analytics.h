@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -59,8 +60,10 @@ class Analytics {
   // A search as typed (normalized here). `lang`: the language searched in,
   // "" when any; `agent`: searched by a support agent.
   void record_search(std::string_view query, const std::string& lang, bool agent, int64_t results);
-  // An article opened from the results of `query`.
-  void record_click(std::string_view query, bool agent, const std::string& slug);
+  // An article opened from the results of `query`, the hit at `position`
+  // (1-based; 0 when unknown; kLastPosition and beyond counted together).
+  void record_click(std::string_view query, bool agent, const std::string& slug, int position = 0);
+  static constexpr int kLastPosition = 11;
   // Writes the counted searches and clicks now, and drops expired rows.
   void flush();
 
@@ -93,6 +96,46 @@ class Analytics {
   // and list, most searched first.
   GapReport gaps(int days, std::optional<bool> agent, size_t limit);
 
+  // Is self-service working? The figures of /insights (docs/insights.md
+  // defines each).
+  struct InsightsRequest {
+    int days = 30;
+    std::optional<bool> agent = false;  // nullopt: everyone's searches
+    std::string lang;                   // "": every language
+    size_t limit = 50;                  // rows of the query lists
+  };
+  struct DayStat {
+    std::string day;  // YYYY-MM-DD (UTC)
+    int64_t searches = 0;
+    int64_t zero_results = 0;
+    int64_t clicked = 0;  // searches followed by an opened result
+  };
+  struct PositionStat {
+    int position = 0;  // kLastPosition: that one and beyond
+    int64_t clicks = 0;
+  };
+  struct QueryTrend {
+    QueryStat stat;        // this period (results: the fewest it had)
+    int64_t previous = 0;  // searches in the period before
+  };
+  struct ArticleVotes {
+    std::string slug;
+    int64_t helpful = 0, not_helpful = 0;
+  };
+  struct Insights {
+    std::vector<DayStat> days;  // every day of the period, oldest first
+    int64_t searches = 0, zero_results = 0, clicked = 0;
+    std::vector<PositionStat> positions;  // 1..kLastPosition
+    std::vector<QueryTrend> top;          // most searched first
+    std::vector<QueryTrend> rising;       // most grown first
+    std::vector<ArticleVotes> votes;      // least helpful first
+    std::set<std::string> found_slugs;    // articles opened from search results
+  };
+  // Rising: searched at least kMinRising times and at least twice as often
+  // as in the period before.
+  static constexpr int64_t kMinRising = 3;
+  Insights insights(const InsightsRequest& request);
+
  private:
   void flusher();
   bool logging() const { return options_.search_log_days > 0 && !options_.read_only; }
@@ -103,7 +146,8 @@ class Analytics {
   };
   using SearchCounts = std::map<std::tuple<std::string, bool, std::string>, Counted>;  // (lang, agent, query)
   using ClickCounts = std::map<std::tuple<std::string, bool, std::string>, int64_t>;   // (query, agent, slug)
-  void write(const SearchCounts& searches, const ClickCounts& clicks);
+  using PositionCounts = std::map<std::pair<bool, int>, int64_t>;                      // (agent, position)
+  void write(const SearchCounts& searches, const ClickCounts& clicks, const PositionCounts& positions);
 
   AnalyticsOptions options_;
   std::mutex db_mu_;  // guards db_; writes may wait on the disk
@@ -111,6 +155,7 @@ class Analytics {
   std::mutex counts_mu_;  // guards the counts since the last flush; never held on I/O
   SearchCounts searches_;
   ClickCounts clicks_;
+  PositionCounts positions_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread flusher_;

@@ -20,7 +20,7 @@ Serves the index built by kb-index: the JSON API (/api/v1/search,
 /api/v1/suggest, /api/v1/answer, POST /api/v1/similar,
 /api/v1/articles/SLUG and its /feedback), the help page (/, /search,
 /articles/SLUG, /media/ images, /opensearch.xml) in the interface languages of
-TEMPLATES/i18n, the staff pages (/signin, /agent, /report, /embed for
+TEMPLATES/i18n, the staff pages (/signin, /agent, /report, /insights, /embed for
 helpdesk sidebars), Meilisearch's search API for front ends built with its
 clients (/indexes/kb/search, /multi-search; read-only, docs/api.md),
 /healthz and /metrics. A newly published index revision is served from the

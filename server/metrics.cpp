@@ -29,6 +29,16 @@ void Metrics::record_search_steps(double plan_seconds, double match_seconds, dou
   observe(steps_[2], present_seconds);
 }
 
+void Metrics::record_event(Event event, bool agent) {
+  std::lock_guard lock(mu_);
+  ++events_[static_cast<size_t>(event)][agent ? 1 : 0];
+}
+
+void Metrics::record_vote(bool helpful) {
+  std::lock_guard lock(mu_);
+  ++votes_[helpful ? 1 : 0];
+}
+
 std::string Metrics::render(const std::map<std::string, double>& gauges) const {
   std::string out;
   std::lock_guard lock(mu_);
@@ -60,6 +70,19 @@ std::string Metrics::render(const std::map<std::string, double>& gauges) const {
     out += fmt::format("kb_search_step_duration_seconds_sum{{step=\"{}\"}} {}\n", kSteps[s], h.sum);
     out += fmt::format("kb_search_step_duration_seconds_count{{step=\"{}\"}} {}\n", kSteps[s], h.count);
   }
+  static constexpr std::array<std::pair<const char*, const char*>, 3> kEvents = {{
+      {"kb_searches_total", "Searches logged (first pages with words), by audience."},
+      {"kb_search_zero_results_total", "Logged searches that found nothing, by audience."},
+      {"kb_result_clicks_total", "Articles opened from search results, by audience."},
+  }};
+  for (size_t e = 0; e < kEvents.size(); ++e) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", kEvents[e].first, kEvents[e].second, kEvents[e].first);
+    out += fmt::format("{}{{audience=\"public\"}} {}\n{}{{audience=\"agents\"}} {}\n", kEvents[e].first,
+                       events_[e][0], kEvents[e].first, events_[e][1]);
+  }
+  out += "# HELP kb_feedback_votes_total \"Was this helpful?\" votes.\n# TYPE kb_feedback_votes_total counter\n";
+  out += fmt::format("kb_feedback_votes_total{{helpful=\"yes\"}} {}\nkb_feedback_votes_total{{helpful=\"no\"}} {}\n",
+                     votes_[1], votes_[0]);
   for (const auto& [name, value] : gauges) {
     out += fmt::format("# TYPE {} gauge\n{} {}\n", name, name, value);
   }

@@ -17,6 +17,13 @@ class Metrics {
   // The steps of one search the result cache did not answer
   // (kb_search_step_duration_seconds{step="plan|match|present"}).
   void record_search_steps(double plan_seconds, double match_seconds, double present_seconds);
+  // What the search log and feedback count, as counters since the start
+  // (docs/insights.md): kb_searches_total{audience}, with
+  // kb_search_zero_results_total{audience}; kb_result_clicks_total{audience};
+  // kb_feedback_votes_total{helpful}.
+  enum class Event { kSearch, kZeroResults, kResultClick };
+  void record_event(Event event, bool agent);
+  void record_vote(bool helpful);
   // `gauges` are extra lines' values, e.g. {"kb_index_articles", 42}.
   std::string render(const std::map<std::string, double>& gauges) const;
 
@@ -33,6 +40,8 @@ class Metrics {
   static void observe(Histogram& h, double seconds);
   std::map<std::string, Histogram> latency_;
   std::array<Histogram, 3> steps_;  // plan, match, present
+  std::array<std::array<uint64_t, 2>, 3> events_{};  // [Event][agent]
+  std::array<uint64_t, 2> votes_{};                 // [helpful]
 };
 
 }  // namespace kb

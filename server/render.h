@@ -25,7 +25,8 @@ struct StaticAsset {
 class Templates {
  public:
   // Pages rendered inside layout.mustache (as the {{> content}} partial).
-  static constexpr const char* kPages[] = {"home", "search", "article", "error", "signin", "embed", "agent", "report"};
+  static constexpr const char* kPages[] = {"home", "search", "article", "error", "signin", "embed", "agent", "report",
+                                             "insights"};
   // Pages that are whole documents of their own, without the site's layout.
   static constexpr const char* kStandalonePages[] = {"embed"};
 

@@ -7,6 +7,7 @@
 //   routes_help.cpp    the customers' help page: home, search, article, embed
 //   routes_staff.cpp   sign-in and the staff pages (/agent, /report)
 //   routes_meili.cpp   Meilisearch's search API (/indexes/kb/search, ...)
+//   routes_insights.cpp  /insights, its CSV and JSON, for support managers
 // Handlers throw HttpError for expected failures and EarlyAnswer for a
 // complete answer of their own; Handler::route turns both, and anything
 // else, into a response in one place.
@@ -22,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/insights.h"
 #include "server/params.h"
 #include "server/routes.h"
 #include "server/web.h"
@@ -133,6 +135,18 @@ class App::Handler {
   Response meili_search();
   Response meili_multi_search();
   json meili_answer(const json& body);
+
+  // ---- routes_insights.cpp: figures for support managers ----
+  struct InsightsView {
+    int days = 30;
+    std::string audience, lang;
+    Analytics::Insights insights;
+    std::vector<InsightTable> tables;
+  };
+  InsightsView insights_for_request();
+  Response page_insights();
+  Response insights_csv();
+  Response api_insights();
 
   // ---- routes_staff.cpp ----
   Response page_agent();

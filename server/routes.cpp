@@ -28,6 +28,7 @@ Response App::Handler::dispatch() {
   if (p == paths::kApiSearch) return route("api_search", is_get, [&] { return api_search(); });
   if (p == paths::kApiSuggest) return route("api_suggest", is_get, [&] { return api_suggest(); });
   if (p == paths::kApiAnswer) return route("api_answer", is_get, [&] { return api_answer(); });
+  if (p == "/api/v1/insights") return route("api_insights", is_get, [&] { return api_insights(); });
   if (p == paths::kApiSimilar) return route("api_similar", req_.method == "POST", [&] { return api_similar(); });
   const bool is_post = req_.method == "POST";
   if (p.rfind("/api/v1/articles/", 0) == 0) {
@@ -44,6 +45,8 @@ Response App::Handler::dispatch() {
   if (p == paths::kEmbed) return route("page_embed", is_get, [&] { return page_embed(); });
   if (p == "/opensearch.xml") return route("opensearch", is_get, [&] { return opensearch(); });
   if (p == "/agent") return route("page_agent", is_get, [&] { return page_agent(); });
+  if (p == "/insights") return route("page_insights", is_get, [&] { return page_insights(); });
+  if (p == "/insights.csv") return route("insights_csv", is_get, [&] { return insights_csv(); });
   if (p == "/report") return route("page_report", is_get, [&] { return page_report(); });
   if (p.rfind("/articles/", 0) == 0) {
     const std::string rest = p.substr(10);
@@ -243,9 +246,13 @@ SearchService::Lease& App::Handler::searcher() {
 // The search log behind `kb-index report`: first pages of searches with
 // words, in the language filtered by, else the visitor's.
 void App::Handler::log_search(const SearchRequest& s, const SearchResult& result, const std::string& visitor_lang) {
-  if (!app_.analytics_ || s.offset > 0 || s.query.empty() || req_.method != "GET") return;
+  if (s.offset > 0 || s.query.empty() || req_.method != "GET") return;
   // A writer looking at what customers see from the report is not searching.
   if (const std::string* from = req_.param(kFromParam); from && *from == kFromReport) return;
+  const bool agent = visitor_.visibility != Visibility::kPublic;
+  app_.metrics_.record_event(Metrics::Event::kSearch, agent);
+  if (result.total == 0) app_.metrics_.record_event(Metrics::Event::kZeroResults, agent);
+  if (!app_.analytics_) return;
   // What ran: after a typo correction, the corrected words (result links
   // carry those, so clicks meet their search).
   app_.analytics_->record_search(result.corrected.value_or(s.query), s.lang.empty() ? visitor_lang : s.lang,

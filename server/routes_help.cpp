@@ -163,10 +163,12 @@ Response App::Handler::page_search() {
   // Above the first article with only some of the words (unless none has
   // them all, which the relaxed notice says): where they begin.
   bool divided = result.relaxed;
+  size_t position = s.offset;
   for (const auto& h : result.hits) {
-    // The article marks the searched words when reached from here.
+    // The article marks the searched words when reached from here, and
+    // counts the click at the hit's place in the list (/insights).
     std::string url = article_url(h.slug);
-    if (!searched.empty()) url = url_with(url, {{"hl", searched}});
+    if (!searched.empty()) url = url_with(url, {{"hl", searched}, {"pos", std::to_string(++position)}});
     if (!h.section_anchor.empty()) url += "#" + h.section_anchor;
     results.push_back({{"title", h.title},
                        {"url", url},
@@ -269,6 +271,7 @@ Response App::Handler::feedback(const std::string& slug) {
   }
   if (!app_.analytics_) throw_error(503, "unavailable", "feedback is not recorded by this server");
   app_.analytics_->record_vote(a.meta.slug, helpful);
+  app_.metrics_.record_vote(helpful);
   if (is_api()) return json_response(200, {{"recorded", true}, {"helpful", helpful}});
   Response r;
   r.status = 303;
@@ -307,7 +310,13 @@ Response App::Handler::page_article(const std::string& slug) {
   }
   if (const std::string* from = req_.param("hl");
       from && app_.analytics_ && req_.method == "GET" && from->size() <= kMaxQueryBytes && is_valid_utf8(*from)) {
-    app_.analytics_->record_click(*from, visitor_.visibility != Visibility::kPublic, a.meta.slug);  // opened from a result (its link carries the query)
+    // Opened from a result: its link carries the query and the hit's place.
+    int position = 0;
+    if (const std::string* pos = req_.param("pos"); pos && pos->size() <= 4) {
+      position = std::clamp(std::atoi(pos->c_str()), 0, static_cast<int>(kMaxOffset + kMaxLimit));
+    }
+    app_.analytics_->record_click(*from, visitor_.visibility != Visibility::kPublic, a.meta.slug, position);
+    app_.metrics_.record_event(Metrics::Event::kResultClick, visitor_.visibility != Visibility::kPublic);
   }
   json view = common_view(a.meta.lang);
   auto translations = must(searcher()->translations(a, visitor_.visibility));

@@ -21,6 +21,8 @@ const MODES = [
     { name: 'draft article', path: '/articles/annual-plans-2027' },
     { name: 'article with an internal note', path: '/articles/refunds' },
     { name: 'search report', path: '/report?audience=all' },
+    { name: 'search insights', path: '/insights?days=30&audience=all' },
+    { name: 'search insights (fi)', path: '/insights?days=7&lang=fi' },
   ] },
 ];
 

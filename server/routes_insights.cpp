@@ -1,0 +1,171 @@
+// Is self-service working? /insights (the page, staff only), its CSV
+// downloads (/insights.csv?table=...) and /api/v1/insights: figures from the
+// search log and feedback (core/analytics.h), defined in docs/insights.md.
+#include "server/route_handler.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/analysis.h"
+#include "server/insights.h"
+
+namespace kb {
+
+using nlohmann::json;
+
+namespace {
+
+// Rows of the query lists on the page and in the downloads.
+constexpr size_t kInsightRows = 50;
+const char* const kPeriods[] = {"7", "30", "90"};
+
+// Shares are shown as percentages on the page; the CSV and JSON keep 0..1.
+bool is_share(const std::string& column) { return column.ends_with("_rate") || column.ends_with("share"); }
+
+}  // namespace
+
+App::Handler::InsightsView App::Handler::insights_for_request() {
+  const ReportRequest report = take(parse_report_params(req_));
+  InsightsView v;
+  v.days = report.days;
+  v.audience = report.audience;
+  if (const std::string* l = req_.param("lang"); l && !l->empty()) {
+    if (!analysis::is_language_tag(*l)) throw_error(400, "invalid_parameter", "parameter 'lang' must be a language tag");
+    v.lang = analysis::normalize_lang(*l);
+  }
+  Analytics::InsightsRequest r;
+  r.days = report.days;
+  r.agent = report.agents();
+  r.lang = v.lang;
+  r.limit = kInsightRows;
+  if (!app_.analytics_) throw_error(503, "unavailable", "this server keeps no search log");
+  v.insights = app_.analytics_->insights(r);
+  // What the audience could have found: the public's articles, or the
+  // caller's for agents' searches.
+  auto articles = must(searcher()->list(report.audience == "public" ? Visibility::kPublic : visitor_.visibility));
+  if (!v.lang.empty()) std::erase_if(articles, [&](const ArticleSummary& a) { return a.lang != v.lang; });
+  v.tables = insight_tables(v.insights, articles);
+  return v;
+}
+
+Response App::Handler::api_insights() {
+  if (!visitor_.who) throw_error(401, "unauthorized", "insights are for staff: send an agent's or writer's token");
+  const InsightsView v = insights_for_request();
+  json out = insights_json(v.insights, v.tables);
+  out["period"] = {{"days", v.days}, {"audience", v.audience}, {"lang", v.lang}};
+  Response r = json_response(200, out);
+  return r;
+}
+
+Response App::Handler::insights_csv() {
+  if (!visitor_.who) return sign_in_first();
+  const InsightsView v = insights_for_request();
+  const std::string* name = req_.param("table");
+  const auto table = name ? find_table(v.tables, *name) : std::nullopt;
+  if (!table) {
+    throw_error(400, "invalid_parameter",
+                "parameter 'table' must be days, positions, top_queries, rising_queries, helpfulness or never_found");
+  }
+  Response r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.body = to_csv(*table);
+  r.headers.emplace_back("Content-Disposition",
+                         fmt::format("attachment; filename=\"kb-{}-{}d{}.csv\"", table->name, v.days,
+                                     v.lang.empty() ? "" : "-" + v.lang));
+  return r;
+}
+
+Response App::Handler::page_insights() {
+  if (!visitor_.who) return sign_in_first();
+  const InsightsView v = insights_for_request();
+  json view = common_view("");
+  view["page_title"] = t("insights_title");
+  const Analytics::Insights& in = v.insights;
+  auto percent = [&](int64_t part, int64_t whole) {
+    return whole > 0 ? fmt::format("{:.1f} %", 100.0 * static_cast<double>(part) / static_cast<double>(whole)) : "–";
+  };
+  view["totals"] = {{"searches", in.searches},
+                    {"zero_result_rate", percent(in.zero_results, in.searches)},
+                    {"success_rate", percent(in.clicked, in.searches)}};
+  // Filters: the period, whose searches, which language.
+  json days = json::array();
+  for (const char* d : kPeriods) {
+    const int n = std::stoi(d);
+    days.push_back({{"value", n}, {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{n}}})},
+                    {"selected", n == v.days}});
+  }
+  if (std::none_of(std::begin(kPeriods), std::end(kPeriods), [&](const char* d) { return std::stoi(d) == v.days; })) {
+    days.push_back({{"value", v.days},
+                    {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{v.days}}})},
+                    {"selected", true}});
+  }
+  json audiences = json::array();
+  for (const char* a : {"public", "agents", "all"}) {
+    audiences.push_back({{"value", a}, {"label", t(std::string("report_audience_") + a)}, {"selected", a == v.audience}});
+  }
+  json langs = json::array({{{"value", ""}, {"label", t("insights_all_languages")}, {"selected", v.lang.empty()}}});
+  for (const auto& code : searcher()->languages()) {
+    langs.push_back({{"value", code}, {"label", language_name(code)}, {"selected", code == v.lang}});
+  }
+  view["days"] = days;
+  view["audiences"] = audiences;
+  view["langs"] = langs;
+
+  // Charts.
+  BarChart searches{"chart-searches", t("insights_chart_searches"), t("insights_chart_searches_desc"), {}, {}, {}, false};
+  BarChart success{"chart-success", t("insights_chart_success"), t("insights_chart_success_desc"), {}, {}, {}, true};
+  for (const auto& d : in.days) {
+    const std::string label = Templates::format_date(ui_, d.day);
+    searches.labels.push_back(label);
+    searches.values.push_back(static_cast<double>(d.searches));
+    searches.highlights.push_back(static_cast<double>(d.zero_results));
+    success.labels.push_back(label);
+    success.values.push_back(d.searches ? static_cast<double>(d.clicked) / static_cast<double>(d.searches) : 0);
+  }
+  int64_t clicks = 0;
+  for (const auto& p : in.positions) clicks += p.clicks;
+  BarChart positions{"chart-positions", t("insights_chart_positions"), t("insights_chart_positions_desc"), {}, {}, {}, true};
+  for (const auto& p : in.positions) {
+    positions.labels.push_back(p.position == Analytics::kLastPosition ? fmt::format("{}+", p.position)
+                                                                        : std::to_string(p.position));
+    positions.values.push_back(clicks ? static_cast<double>(p.clicks) / static_cast<double>(clicks) : 0);
+  }
+  view["chart_searches"] = svg_bar_chart(searches);
+  view["chart_success"] = svg_bar_chart(success);
+  view["chart_positions"] = svg_bar_chart(positions);
+
+  // Tables, each with its CSV.
+  json tables = json::array();
+  for (const auto& table : v.tables) {
+    json columns = json::array();
+    for (const auto& c : table.columns) {
+      columns.push_back({{"label", t("insights_col_" + c)}, {"num", c != "query" && c != "title" && c != "slug" &&
+                                                                        c != "lang" && c != "category" && c != "day"}});
+    }
+    json rows = json::array();
+    for (const auto& row : table.rows) {
+      json cells = json::array();
+      for (size_t i = 0; i < row.size(); ++i) {
+        std::string text = row[i];
+        if (is_share(table.columns[i]) && !text.empty()) text = fmt::format("{:.1f} %", 100 * std::stod(text));
+        if (table.columns[i] == "day") text = Templates::format_date(ui_, text);
+        cells.push_back({{"text", text}, {"num", columns[i]["num"]}});
+      }
+      rows.push_back({{"cells", cells}});
+    }
+    tables.push_back({{"name", table.name},
+                      {"title", t("insights_table_" + table.name)},
+                      {"columns", columns},
+                      {"rows", rows},
+                      {"has_rows", !rows.empty()},
+                      {"csv_url", url_with("/insights.csv", {{"table", table.name},
+                                                              {"days", std::to_string(v.days)},
+                                                              {"audience", v.audience},
+                                                              {"lang", v.lang}})}});
+  }
+  view["tables"] = tables;
+  return html(view, "insights");
+}
+
+}  // namespace kb

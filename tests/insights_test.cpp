@@ -1,0 +1,197 @@
+// Search insights (issue 21): the figures of /insights from a fixture log
+// written straight into analytics.db (past days included), their tables,
+// CSV, JSON and charts, and the routes that show them to staff only.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "core/sqlite_db.h"
+#include "server/insights.h"
+#include "tests/test_util.h"
+
+using namespace kb;
+using nlohmann::json;
+
+namespace {
+
+// Days ago -> date('now', '-N days') in SQL.
+std::string day(int ago) { return fmt::format("date('now', '-{} days')", ago); }
+
+// A fixture log: two languages, customers and agents, this week and the
+// week before, clicks at known positions, votes.
+void write_fixture_log(const fs::path& db) {
+  SqliteDb raw(db.string(), SqliteDb::Mode::kReadWrite);
+  raw.exec(fmt::format(R"sql(
+    INSERT INTO searches VALUES ({0}, 'en', 0, 'refund', 6, 3);
+    INSERT INTO searches VALUES ({0}, 'en', 0, 'zzqq', 2, 0);
+    INSERT INTO searches VALUES ({0}, 'fi', 0, 'lasku', 4, 2);
+    INSERT INTO searches VALUES ({0}, 'en', 1, 'goodwill', 5, 1);
+    INSERT INTO searches VALUES ({1}, 'en', 0, 'refund', 2, 3);
+    INSERT INTO searches VALUES ({1}, 'en', 0, 'invoice', 3, 2);
+    INSERT INTO searches VALUES ({2}, 'en', 0, 'refund', 1, 3);
+    INSERT INTO searches VALUES ({2}, 'en', 0, 'invoice', 9, 2);
+    INSERT INTO search_clicks VALUES ({0}, 'refund', 0, 'refunds', 9);
+    INSERT INTO search_clicks VALUES ({0}, 'lasku', 0, 'laskutus', 1);
+    INSERT INTO search_clicks VALUES ({0}, 'goodwill', 1, 'goodwill', 5);
+    INSERT INTO search_clicks VALUES ({1}, 'invoice', 0, 'reports', 1);
+    INSERT INTO click_positions VALUES ({0}, 0, 1, 6);
+    INSERT INTO click_positions VALUES ({0}, 0, 2, 3);
+    INSERT INTO click_positions VALUES ({1}, 0, 11, 1);
+    INSERT INTO click_positions VALUES ({0}, 1, 1, 5);
+    INSERT INTO article_votes VALUES ({0}, 'refunds', 1, 3);
+    INSERT INTO article_votes VALUES ({0}, 'refunds', 0, 1);
+    INSERT INTO article_votes VALUES ({1}, 'reports', 0, 2);
+  )sql", day(0), day(2), day(9)));
+}
+
+struct Logged {
+  Logged() {
+    { Analytics create(dir / "analytics.db"); }
+    write_fixture_log(dir / "analytics.db");
+    analytics = std::make_unique<Analytics>(dir / "analytics.db");
+  }
+  test::TempDir dir;
+  std::unique_ptr<Analytics> analytics;
+};
+
+const Analytics::DayStat& day_stat(const Analytics::Insights& in, int ago) {
+  return in.days[in.days.size() - 1 - static_cast<size_t>(ago)];
+}
+
+}  // namespace
+
+TEST_CASE("insights: the figures of a fixture log, per period, audience and language") {
+  Logged l;
+  struct Row {
+    const char* name;
+    Analytics::InsightsRequest request;
+    int64_t searches, zero_results, clicked;
+  };
+  const Row rows[] = {
+      // Customers, 7 days: today 12 (2 found nothing; refund 6 of 6 clicked, lasku 1), 2 days ago 5 (1 clicked).
+      {"customers, 7 days", {7, false, "", 50}, 17, 2, 8},
+      {"customers, 7 days, Finnish", {7, false, "fi", 50}, 4, 0, 1},
+      {"agents, 7 days", {7, true, "", 50}, 5, 0, 5},
+      {"everyone, 7 days", {7, std::nullopt, "", 50}, 22, 2, 13},
+      {"customers, 30 days", {30, false, "", 50}, 27, 2, 8},
+  };
+  for (const auto& row : rows) {
+    INFO(row.name);
+    const auto in = l.analytics->insights(row.request);
+    CHECK(in.days.size() == static_cast<size_t>(row.request.days));
+    CHECK(in.searches == row.searches);
+    CHECK(in.zero_results == row.zero_results);
+    CHECK(in.clicked == row.clicked);
+  }
+
+  const auto week = l.analytics->insights({7, false, "", 50});
+  CHECK(day_stat(week, 0).searches == 12);
+  CHECK(day_stat(week, 0).clicked == 7);  // refund: 9 clicks on 6 searches count 6
+  CHECK(day_stat(week, 1).searches == 0);  // a day without searches is there, as zeros
+  CHECK(day_stat(week, 2).clicked == 1);
+  REQUIRE(week.positions.size() == static_cast<size_t>(Analytics::kLastPosition));
+  CHECK(week.positions[0].clicks == 6);
+  CHECK(week.positions[1].clicks == 3);
+  CHECK(week.positions[10].clicks == 1);
+  // Top: most searched first; rising: at least 3 and twice the week before
+  // (refund 8 against 1 rises; invoice 3 against 9 does not).
+  REQUIRE(week.top.size() == 4);
+  CHECK(week.top[0].stat.query == "refund");
+  CHECK(week.top[0].stat.searches == 8);
+  CHECK(week.top[0].previous == 1);
+  std::vector<std::string> rising;
+  for (const auto& q : week.rising) rising.push_back(q.stat.query);
+  CHECK(rising == std::vector<std::string>{"refund", "lasku"});
+  // Votes: least helpful first.
+  REQUIRE(week.votes.size() == 2);
+  CHECK(week.votes[0].slug == "reports");
+  CHECK(week.votes[1].slug == "refunds");
+  CHECK(week.votes[1].helpful == 3);
+  CHECK(week.found_slugs == std::set<std::string>{"laskutus", "refunds", "reports"});
+}
+
+TEST_CASE("insights: tables, CSV and JSON say the same, and never-found lists the audience's articles") {
+  Logged l;
+  const auto in = l.analytics->insights({7, false, "", 50});
+  auto article = [](const char* slug, const char* title, const char* category) {
+    ArticleSummary a;
+    a.slug = slug;
+    a.title = title;
+    a.lang = "en";
+    a.category = category;
+    return a;
+  };
+  const std::vector<ArticleSummary> articles = {article("refunds", "Request a refund", "Billing"),
+                                                article("reports", "Monthly reports, \"CSV\" and more", "Accounting"),
+                                                article("ledger-basics", "=SUM(A1) ledger", "Accounting")};
+  const auto tables = insight_tables(in, articles);
+  std::vector<std::string> names;
+  for (const auto& t : tables) names.push_back(t.name);
+  CHECK(names == std::vector<std::string>{"top_queries", "rising_queries", "helpfulness", "never_found", "days", "positions"});
+
+  const auto never = *find_table(tables, "never_found");
+  REQUIRE(never.rows.size() == 1);
+  CHECK(never.rows[0][1] == "ledger-basics");
+  // A spreadsheet must not run a title as a formula.
+  CHECK(to_csv(never) == "title,slug,lang,category\r\n'=SUM(A1) ledger,ledger-basics,en,Accounting\r\n");
+
+  const auto votes = *find_table(tables, "helpfulness");
+  CHECK(to_csv(votes) ==
+        "title,slug,helpful,not_helpful,helpful_share\r\n"
+        "\"Monthly reports, \"\"CSV\"\" and more\",reports,0,2,0.000\r\n"
+        "Request a refund,refunds,3,1,0.750\r\n");
+
+  const json j = insights_json(in, tables);
+  CHECK(j["totals"]["searches"] == 17);
+  CHECK(j["totals"]["success_rate"].get<double>() == Approx(8.0 / 17).epsilon(0.001));
+  CHECK(j["top_queries"][0] == json({{"query", "refund"}, {"lang", "en"}, {"searches", 8}, {"results", 3}, {"clicks", 9}}));
+  CHECK(j["positions"][10]["position"] == "11+");
+  CHECK(j["days"].size() == 7);
+  CHECK(j["days"][5]["success_rate"].is_null());  // no searches that day: no rate
+}
+
+TEST_CASE("insights: a bar chart is accessible SVG with every value in a title") {
+  BarChart c{"c1", "Searches <per> day", "desc & more", {"1 Dec", "2 Dec", "3 Dec"}, {3, 0, 12}, {1, 0, 0}, false};
+  const std::string svg = svg_bar_chart(c);
+  CHECK_THAT(svg, Catch::StartsWith(R"(<svg class="chart" id="c1")"));
+  CHECK_THAT(svg, Catch::Contains(R"(role="img" aria-labelledby="c1-title c1-desc")"));
+  CHECK_THAT(svg, Catch::Contains("<title id=\"c1-title\">Searches &lt;per&gt; day</title>"));
+  CHECK_THAT(svg, Catch::Contains("<title>3 Dec: 12 (0)</title>"));
+  CHECK_THAT(svg, Catch::Contains("<title>1 Dec: 3 (1)</title>"));
+  CHECK_THAT(svg, Catch::Contains(">20</text>"));  // the axis tops at a round number
+  CHECK(svg.find("style=") == std::string::npos);  // the page's CSP allows no inline style
+}
+
+TEST_CASE("insights: staff see the page, its CSV and JSON, and the public is sent to sign in or refused") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index");
+  {
+    Analytics create(dir / "index" / Analytics::kFileName);
+  }
+  write_fixture_log(dir / "index" / Analytics::kFileName);
+  test::TestServer server(dir / "index");
+  const std::string agent = *server.tokens().create("agent", Role::kAgent);
+
+  CHECK(server.get("/insights").first == 303);
+  CHECK(server.get("/insights.csv?table=days").first == 303);
+  CHECK(server.get("/api/v1/insights").first == 401);
+
+  auto [status, page] = server.get("/insights?days=7", agent);
+  CHECK(status == 200);
+  CHECK_THAT(page, Catch::Contains(R"(<dd id="total-searches">17</dd>)"));
+  CHECK_THAT(page, Catch::Contains(R"(<svg class="chart" id="chart-searches")"));
+  CHECK_THAT(page, Catch::Contains(R"(href="&#x2F;insights.csv?table=top_queries&amp;days=7&amp;audience=public")"));
+  CHECK_THAT(page, Catch::Contains("ledger-basics"));  // never opened from search
+
+  auto [csv_status, csv] = server.get("/insights.csv?table=top_queries&days=7", agent);
+  CHECK(csv_status == 200);
+  CHECK_THAT(csv, Catch::StartsWith("query,lang,searches,results,clicks\r\nrefund,en,8,3,9\r\n"));
+  CHECK(server.get("/insights.csv?table=nope", agent).first == 400);
+
+  auto [json_status, j] = server.get_json("/api/v1/insights?days=7&audience=agents", agent);
+  CHECK(json_status == 200);
+  CHECK(j["totals"]["searches"] == 5);
+  CHECK(j["period"] == json({{"days", 7}, {"audience", "agents"}, {"lang", ""}}));
+  CHECK(server.get_json("/api/v1/insights?days=0", agent).first == 400);
+  CHECK(server.get_json("/api/v1/insights?lang=%3Cx%3E", agent).first == 400);
+}
