@@ -100,6 +100,10 @@ std::string error_body(std::string_view code, std::string_view message) {
   return fmt::format(R"({{"error":{{"code":"{}","message":"{}"}}}})", code, message);
 }
 
+std::string meili_error_body(std::string_view code, std::string_view message) {
+  return fmt::format(R"({{"message":"{}","code":"{}","type":"internal","link":null}})", message, code);
+}
+
 const char* reason(int status) {
   switch (status) {
     case 408: return "Request Timeout";
@@ -495,8 +499,14 @@ HttpServer::HttpServer(App& app, HttpServerOptions options, HttpLimits limits) :
         out.status = 503;
         out.set_header("Retry-After", "1");
         out.set_header("X-Content-Type-Options", "nosniff");
-        out.set_content(error_body("busy", "too many searches at once; try again in a moment"),
-                        "application/json; charset=utf-8");
+        constexpr const char* kBusy = "too many searches at once; try again in a moment";
+        if (request.path == paths::kMeiliSearch || request.path == paths::kMeiliMultiSearch) {
+          // Meilisearch's error shape, readable by a page on another site.
+          out.set_header("Access-Control-Allow-Origin", "*");
+          out.set_content(meili_error_body("too_many_search_requests", kBusy), "application/json; charset=utf-8");
+        } else {
+          out.set_content(error_body("busy", kBusy), "application/json; charset=utf-8");
+        }
         return;
       }
       slot.held = &server_->searches;

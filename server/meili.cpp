@@ -80,6 +80,22 @@ std::variant<std::string, Error> short_string(const json& v, const char* field, 
 // clause must hold; a clause holds when any of its values does.
 using Cnf = std::vector<std::vector<FilterValue>>;
 
+// a OR b, in conjunctive normal form: every clause of a with every clause
+// of b ((x AND y) OR z = (x OR z) AND (y OR z)); nullopt beyond
+// kMaxFilterClauses.
+std::optional<Cnf> either(const Cnf& a, const Cnf& b) {
+  Cnf out;
+  for (const auto& x : a) {
+    for (const auto& y : b) {
+      if (out.size() == kMaxFilterClauses) return std::nullopt;
+      auto clause = x;
+      clause.insert(clause.end(), y.begin(), y.end());
+      out.push_back(std::move(clause));
+    }
+  }
+  return out;
+}
+
 class FilterParser {
  public:
   explicit FilterParser(std::string_view text) : text_(text) {}
@@ -166,17 +182,9 @@ class FilterParser {
     while (keyword("OR")) {
       auto next = parse_and();
       if (std::holds_alternative<Error>(next)) return next;
-      // (a AND b) OR (c AND d) = (a OR c) AND (a OR d) AND (b OR c) AND (b OR d)
-      Cnf product;
-      for (const auto& x : result) {
-        for (const auto& y : std::get<Cnf>(next)) {
-          if (product.size() == kMaxFilterClauses) return fail("too many combinations of AND inside OR");
-          auto clause = x;
-          clause.insert(clause.end(), y.begin(), y.end());
-          product.push_back(std::move(clause));
-        }
-      }
-      result = std::move(product);
+      auto product = either(result, std::get<Cnf>(next));
+      if (!product) return fail("too many combinations of AND inside OR");
+      result = std::move(*product);
     }
     return result;
   }
@@ -289,29 +297,19 @@ std::variant<std::vector<std::vector<FilterValue>>, Error> parse_filter(const js
   Cnf out;
   for (const auto& item : filter) {
     if (item.is_array()) {
-      // Any of the inner expressions.
-      Cnf any = {{}};
-      bool first = true;
+      // Any of the inner expressions; a blank one holds always, and so
+      // does the whole list then.
+      std::optional<Cnf> any;
+      bool always = item.empty();
       for (const auto& alternative : item) {
         auto cnf = parse_expression(alternative);
         if (auto* e = std::get_if<Error>(&cnf)) return *e;
-        Cnf product;
-        for (const auto& x : any) {
-          for (const auto& y : std::get<Cnf>(cnf)) {
-            if (product.size() == kMaxFilterClauses) {
-              return invalid("invalid_search_filter", "`filter` has too many combinations of AND inside OR");
-            }
-            auto clause = first ? std::vector<FilterValue>{} : x;
-            clause.insert(clause.end(), y.begin(), y.end());
-            product.push_back(std::move(clause));
-          }
-        }
-        if (!std::get<Cnf>(cnf).empty()) {
-          any = std::move(product);
-          first = false;
-        }
+        Cnf& c = std::get<Cnf>(cnf);
+        if (c.empty()) always = true;
+        any = any ? either(*any, c) : std::optional<Cnf>(std::move(c));
+        if (!any) return invalid("invalid_search_filter", "`filter` has too many combinations of AND inside OR");
       }
-      if (!first) out.insert(out.end(), any.begin(), any.end());
+      if (!always) out.insert(out.end(), any->begin(), any->end());
     } else {
       auto cnf = parse_expression(item);
       if (auto* e = std::get_if<Error>(&cnf)) return *e;
@@ -361,7 +359,11 @@ std::variant<Query, Error> parse_query(const json& body) {
   // What to fetch: the page asked for; beyond kb's deepest offset, nothing.
   size_t offset = d.offset, limit = d.limit;
   if (d.pages) {
-    offset = d.page == 0 ? Searcher::kMaxOffset + 1 : (d.page - 1) * d.hits_per_page;
+    // (page - 1) * hitsPerPage, past kb's deepest offset as "beyond" (both
+    // may be as large as JSON holds).
+    const size_t before = d.page == 0 ? 0 : d.page - 1;
+    const bool beyond = d.page == 0 || (before > 0 && d.hits_per_page > (Searcher::kMaxOffset + 1) / before);
+    offset = beyond ? Searcher::kMaxOffset + 1 : before * d.hits_per_page;
     limit = d.hits_per_page;
   }
   d.shown = offset > Searcher::kMaxOffset ? 0 : std::min(limit, Searcher::kMaxLimit);

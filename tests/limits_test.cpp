@@ -336,8 +336,11 @@ TEST_CASE("limits: public searches beyond the search slots get 503 busy, staff s
       httplib::Client c("127.0.0.1", server.port());
       httplib::Headers h;
       if (t == 0) h.emplace("Authorization", "Bearer " + server.agent());
+      // Odd clients use Meilisearch's API: its 503 has that API's error
+      // shape and the CORS header, so a page elsewhere can read it.
+      const bool meili = t % 2 == 1;
       while (Clock::now() < until && (busy < 5 || staff_ok < 20)) {
-        auto res = c.Get("/api/v1/search?q=ledger%20reports", h);
+        auto res = c.Get(meili ? "/indexes/kb/search?q=ledger%20reports" : "/api/v1/search?q=ledger%20reports", h);
         if (!res) {
           ++other;
         } else if (res->status == 200) {
@@ -345,7 +348,11 @@ TEST_CASE("limits: public searches beyond the search slots get 503 busy, staff s
         } else if (res->status == 503 && t != 0) {
           ++busy;
           if (res->get_header_value("Retry-After") != "1") retry_after_missing = true;
-          if (nlohmann::json::parse(res->body, nullptr, false)["error"]["code"] != "busy") ++other;
+          const auto body = nlohmann::json::parse(res->body, nullptr, false);
+          if (meili ? body["code"] != "too_many_search_requests" || res->get_header_value("Access-Control-Allow-Origin") != "*"
+                    : body["error"]["code"] != "busy") {
+            ++other;
+          }
         } else {
           ++other;
         }

@@ -54,6 +54,9 @@ TEST_CASE("meili filter: Meilisearch's expressions and arrays become clauses of 
       {json::array({json::array({"\"category\"=\"A\"", "\"category\"=\"B\""}), json::array({"\"lang\"=\"fi\""})}),
        "category=A|category=B & lang=fi"},
       {json::array(), ""},
+      {json::array({json::array({"lang = fi", " "}), "category = A"}), "category=A"},  // a blank alternative holds always
+      {json::array({json::array(), "category = A"}), "category=A"},
+      {json::array({json::array({"lang = fi AND tags = x", "category = A"})}), "lang=fi|category=A & tag=x|category=A"},
       // Refused, each with a message naming what kb supports.
       {"lang != fi", nullptr},
       {"NOT lang = fi", nullptr},
@@ -110,6 +113,8 @@ TEST_CASE("meili search: fields become the request, pages and display, and bad o
       {"hitsPerPage alone", {{"hitsPerPage", 4}}, 4, 0, 4, true},
       {"hitsPerPage 0", {{"hitsPerPage", 0}}, 1, 0, 0, true},
       {"page 0", {{"page", 0}}, 1, 0, 0, true},
+      {"a page far beyond", {{"page", 1000000000000LL}, {"hitsPerPage", 1000000000000LL}}, 1, 0, 0, true},
+      {"the deepest page", {{"page", 11}, {"hitsPerPage", 100}}, 100, 1000, 100, true},
       {"ignored tuning", {{"matchingStrategy", "all"}}, 20, 0, 20, false},
   };
   for (const auto& row : rows) {
