@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/analysis.h"
+#include "core/content_loader.h"
 #include "server/insights.h"
 
 namespace kb {
@@ -143,6 +144,10 @@ Response App::Handler::page_insights() {
       columns.push_back({{"label", t("insights_col_" + c)}, {"num", c != "query" && c != "title" && c != "slug" &&
                                                                         c != "lang" && c != "category" && c != "day"}});
     }
+    auto column = [&](const char* name) {
+      return static_cast<size_t>(std::find(table.columns.begin(), table.columns.end(), name) - table.columns.begin());
+    };
+    const size_t lang_at = column("lang"), slug_at = column("slug");
     json rows = json::array();
     for (const auto& row : table.rows) {
       json cells = json::array();
@@ -150,7 +155,16 @@ Response App::Handler::page_insights() {
         std::string text = row[i];
         if (is_share(table.columns[i]) && !text.empty()) text = fmt::format("{:.1f} %", 100 * std::stod(text));
         if (table.columns[i] == "day") text = Templates::format_date(ui_, text);
-        cells.push_back({{"text", text}, {"num", columns[i]["num"]}});
+        json cell = {{"text", text}, {"num", columns[i]["num"]}, {"url", false}};
+        // A search links to what it finds now (not logged as a search), an
+        // article to itself.
+        if (table.columns[i] == "query") {
+          cell["url"] = url_with("/search", {{"q", text}, {"lang", lang_at < row.size() ? row[lang_at] : ""},
+                                             {kFromParam, kFromReport}});
+        } else if (table.columns[i] == "title" && slug_at < row.size()) {
+          cell["url"] = article_url(row[slug_at]);
+        }
+        cells.push_back(std::move(cell));
       }
       rows.push_back({{"cells", cells}});
     }

@@ -182,6 +182,9 @@ TEST_CASE("insights: staff see the page, its CSV and JSON, and the public is sen
   CHECK_THAT(page, Catch::Contains(R"(<svg class="chart" id="chart-searches")"));
   CHECK_THAT(page, Catch::Contains(R"(href="&#x2F;insights.csv?table=top_queries&amp;days=7&amp;audience=public")"));
   CHECK_THAT(page, Catch::Contains("ledger-basics"));  // never opened from search
+  // A search links to its results (not logged again), an article to itself.
+  CHECK_THAT(page, Catch::Contains(R"(<a href="&#x2F;search?q=refund&amp;lang=en&amp;from=report">refund</a>)"));
+  CHECK_THAT(page, Catch::Contains(R"(<a href="&#x2F;articles&#x2F;ledger-basics">)"));
 
   auto [csv_status, csv] = server.get("/insights.csv?table=top_queries&days=7", agent);
   CHECK(csv_status == 200);
