@@ -27,6 +27,7 @@
 #include "core/text.h"
 #include "server/fair_slots.h"
 #include "server/params.h"
+#include "server/web.h"
 
 namespace kb {
 namespace {
@@ -67,14 +68,7 @@ Request to_request(const httplib::Request& in) {
   return r;
 }
 
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now() { return iso_utc(std::time(nullptr)); }
 
 std::string lowercase(std::string_view s) {
   std::string out(s);

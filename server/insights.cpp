@@ -22,13 +22,14 @@ std::string share(int64_t part, int64_t whole) {
 
 std::string num(int64_t n) { return std::to_string(n); }
 
-// The columns whose values are numbers (written as JSON numbers).
-bool numeric(const std::string& column) {
+}  // namespace
+
+bool is_number_column(const std::string& column) {
   return column != "day" && column != "query" && column != "lang" && column != "slug" && column != "title" &&
          column != "category";
 }
 
-}  // namespace
+bool is_share_column(const std::string& column) { return column.ends_with("_rate") || column.ends_with("share"); }
 
 std::vector<InsightTable> insight_tables(const Analytics::Insights& in, const std::vector<ArticleSummary>& articles) {
   std::map<std::string, const ArticleSummary*> by_slug;
@@ -79,11 +80,11 @@ std::vector<InsightTable> insight_tables(const Analytics::Insights& in, const st
   return out;
 }
 
-std::optional<InsightTable> find_table(const std::vector<InsightTable>& tables, const std::string& name) {
+const InsightTable* find_table(const std::vector<InsightTable>& tables, const std::string& name) {
   for (const auto& t : tables) {
-    if (t.name == name) return t;
+    if (t.name == name) return &t;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 std::string to_csv(const InsightTable& table) {
@@ -123,7 +124,7 @@ json insights_json(const Analytics::Insights& in, const std::vector<InsightTable
       json r = json::object();
       for (size_t i = 0; i < t.columns.size(); ++i) {
         const bool plus = t.name == "positions" && t.columns[i] == "position";  // "11+"
-        r[t.columns[i]] = numeric(t.columns[i]) && !plus ? number_or_null(row[i]) : json(row[i]);
+        r[t.columns[i]] = is_number_column(t.columns[i]) && !plus ? number_or_null(row[i]) : json(row[i]);
       }
       rows.push_back(std::move(r));
     }

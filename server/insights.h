@@ -5,7 +5,6 @@
 // work without JavaScript). docs/insights.md defines every figure.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +29,13 @@ struct InsightTable {
 // opened from search).
 std::vector<InsightTable> insight_tables(const Analytics::Insights& insights, const std::vector<ArticleSummary>& articles);
 
-// The table named `name`, or nullopt.
-std::optional<InsightTable> find_table(const std::vector<InsightTable>& tables, const std::string& name);
+// Columns whose values are numbers (JSON numbers, right-aligned on the
+// page), and of those the shares 0..1 (percentages on the page).
+bool is_number_column(const std::string& column);
+bool is_share_column(const std::string& column);
+
+// The table named `name` (pointing into `tables`), or nullptr.
+const InsightTable* find_table(const std::vector<InsightTable>& tables, const std::string& name);
 
 // RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or
 // line break; a field a spreadsheet would run as a formula (=, +, -, @)

@@ -138,8 +138,8 @@ class App::Handler {
 
   // ---- routes_insights.cpp: figures for support managers ----
   struct InsightsView {
-    int days = 30;
-    std::string audience, lang;
+    ReportRequest report;
+    std::string lang;
     Analytics::Insights insights;
     std::vector<InsightTable> tables;
   };
@@ -155,6 +155,9 @@ class App::Handler {
   Response sign_in();
   Response sign_out();
   Response sign_in_first();
+  // The period and audience choices of /report and /insights ("days",
+  // "audiences"): `periods`, and the asked one when it is not among them.
+  void add_report_filters(json& view, const ReportRequest& report, std::vector<int> periods);
   std::string session_cookie(const std::string& value, int max_age) const;
 
   App& app_;

@@ -19,18 +19,13 @@ namespace {
 
 // Rows of the query lists on the page and in the downloads.
 constexpr size_t kInsightRows = 50;
-const char* const kPeriods[] = {"7", "30", "90"};
-
-// Shares are shown as percentages on the page; the CSV and JSON keep 0..1.
-bool is_share(const std::string& column) { return column.ends_with("_rate") || column.ends_with("share"); }
 
 }  // namespace
 
 App::Handler::InsightsView App::Handler::insights_for_request() {
   const ReportRequest report = take(parse_report_params(req_));
   InsightsView v;
-  v.days = report.days;
-  v.audience = report.audience;
+  v.report = report;
   if (const std::string* l = req_.param("lang"); l && !l->empty()) {
     if (!analysis::is_language_tag(*l)) throw_error(400, "invalid_parameter", "parameter 'lang' must be a language tag");
     v.lang = analysis::normalize_lang(*l);
@@ -54,16 +49,15 @@ Response App::Handler::api_insights() {
   if (!visitor_.who) throw_error(401, "unauthorized", "insights are for staff: send an agent's or writer's token");
   const InsightsView v = insights_for_request();
   json out = insights_json(v.insights, v.tables);
-  out["period"] = {{"days", v.days}, {"audience", v.audience}, {"lang", v.lang}};
-  Response r = json_response(200, out);
-  return r;
+  out["period"] = {{"days", v.report.days}, {"audience", v.report.audience}, {"lang", v.lang}};
+  return json_response(200, out);
 }
 
 Response App::Handler::insights_csv() {
   if (!visitor_.who) return sign_in_first();
   const InsightsView v = insights_for_request();
   const std::string* name = req_.param("table");
-  const auto table = name ? find_table(v.tables, *name) : std::nullopt;
+  const InsightTable* table = name ? find_table(v.tables, *name) : nullptr;
   if (!table) {
     throw_error(400, "invalid_parameter",
                 "parameter 'table' must be days, positions, top_queries, rising_queries, helpfulness or never_found");
@@ -72,7 +66,7 @@ Response App::Handler::insights_csv() {
   r.content_type = "text/csv; charset=utf-8";
   r.body = to_csv(*table);
   r.headers.emplace_back("Content-Disposition",
-                         fmt::format("attachment; filename=\"kb-{}-{}d{}.csv\"", table->name, v.days,
+                         fmt::format("attachment; filename=\"kb-{}-{}d{}.csv\"", table->name, v.report.days,
                                      v.lang.empty() ? "" : "-" + v.lang));
   return r;
 }
@@ -90,27 +84,11 @@ Response App::Handler::page_insights() {
                     {"zero_result_rate", percent(in.zero_results, in.searches)},
                     {"success_rate", percent(in.clicked, in.searches)}};
   // Filters: the period, whose searches, which language.
-  json days = json::array();
-  for (const char* d : kPeriods) {
-    const int n = std::stoi(d);
-    days.push_back({{"value", n}, {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{n}}})},
-                    {"selected", n == v.days}});
-  }
-  if (std::none_of(std::begin(kPeriods), std::end(kPeriods), [&](const char* d) { return std::stoi(d) == v.days; })) {
-    days.push_back({{"value", v.days},
-                    {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{v.days}}})},
-                    {"selected", true}});
-  }
-  json audiences = json::array();
-  for (const char* a : {"public", "agents", "all"}) {
-    audiences.push_back({{"value", a}, {"label", t(std::string("report_audience_") + a)}, {"selected", a == v.audience}});
-  }
+  add_report_filters(view, v.report, {7, 30, 90});
   json langs = json::array({{{"value", ""}, {"label", t("insights_all_languages")}, {"selected", v.lang.empty()}}});
   for (const auto& code : searcher()->languages()) {
     langs.push_back({{"value", code}, {"label", language_name(code)}, {"selected", code == v.lang}});
   }
-  view["days"] = days;
-  view["audiences"] = audiences;
   view["langs"] = langs;
 
   // Charts.
@@ -124,13 +102,11 @@ Response App::Handler::page_insights() {
     success.labels.push_back(label);
     success.values.push_back(d.searches ? static_cast<double>(d.clicked) / static_cast<double>(d.searches) : 0);
   }
-  int64_t clicks = 0;
-  for (const auto& p : in.positions) clicks += p.clicks;
   BarChart positions{"chart-positions", t("insights_chart_positions"), t("insights_chart_positions_desc"), {}, {}, {}, true};
-  for (const auto& p : in.positions) {
-    positions.labels.push_back(p.position == Analytics::kLastPosition ? fmt::format("{}+", p.position)
-                                                                        : std::to_string(p.position));
-    positions.values.push_back(clicks ? static_cast<double>(p.clicks) / static_cast<double>(clicks) : 0);
+  // The positions table has the labels ("11+") and shares already.
+  for (const auto& row : find_table(v.tables, "positions")->rows) {
+    positions.labels.push_back(row[0]);
+    positions.values.push_back(row[2].empty() ? 0 : std::stod(row[2]));
   }
   view["chart_searches"] = svg_bar_chart(searches);
   view["chart_success"] = svg_bar_chart(success);
@@ -141,8 +117,7 @@ Response App::Handler::page_insights() {
   for (const auto& table : v.tables) {
     json columns = json::array();
     for (const auto& c : table.columns) {
-      columns.push_back({{"label", t("insights_col_" + c)}, {"num", c != "query" && c != "title" && c != "slug" &&
-                                                                        c != "lang" && c != "category" && c != "day"}});
+      columns.push_back({{"label", t("insights_col_" + c)}, {"num", is_number_column(c)}});
     }
     auto column = [&](const char* name) {
       return static_cast<size_t>(std::find(table.columns.begin(), table.columns.end(), name) - table.columns.begin());
@@ -153,7 +128,7 @@ Response App::Handler::page_insights() {
       json cells = json::array();
       for (size_t i = 0; i < row.size(); ++i) {
         std::string text = row[i];
-        if (is_share(table.columns[i]) && !text.empty()) text = fmt::format("{:.1f} %", 100 * std::stod(text));
+        if (is_share_column(table.columns[i]) && !text.empty()) text = fmt::format("{:.1f} %", 100 * std::stod(text));
         if (table.columns[i] == "day") text = Templates::format_date(ui_, text);
         json cell = {{"text", text}, {"num", columns[i]["num"]}, {"url", false}};
         // A search links to what it finds now (not logged as a search), an
@@ -174,8 +149,8 @@ Response App::Handler::page_insights() {
                       {"rows", rows},
                       {"has_rows", !rows.empty()},
                       {"csv_url", url_with("/insights.csv", {{"table", table.name},
-                                                              {"days", std::to_string(v.days)},
-                                                              {"audience", v.audience},
+                                                              {"days", std::to_string(v.report.days)},
+                                                              {"audience", v.report.audience},
                                                               {"lang", v.lang}})}});
   }
   view["tables"] = tables;

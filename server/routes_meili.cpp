@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <ctime>
 #include <map>
 
 #include <fmt/format.h>
@@ -30,14 +29,6 @@ constexpr const char* kReadOnly =
     "kb's index is read-only: its documents are the articles of the content folder, published by kb-index";
 
 [[noreturn]] void throw_meili(const meili::Error& e) { throw_error(e.status, e.code, e.message); }
-
-std::string iso_time(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -122,10 +113,10 @@ Response App::Handler::meili_error(const ApiError& e) {
 }
 
 json App::Handler::meili_index_json() {
-  std::string updated = iso_time(0);
+  std::string updated = iso_utc(0);
   if (auto dir = app_.search_.revision_dir()) {
     struct stat st{};
-    if (::stat(dir->c_str(), &st) == 0) updated = iso_time(st.st_mtime);
+    if (::stat(dir->c_str(), &st) == 0) updated = iso_utc(st.st_mtime);
   }
   return {{"uid", meili::kIndexUid}, {"primaryKey", "id"}, {"createdAt", updated}, {"updatedAt", updated}};
 }

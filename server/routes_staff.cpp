@@ -57,19 +57,7 @@ Response App::Handler::page_report() {
   const ReportRequest report = take(parse_report_params(req_));
   json view = common_view("");
   view["page_title"] = t("report_title");
-  std::vector<int> periods = {7, 30, 90, 365};
-  if (std::find(periods.begin(), periods.end(), report.days) == periods.end()) periods.push_back(report.days);
-  json days = json::array();
-  for (int n : periods) {
-    days.push_back({{"value", n}, {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{n}}})},
-                    {"selected", n == report.days}});
-  }
-  json audiences = json::array();
-  for (const char* a : {"public", "agents", "all"}) {
-    audiences.push_back({{"value", a}, {"label", t(std::string("report_audience_") + a)}, {"selected", a == report.audience}});
-  }
-  view["days"] = days;
-  view["audiences"] = audiences;
+  add_report_filters(view, report, {7, 30, 90, 365});
   view["has_log"] = app_.analytics_ != nullptr;
   Analytics::GapReport gaps;
   if (app_.analytics_) gaps = app_.analytics_->gaps(report.days, report.agents(), kReportRows);
@@ -89,6 +77,21 @@ Response App::Handler::page_report() {
   view["no_clicks"] = rows(gaps.no_clicks);
   view["has_no_clicks"] = !gaps.no_clicks.empty();
   return html(view, "report");
+}
+
+void App::Handler::add_report_filters(json& view, const ReportRequest& report, std::vector<int> periods) {
+  if (std::find(periods.begin(), periods.end(), report.days) == periods.end()) periods.push_back(report.days);
+  json days = json::array();
+  for (int n : periods) {
+    days.push_back({{"value", n}, {"label", app_.templates_.format(ui_, "report_days_n", {{"days", int64_t{n}}})},
+                    {"selected", n == report.days}});
+  }
+  json audiences = json::array();
+  for (const char* a : {"public", "agents", "all"}) {
+    audiences.push_back({{"value", a}, {"label", t(std::string("report_audience_") + a)}, {"selected", a == report.audience}});
+  }
+  view["days"] = days;
+  view["audiences"] = audiences;
 }
 
 Response App::Handler::page_sign_in(const std::string& failure) {

@@ -138,6 +138,14 @@ json hit_json(const SearchHit& h) {
           {"partial", h.partial}};
 }
 
+std::string iso_utc(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 Response json_response(int status, const json& body) {
   Response r;
   r.status = status;

@@ -3,6 +3,7 @@
 // index; they are plain functions of their arguments.
 #pragma once
 
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,10 @@ std::string url_with(const std::string& path, const std::vector<std::pair<std::s
 // The first language of an Accept-Language header ("fi-FI,fi;q=0.9,en;q=0.8")
 // that is `available`, by exact tag or primary subtag; "" when none.
 std::string preferred_language(const std::string* header, const std::vector<std::string>& available);
+
+// "2026-12-04T21:30:00Z": a time in UTC, as logs and Meilisearch's index
+// dates write it.
+std::string iso_utc(std::time_t t);
 
 // A JSON body; invalid UTF-8 in strings is replaced, never thrown on.
 Response json_response(int status, const nlohmann::json& body);

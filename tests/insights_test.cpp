@@ -128,13 +128,14 @@ TEST_CASE("insights: tables, CSV and JSON say the same, and never-found lists th
   for (const auto& t : tables) names.push_back(t.name);
   CHECK(names == std::vector<std::string>{"top_queries", "rising_queries", "helpfulness", "never_found", "days", "positions"});
 
-  const auto never = *find_table(tables, "never_found");
+  REQUIRE(find_table(tables, "never_found"));
+  const InsightTable& never = *find_table(tables, "never_found");
   REQUIRE(never.rows.size() == 1);
   CHECK(never.rows[0][1] == "ledger-basics");
   // A spreadsheet must not run a title as a formula.
   CHECK(to_csv(never) == "title,slug,lang,category\r\n'=SUM(A1) ledger,ledger-basics,en,Accounting\r\n");
 
-  const auto votes = *find_table(tables, "helpfulness");
+  const InsightTable& votes = *find_table(tables, "helpfulness");
   CHECK(to_csv(votes) ==
         "title,slug,helpful,not_helpful,helpful_share\r\n"
         "\"Monthly reports, \"\"CSV\"\" and more\",reports,0,2,0.000\r\n"
