@@ -1,9 +1,12 @@
 #include "core/analytics.h"
 
+#include <algorithm>
 #include <regex>
 
+#include <fmt/format.h>
 #include <xapian.h>
 
+#include "core/hash.h"
 #include "core/text.h"
 
 namespace kb {
@@ -21,6 +24,43 @@ std::string normalize_logged_query(std::string_view query) {
   masked = std::regex_replace(masked, kNumber, "<number>");
   const std::string collapsed = collapse_whitespace(masked);
   return std::string(utf8_truncate(collapsed, kMaxLoggedQueryBytes));
+}
+
+namespace {
+
+// YYYY-MM-DD (UTC) of `t`, as SQLite's date().
+std::string utc_day(std::chrono::system_clock::time_point t) {
+  const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(t)};
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                     static_cast<unsigned>(d.day()));
+}
+
+const char* channel_name(Analytics::Channel c) { return c == Analytics::Channel::kEmbed ? "embed" : "help"; }
+
+// The rows of the visits tables: searches in a visit, 0, 1, 2, 3-5, 6+.
+constexpr std::pair<int, int> kVisitBuckets[] = {
+    {0, 0}, {1, 1}, {2, 2}, {3, 5}, {6, Analytics::kMaxVisitSearches}};
+
+}  // namespace
+
+void Analytics::VisitStat::add(int searches_in_visit, bool opened_article, bool contacted_support, int64_t n) {
+  visits += n;
+  searches += searches_in_visit * n;
+  if (searches_in_visit > 0) searched += n;
+  if (opened_article) opened += n;
+  if (contacted_support) contacted += n;
+  if (opened_article && !contacted_support) self_served += n;
+}
+
+void Analytics::Pending::add(const Pending& older) {
+  for (const auto& [k, c] : older.searches) {
+    Counted& now = searches[k];
+    now.searches += c.searches;
+    if (now.searches == c.searches) now.results = c.results;  // else the newer count stands
+  }
+  for (const auto& [k, n] : older.clicks) clicks[k] += n;
+  for (const auto& [k, n] : older.positions) positions[k] += n;
+  for (const auto& [k, n] : older.visits) visits[k] += n;
 }
 
 Analytics::Analytics(const std::filesystem::path& path, AnalyticsOptions options)
@@ -65,10 +105,21 @@ Analytics::Analytics(const std::filesystem::path& path, AnalyticsOptions options
       clicks INTEGER NOT NULL,
       PRIMARY KEY (day, query, agent, slug)
     ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS visits (
+      day TEXT NOT NULL,
+      lang TEXT NOT NULL,
+      agent INTEGER NOT NULL CHECK (agent IN (0, 1)),
+      channel TEXT NOT NULL,
+      searches INTEGER NOT NULL,
+      opened INTEGER NOT NULL CHECK (opened IN (0, 1)),
+      contacted INTEGER NOT NULL CHECK (contacted IN (0, 1)),
+      visits INTEGER NOT NULL,
+      PRIMARY KEY (day, lang, agent, channel, searches, opened, contacted)
+    ) WITHOUT ROWID;
   )sql");
   if (options_.read_only) return;
   if (options_.search_log_days <= 0) {
-    db_.exec("DELETE FROM searches; DELETE FROM search_clicks; DELETE FROM click_positions;");  // the log was turned off
+    db_.exec("DELETE FROM searches; DELETE FROM search_clicks; DELETE FROM click_positions; DELETE FROM visits;");  // the log was turned off
     return;
   }
   flusher_ = std::thread([this] { flusher(); });
@@ -112,7 +163,7 @@ void Analytics::record_search(std::string_view query, const std::string& lang, b
   std::string q = normalize_logged_query(query);
   if (q.empty()) return;
   std::lock_guard lock(counts_mu_);
-  Counted& c = searches_[{lang, agent, std::move(q)}];
+  Counted& c = pending_.searches[{lang, agent, std::move(q)}];
   ++c.searches;
   c.results = results;
 }
@@ -122,65 +173,134 @@ void Analytics::record_click(std::string_view query, bool agent, const std::stri
   std::string q = normalize_logged_query(query);
   if (q.empty()) return;
   std::lock_guard lock(counts_mu_);
-  ++clicks_[{std::move(q), agent, slug}];
-  if (position >= 1) ++positions_[{agent, std::min(position, kLastPosition)}];
+  ++pending_.clicks[{std::move(q), agent, slug}];
+  if (position >= 1) ++pending_.positions[{agent, std::min(position, kLastPosition)}];
+}
+
+void Analytics::record_visit(std::string_view visitor, bool agent, Channel channel, Step step, const std::string& lang) {
+  if (!logging()) return;
+  const std::string today = utc_day(std::chrono::system_clock::now());
+  std::lock_guard lock(counts_mu_);
+  if (visit_key_day_ != today) {
+    // A new day, a new key: yesterday's hashes cannot be joined to today's.
+    visit_key_ = random_hex(32);
+    visit_key_day_ = today;
+  }
+  std::string key = visit_key_;
+  key += '\n';
+  key += visitor;
+  OpenVisit& v = open_visits_[sha256_hex(key)];
+  if (v.day.empty()) {
+    v.day = today;
+    v.agent = agent;
+    v.channel = channel;
+  }
+  if (v.lang.empty()) v.lang = lang;
+  switch (step) {
+    case Step::kSearch:
+      v.searches = std::min(v.searches + 1, kMaxVisitSearches);
+      break;
+    case Step::kOpen:
+      v.opened = true;
+      break;
+    case Step::kContact:
+      v.contacted = true;
+      break;
+  }
+  v.last = std::chrono::steady_clock::now();
+}
+
+void Analytics::count_visit(VisitCounts& counts, const OpenVisit& v, int64_t n) {
+  counts[{v.day, v.lang, v.agent, static_cast<int>(v.channel), v.searches, v.opened, v.contacted}] += n;
+}
+
+void Analytics::end_visits(bool all) {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = open_visits_.begin(); it != open_visits_.end();) {
+    if (all || now - it->second.last >= options_.visit_idle) {
+      count_visit(pending_.visits, it->second);
+      it = open_visits_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (open_visits_.size() <= options_.max_open_visits) return;
+  // Too many at once (a crawler behind many addresses): end the longest idle.
+  std::vector<std::pair<std::chrono::steady_clock::time_point, std::string>> by_age;
+  for (const auto& [hash, v] : open_visits_) by_age.emplace_back(v.last, hash);
+  const size_t excess = open_visits_.size() - options_.max_open_visits;
+  std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(excess - 1), by_age.end());
+  for (size_t i = 0; i < excess; ++i) {
+    auto it = open_visits_.find(by_age[i].second);
+    count_visit(pending_.visits, it->second);
+    open_visits_.erase(it);
+  }
 }
 
 void Analytics::flush() {
   if (!logging()) return;
-  SearchCounts searches;
-  ClickCounts clicks;
-  PositionCounts positions;
+  Pending pending;
   {
     std::lock_guard lock(counts_mu_);
-    searches.swap(searches_);
-    clicks.swap(clicks_);
-    positions.swap(positions_);
+    end_visits(stopping_);
+    std::swap(pending, pending_);
   }
+  if (pending.empty()) return;
   try {
-    write(searches, clicks, positions);
+    write(pending);
   } catch (...) {
     // Keep them for the next try, added to what came meanwhile.
     std::lock_guard lock(counts_mu_);
-    for (const auto& [k, c] : searches) {
-      Counted& now = searches_[k];
-      now.searches += c.searches;
-      if (now.searches == c.searches) now.results = c.results;
-    }
-    for (const auto& [k, n] : clicks) clicks_[k] += n;
-    for (const auto& [k, n] : positions) positions_[k] += n;
+    pending_.add(pending);
     throw;
   }
 }
 
-void Analytics::write(const SearchCounts& searches, const ClickCounts& clicks, const PositionCounts& positions) {
+void Analytics::write(const Pending& pending) {
   std::lock_guard lock(db_mu_);
   Transaction txn(db_);
   auto search = db_.prepare(
       "INSERT INTO searches (day, lang, agent, query, searches, results) VALUES (date('now'), ?1, ?2, ?3, ?4, ?5) "
       "ON CONFLICT (day, lang, agent, query) DO UPDATE SET searches = searches + ?4, results = ?5");
-  for (const auto& [key, c] : searches) {
+  for (const auto& [key, c] : pending.searches) {
     const auto& [lang, agent, query] = key;
     search.bind(1, lang).bind(2, int64_t{agent ? 1 : 0}).bind(3, query).bind(4, c.searches).bind(5, c.results).run();
   }
   auto click = db_.prepare(
       "INSERT INTO search_clicks (day, query, agent, slug, clicks) VALUES (date('now'), ?1, ?2, ?3, ?4) "
       "ON CONFLICT (day, query, agent, slug) DO UPDATE SET clicks = clicks + ?4");
-  for (const auto& [key, n] : clicks) {
+  for (const auto& [key, n] : pending.clicks) {
     const auto& [query, agent, slug] = key;
     click.bind(1, query).bind(2, int64_t{agent ? 1 : 0}).bind(3, slug).bind(4, n).run();
   }
   auto position = db_.prepare(
       "INSERT INTO click_positions (day, agent, position, clicks) VALUES (date('now'), ?1, ?2, ?3) "
       "ON CONFLICT (day, agent, position) DO UPDATE SET clicks = clicks + ?3");
-  for (const auto& [key, n] : positions) {
+  for (const auto& [key, n] : pending.positions) {
     const auto& [agent, at] = key;
     position.bind(1, int64_t{agent ? 1 : 0}).bind(2, int64_t{at}).bind(3, n).run();
   }
+  // A visit is filed under the day it began.
+  auto visit = db_.prepare(
+      "INSERT INTO visits (day, lang, agent, channel, searches, opened, contacted, visits) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+      "ON CONFLICT (day, lang, agent, channel, searches, opened, contacted) DO UPDATE SET visits = visits + ?8");
+  for (const auto& [key, n] : pending.visits) {
+    const auto& [day, lang, agent, channel, searches, opened, contacted] = key;
+    visit.bind(1, day)
+        .bind(2, lang)
+        .bind(3, int64_t{agent ? 1 : 0})
+        .bind(4, std::string(channel_name(static_cast<Channel>(channel))))
+        .bind(5, int64_t{searches})
+        .bind(6, int64_t{opened ? 1 : 0})
+        .bind(7, int64_t{contacted ? 1 : 0})
+        .bind(8, n)
+        .run();
+  }
   const std::string cutoff = "-" + std::to_string(options_.search_log_days) + " days";
-  db_.prepare("DELETE FROM searches WHERE day <= date('now', ?1)").bind(1, cutoff).run();
-  db_.prepare("DELETE FROM search_clicks WHERE day <= date('now', ?1)").bind(1, cutoff).run();
-  db_.prepare("DELETE FROM click_positions WHERE day <= date('now', ?1)").bind(1, cutoff).run();
+  for (const char* table : {"searches", "search_clicks", "click_positions", "visits"}) {
+    db_.prepare(fmt::format("DELETE FROM {} WHERE day <= date('now', ?1)", table)).bind(1, cutoff).run();
+  }
   txn.commit();
 }
 
@@ -188,7 +308,7 @@ void Analytics::flusher() {
   std::unique_lock lock(counts_mu_);
   while (!stopping_) {
     wake_.wait_for(lock, options_.flush_interval, [this] { return stopping_; });
-    if (stopping_ || (searches_.empty() && clicks_.empty() && positions_.empty())) continue;
+    if (stopping_ || (pending_.empty() && open_visits_.empty())) continue;
     lock.unlock();
     try {
       flush();
@@ -346,6 +466,47 @@ Analytics::Insights Analytics::insights(const InsightsRequest& r) {
       "SELECT DISTINCT slug FROM search_clicks WHERE day > date('now', ?1) AND (?2 < 0 OR agent = ?2) ORDER BY slug");
   opened.bind(1, since).bind(2, agent);
   while (opened.step()) out.found_slugs.insert(opened.text(0));
+
+  // Visits: those written, those ended but not yet written, and those still
+  // going, counted as they stand now.
+  VisitCounts visits;
+  auto written = db_.prepare(
+      "SELECT day, lang, agent, channel, searches, opened, contacted, SUM(visits) FROM visits "
+      "WHERE day > date('now', ?1) AND (?2 < 0 OR agent = ?2) AND (?3 = '' OR lang = ?3) "
+      "GROUP BY day, lang, agent, channel, searches, opened, contacted");
+  written.bind(1, since).bind(2, agent).bind(3, r.lang);
+  while (written.step()) {
+    const Channel channel = written.text(3) == "embed" ? Channel::kEmbed : Channel::kHelp;
+    visits[{written.text(0), written.text(1), written.integer(2) != 0, static_cast<int>(channel),
+            static_cast<int>(written.integer(4)), written.integer(5) != 0, written.integer(6) != 0}] +=
+        written.integer(7);
+  }
+  const std::string first_day = out.days.empty() ? std::string() : out.days.front().day;
+  {
+    std::lock_guard counts(counts_mu_);
+    for (const auto& [key, n] : pending_.visits) visits[key] += n;
+    for (const auto& [hash, v] : open_visits_) count_visit(visits, v);
+  }
+  std::map<std::string, DayStat*> day_at;
+  for (auto& d : out.days) day_at[d.day] = &d;
+  for (const Channel channel : {Channel::kHelp, Channel::kEmbed}) {
+    for (const auto& [min, max] : kVisitBuckets) out.visit_buckets.push_back({channel, min, max, {}});
+  }
+  for (const auto& [key, n] : visits) {
+    const auto& [day, lang, is_agent, channel, searches, was_opened, contacted] = key;
+    // The open and pending ones are not filtered by SQL.
+    if (day < first_day || (agent >= 0 && is_agent != (agent == 1)) || (!r.lang.empty() && lang != r.lang)) continue;
+    out.visits.add(searches, was_opened, contacted, n);
+    for (auto& b : out.visit_buckets) {
+      if (static_cast<int>(b.channel) == channel && searches >= b.min_searches && searches <= b.max_searches) {
+        b.stat.add(searches, was_opened, contacted, n);
+      }
+    }
+    if (auto it = day_at.find(day); it != day_at.end()) {
+      it->second->visits += n;
+      if (was_opened && !contacted) it->second->self_served += n;
+    }
+  }
   return out;
 }
 

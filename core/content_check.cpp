@@ -27,11 +27,6 @@ const std::set<std::string>& known_keys() {
   return kKeys;
 }
 
-std::string lower_ascii(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string today_utc() {
   const auto days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   const std::chrono::year_month_day ymd(days);
@@ -153,7 +148,7 @@ class Checker {
     std::map<std::pair<std::string, std::string>, const Entry*> seen;  // (lang, lowered title)
     for (const auto& e : entries_) {
       if (!e.article) continue;
-      const auto key = std::make_pair(e.article->meta.lang, lower_ascii(e.article->meta.title));
+      const auto key = std::make_pair(e.article->meta.lang, ascii_lower(e.article->meta.title));
       auto [it, inserted] = seen.emplace(key, &e);
       if (!inserted) {
         add(e.path, Severity::kWarning, key_line(e, "title"), "title",

@@ -11,6 +11,7 @@
 
 #include "core/content_loader.h"
 #include "core/hash.h"
+#include "core/text.h"
 
 namespace kb {
 namespace {
@@ -20,8 +21,7 @@ constexpr size_t kHashChars = 24;  // 96 bits of sha256: unguessable, short
 std::string extension_of(std::string_view name) {
   const size_t dot = name.rfind('.');
   if (dot == std::string_view::npos || name.find('/', dot) != std::string_view::npos) return {};
-  std::string ext(name.substr(dot + 1));
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string ext = ascii_lower(name.substr(dot + 1));
   return ext == "jpeg" ? "jpg" : ext;
 }
 

@@ -1,5 +1,6 @@
 #include "core/text.h"
 
+#include <cctype>
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
@@ -68,6 +69,12 @@ std::string slugify(std::string_view text) {
     }
   }
   if (out.empty()) return "section";
+  return out;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

@@ -25,6 +25,10 @@ int line_of_offset(std::string_view s, size_t offset);
 // "before-you-start". Empty input gives "section".
 std::string slugify(std::string_view text);
 
+// `s` with ASCII letters lowercased, other bytes as they are (header names,
+// file extensions, user agents).
+std::string ascii_lower(std::string_view s);
+
 // HTML-escapes &, <, >, " and '.
 std::string html_escape(std::string_view s);
 

@@ -27,8 +27,10 @@ clients (/indexes/kb/search, /multi-search; read-only, docs/api.md),
 next request on, without a restart. Article views, feedback votes and
 searches (the words, language, result count and the article opened; e-mail
 addresses and long numbers masked) are counted per day in INDEX/analytics.db,
-with nothing about the visitor; `kb-index report` and /report list the
-searches that found nothing. SIGTERM or Ctrl-C stops it gracefully.
+with nothing about the visitor; visits are told apart by a hash whose key
+lives in memory for one day, and only their counts are written.
+`kb-index report` and /report list the searches that found nothing; /insights
+shows staff whether self-service works. SIGTERM or Ctrl-C stops it gracefully.
 
 Options (environment variable in brackets; flags win over the environment,
 which wins over the --config file):
@@ -52,6 +54,11 @@ which wins over the --config file):
   --base-url URL     the help center's public address, for the links in
                      /api/v1/answer (default: from the Host header; set it
                      when kb-server is reachable under other names) [KB_BASE_URL]
+  --contact-url URL  the site's "contact support" page (https:// or mailto:):
+                     the help page links to it through /contact, which counts
+                     who went on to ask (the deflection figure of /insights)
+                     and forwards there; a site's own contact button may link
+                     to /contact too                          [KB_CONTACT_URL]
   --embed-origins "ORIGIN ..."
                      sites allowed to show /embed in a frame, e.g.
                      "https://acme.zendesk.com" (default: any)
@@ -62,7 +69,7 @@ which wins over the --config file):
   --config FILE      YAML file with any of: index, host, port, templates,
                      site_name, threads, access_log, search_log_days,
                      rate_limit, staff_rate_limit, real_ip_header, embed_origins,
-                     base_url
+                     base_url, contact_url
   -h, --help         this text
 
 Fixed limits per connection (docs/api.md "Limits"): request line 8 KB,
@@ -106,6 +113,13 @@ Status apply(ServerConfig& c, const std::string& key, const std::string& value, 
     }
     c.base_url = value;
     while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
+  } else if (key == "contact_url") {
+    if ((value.rfind("https://", 0) != 0 && value.rfind("http://", 0) != 0 && value.rfind("mailto:", 0) != 0) ||
+        value.find_first_of(" \"<>\r\n") != std::string::npos) {
+      return Status::error(
+          fmt::format("{} must be an address like https://example.com/contact or mailto:support@example.com", name));
+    }
+    c.contact_url = value;
   } else if (key == "embed_origins") {
     if (value.find_first_of(";,'\"") != std::string::npos) {
       return Status::error(fmt::format("{} must be origins separated by spaces, like https://help.example", name));
@@ -153,7 +167,8 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
                                                      {"KB_SITE_NAME", "site_name"}, {"KB_THREADS", "threads"},
                                                      {"KB_SEARCH_LOG_DAYS", "search_log_days"},
                                                      {"KB_RATE_LIMIT", "rate_limit"},
-                                                     {"KB_BASE_URL", "base_url"}};
+                                                     {"KB_BASE_URL", "base_url"},
+                                                     {"KB_CONTACT_URL", "contact_url"}};
   for (const auto& [var, key] : env) {
     if (const char* v = std::getenv(var)) {
       Status s = apply(c, key, v, std::string("environment variable ") + var + " for ");
@@ -179,9 +194,10 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
     if (key == "real-ip-header") key = "real_ip_header";
     if (key == "embed-origins") key = "embed_origins";
     if (key == "base-url") key = "base_url";
+    if (key == "contact-url") key = "contact_url";
     if (key == "site_name" || key == "threads" || key == "index" || key == "host" || key == "port" ||
         key == "templates" || key == "search_log_days" || key == "rate_limit" || key == "staff_rate_limit" ||
-        key == "real_ip_header" || key == "embed_origins" || key == "base_url") {
+        key == "real_ip_header" || key == "embed_origins" || key == "base_url" || key == "contact_url") {
       Status s = apply(c, key, value, "--");
       if (!s) return s;
     } else {

@@ -24,6 +24,7 @@ struct ServerConfig {
   std::string real_ip_header;            // e.g. X-Forwarded-For behind a proxy
   std::string embed_origins;             // who may frame /embed; "": anyone
   std::string base_url;                  // public address for links in answers
+  std::string contact_url;               // where /contact sends visitors; "": no contact link
 };
 
 // Applies file, environment and flags in that order. `args` excludes argv[0].

@@ -70,11 +70,6 @@ Request to_request(const httplib::Request& in) {
 
 std::string utc_now() { return iso_utc(std::time(nullptr)); }
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Routes that run a search, and so take a search slot when the public asks.
 bool is_search_path(const std::string& path) {
@@ -224,7 +219,7 @@ class Connection : public httplib::Stream {
   }
 
   // The head just read (lowercased), for a look before httplib parses it.
-  std::string head(size_t head_size) const { return lowercase(std::string_view(buf_).substr(pos_, head_size)); }
+  std::string head(size_t head_size) const { return ascii_lower(std::string_view(buf_).substr(pos_, head_size)); }
 
   // Starts the deadlines of one request whose head is in the buffer.
   void start_request() {

@@ -26,7 +26,7 @@ std::string num(int64_t n) { return std::to_string(n); }
 
 bool is_number_column(const std::string& column) {
   return column != "day" && column != "query" && column != "lang" && column != "slug" && column != "title" &&
-         column != "category";
+         column != "category" && column != "channel" && column != "visit_searches";
 }
 
 bool is_share_column(const std::string& column) { return column.ends_with("_rate") || column.ends_with("share"); }
@@ -61,12 +61,35 @@ std::vector<InsightTable> insight_tables(const Analytics::Insights& in, const st
   }
   std::sort(never.rows.begin(), never.rows.end());
   out.push_back(std::move(never));
-  InsightTable days{"days", {"day", "searches", "zero_results", "zero_result_rate", "clicked", "success_rate"}, {}};
+  InsightTable days{"days",
+                    {"day", "searches", "zero_results", "zero_result_rate", "clicked", "success_rate", "visits",
+                     "self_served", "deflection_rate"},
+                    {}};
   for (const auto& d : in.days) {
     days.rows.push_back({d.day, num(d.searches), num(d.zero_results), share(d.zero_results, d.searches), num(d.clicked),
-                         share(d.clicked, d.searches)});
+                         share(d.clicked, d.searches), num(d.visits), num(d.self_served),
+                         share(d.self_served, d.visits)});
   }
   out.push_back(std::move(days));
+
+  InsightTable visits{"visits",
+                      {"channel", "visit_searches", "visits", "opened", "contacted", "self_served", "deflection_rate"},
+                      {}};
+  int64_t embed_visits = 0;
+  for (const auto& b : in.visit_buckets) {
+    if (b.channel == Analytics::Channel::kEmbed) embed_visits += b.stat.visits;
+  }
+  for (const auto& b : in.visit_buckets) {
+    // The sidebar's rows only where it is used.
+    if (b.channel == Analytics::Channel::kEmbed && embed_visits == 0) continue;
+    const std::string searches = b.max_searches == Analytics::kMaxVisitSearches ? fmt::format("{}+", b.min_searches)
+                                 : b.min_searches == b.max_searches ? num(b.min_searches)
+                                                                    : fmt::format("{}-{}", b.min_searches, b.max_searches);
+    visits.rows.push_back({b.channel == Analytics::Channel::kEmbed ? "embed" : "help", searches, num(b.stat.visits),
+                           num(b.stat.opened), num(b.stat.contacted), num(b.stat.self_served),
+                           share(b.stat.self_served, b.stat.visits)});
+  }
+  out.push_back(std::move(visits));
 
   int64_t clicks = 0;
   for (const auto& p : in.positions) clicks += p.clicks;
@@ -117,7 +140,13 @@ json insights_json(const Analytics::Insights& in, const std::vector<InsightTable
                 {"zero_results", in.zero_results},
                 {"zero_result_rate", number_or_null(share(in.zero_results, in.searches))},
                 {"clicked", in.clicked},
-                {"success_rate", number_or_null(share(in.clicked, in.searches))}}}};
+                {"success_rate", number_or_null(share(in.clicked, in.searches))},
+                {"visits", in.visits.visits},
+                {"searches_per_visit", number_or_null(share(in.visits.searches, in.visits.searched))},
+                {"self_served", in.visits.self_served},
+                {"deflection_rate", number_or_null(share(in.visits.self_served, in.visits.visits))},
+                {"contacted", in.visits.contacted},
+                {"contact_rate", number_or_null(share(in.visits.contacted, in.visits.visits))}}}};
   for (const auto& t : tables) {
     json rows = json::array();
     for (const auto& row : t.rows) {

@@ -24,7 +24,7 @@ struct InsightTable {
 };
 
 // Every table, in the page's order: top_queries, rising_queries,
-// helpfulness, never_found, days, positions. `articles`: the articles the
+// helpfulness, never_found, days, visits, positions. `articles`: the articles the
 // audience can see (titles for helpfulness; never_found lists those not
 // opened from search).
 std::vector<InsightTable> insight_tables(const Analytics::Insights& insights, const std::vector<ArticleSummary>& articles);

@@ -8,6 +8,7 @@
 
 #include "core/lexicon.h"
 #include "core/revision.h"
+#include "core/text.h"
 #include "core/token_command.h"
 #include "core/tokens.h"
 #include "server/config.h"
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
   app_options.real_ip_header = config->real_ip_header;
   app_options.embed_origins = config->embed_origins;
   app_options.base_url = config->base_url;
-  for (char& c : app_options.real_ip_header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  app_options.contact_url = config->contact_url;
+  app_options.real_ip_header = kb::ascii_lower(app_options.real_ip_header);
   kb::App app(search, tokens.get(), *templates, metrics, app_options, analytics.get());
   kb::HttpServer server(app, {config->host, config->port, config->threads, config->access_log});
   auto port = server.bind();

@@ -70,10 +70,11 @@ std::string Metrics::render(const std::map<std::string, double>& gauges) const {
     out += fmt::format("kb_search_step_duration_seconds_sum{{step=\"{}\"}} {}\n", kSteps[s], h.sum);
     out += fmt::format("kb_search_step_duration_seconds_count{{step=\"{}\"}} {}\n", kSteps[s], h.count);
   }
-  static constexpr std::array<std::pair<const char*, const char*>, 3> kEvents = {{
+  static constexpr std::array<std::pair<const char*, const char*>, 4> kEvents = {{
       {"kb_searches_total", "Searches logged (first pages with words), by audience."},
       {"kb_search_zero_results_total", "Logged searches that found nothing, by audience."},
       {"kb_result_clicks_total", "Articles opened from search results, by audience."},
+      {"kb_contact_clicks_total", "Visitors forwarded to the contact link (/contact), by audience."},
   }};
   for (size_t e = 0; e < kEvents.size(); ++e) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", kEvents[e].first, kEvents[e].second, kEvents[e].first);

@@ -20,8 +20,8 @@ class Metrics {
   // What the search log and feedback count, as counters since the start
   // (docs/insights.md): kb_searches_total{audience}, with
   // kb_search_zero_results_total{audience}; kb_result_clicks_total{audience};
-  // kb_feedback_votes_total{helpful}.
-  enum class Event { kSearch, kZeroResults, kResultClick };
+  // kb_contact_clicks_total{audience}; kb_feedback_votes_total{helpful}.
+  enum class Event { kSearch, kZeroResults, kResultClick, kContact };
   void record_event(Event event, bool agent);
   void record_vote(bool helpful);
   // `gauges` are extra lines' values, e.g. {"kb_index_articles", 42}.
@@ -40,7 +40,7 @@ class Metrics {
   static void observe(Histogram& h, double seconds);
   std::map<std::string, Histogram> latency_;
   std::array<Histogram, 3> steps_;  // plan, match, present
-  std::array<std::array<uint64_t, 2>, 3> events_{};  // [Event][agent]
+  std::array<std::array<uint64_t, 2>, 4> events_{};  // [Event][agent]
   std::array<uint64_t, 2> votes_{};                 // [helpful]
 };
 

@@ -95,6 +95,7 @@ class App::Handler {
     return std::move(r.value());
   }
   void log_search(const SearchRequest& s, const SearchResult& result, const std::string& visitor_lang);
+  void log_visit(Analytics::Step step, const std::string& lang);
   Article find_article(const std::string& slug, const std::string& url_prefix = "");
   json common_view(const std::string& page_lang);
   Response html(const json& view, const std::string& page);
@@ -123,6 +124,7 @@ class App::Handler {
   Response page_article(const std::string& slug);
   Response page_embed();
   Response feedback(const std::string& slug);
+  Response contact();
   Response opensearch();
   std::vector<ArticleSummary> popular(std::vector<ArticleSummary> visible, const std::string& lang, size_t n,
                                       bool* from_views = nullptr);

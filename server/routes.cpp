@@ -44,6 +44,7 @@ Response App::Handler::dispatch() {
   if (p == paths::kSearchPage) return route("page_search", is_get, [&] { return page_search(); });
   if (p == paths::kEmbed) return route("page_embed", is_get, [&] { return page_embed(); });
   if (p == "/opensearch.xml") return route("opensearch", is_get, [&] { return opensearch(); });
+  if (p == "/contact") return route("contact", is_get, [&] { return contact(); });
   if (p == "/agent") return route("page_agent", is_get, [&] { return page_agent(); });
   if (p == "/insights") return route("page_insights", is_get, [&] { return page_insights(); });
   if (p == "/insights.csv") return route("insights_csv", is_get, [&] { return insights_csv(); });
@@ -249,6 +250,7 @@ void App::Handler::log_search(const SearchRequest& s, const SearchResult& result
   if (s.offset > 0 || s.query.empty() || req_.method != "GET") return;
   // A writer looking at what customers see from the report is not searching.
   if (const std::string* from = req_.param(kFromParam); from && *from == kFromReport) return;
+  log_visit(Analytics::Step::kSearch, s.lang.empty() ? visitor_lang : s.lang);
   const bool agent = visitor_.visibility != Visibility::kPublic;
   app_.metrics_.record_event(Metrics::Event::kSearch, agent);
   if (result.total == 0) app_.metrics_.record_event(Metrics::Event::kZeroResults, agent);
@@ -257,6 +259,25 @@ void App::Handler::log_search(const SearchRequest& s, const SearchResult& result
   // carry those, so clicks meet their search).
   app_.analytics_->record_search(result.corrected.value_or(s.query), s.lang.empty() ? visitor_lang : s.lang,
                                  visitor_.visibility != Visibility::kPublic, static_cast<int64_t>(result.total));
+}
+
+// A step of this visitor's visit (core/analytics.h) on the help page or in
+// /embed; the API's requests are other programs' or the agents' workspace.
+// Known crawlers make no visits: they would read every article and ask
+// nothing.
+void App::Handler::log_visit(Analytics::Step step, const std::string& lang) {
+  if (!app_.analytics_ || req_.method != "GET" || is_api()) return;
+  if (const std::string* from = req_.param(kFromParam); from && *from == kFromReport) return;
+  const std::string* agent = req_.header("user-agent");
+  if (!agent || agent->empty()) return;
+  const std::string lower = ascii_lower(*agent);
+  for (const char* robot : {"bot", "crawl", "spider", "slurp", "curl/", "wget/", "python-", "go-http"}) {
+    if (lower.find(robot) != std::string::npos) return;
+  }
+  const std::string visitor = address_key() + '\n' + *agent;
+  app_.analytics_->record_visit(visitor, visitor_.visibility != Visibility::kPublic,
+                                req_.path == paths::kEmbed ? Analytics::Channel::kEmbed : Analytics::Channel::kHelp,
+                                step, lang);
 }
 
 // The article, or (for GET with a `url_prefix`) a 301 to its current
@@ -325,6 +346,7 @@ json App::Handler::common_view(const std::string& page_lang) {
           {"user_role", visitor_.who ? app_.templates_.strings(ui).value(std::string("role_") + to_string(visitor_.who->role), "")
                                      : std::string()},
           {"csrf", visitor_.session ? visitor_.session->csrf : std::string()},
+          {"contact", !app_.options_.contact_url.empty()},
           {"signin_url", url_with("/signin", {{"next", req_.path == "/signin" ? std::string("/") : req_.path}})}};
 }
 

@@ -51,6 +51,8 @@ struct AppOptions {
   std::string base_url;
   // Origins allowed to frame /embed ("https://acme.zendesk.com ..."); "": any.
   std::string embed_origins;
+  // The site's contact page, where /contact forwards to; "": no contact link.
+  std::string contact_url;
 };
 
 class App {

@@ -70,6 +70,7 @@ Response App::Handler::page_embed() {
   if (!subject.empty() || !body.empty()) {
     const std::string lang = view["lang"];
     const SearchResult r = must(searcher()->similar(ticket, lang, visitor_.visibility, kDefaultSimilar));
+    log_visit(Analytics::Step::kSearch, lang);
     for (const auto& h : r.hits) {
       results.push_back({{"title", h.title}, {"url", h.url}, {"snippet", h.snippet}, {"lang", h.lang},
                          {"category", h.category}});
@@ -280,6 +281,21 @@ Response App::Handler::feedback(const std::string& slug) {
   return r;
 }
 
+// The help page's "contact support" link (and any site's that points its
+// own contact button here): counted as the end of a visit that self-service
+// did not settle, then forwarded to --contact-url.
+Response App::Handler::contact() {
+  if (app_.options_.contact_url.empty()) throw_error(404, "not_found", "this help center has no contact link (--contact-url)");
+  log_visit(Analytics::Step::kContact, "");
+  app_.metrics_.record_event(Metrics::Event::kContact, visitor_.visibility != Visibility::kPublic);
+  Response r;
+  r.status = 303;
+  r.content_type = kHtml;
+  r.headers.emplace_back("Location", app_.options_.contact_url);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
 // Top articles for the home and empty results: most viewed lately, else
 // most recently updated.
 std::vector<ArticleSummary> App::Handler::popular(std::vector<ArticleSummary> visible, const std::string& lang, size_t n,
@@ -308,6 +324,7 @@ Response App::Handler::page_article(const std::string& slug) {
   if (app_.analytics_ && req_.method == "GET" && visitor_.visibility == Visibility::kPublic) {
     app_.analytics_->record_view(a.meta.slug);
   }
+  log_visit(Analytics::Step::kOpen, a.meta.lang);
   if (const std::string* from = req_.param("hl");
       from && app_.analytics_ && req_.method == "GET" && from->size() <= kMaxQueryBytes && is_valid_utf8(*from)) {
     // Opened from a result: its link carries the query and the hit's place.

@@ -60,7 +60,8 @@ Response App::Handler::insights_csv() {
   const InsightTable* table = name ? find_table(v.tables, *name) : nullptr;
   if (!table) {
     throw_error(400, "invalid_parameter",
-                "parameter 'table' must be days, positions, top_queries, rising_queries, helpfulness or never_found");
+                "parameter 'table' must be days, visits, positions, top_queries, rising_queries, helpfulness or "
+                "never_found");
   }
   Response r;
   r.content_type = "text/csv; charset=utf-8";
@@ -82,7 +83,16 @@ Response App::Handler::page_insights() {
   };
   view["totals"] = {{"searches", in.searches},
                     {"zero_result_rate", percent(in.zero_results, in.searches)},
-                    {"success_rate", percent(in.clicked, in.searches)}};
+                    {"success_rate", percent(in.clicked, in.searches)},
+                    {"visits", in.visits.visits},
+                    {"searches_per_visit",
+                     in.visits.searched > 0 ? fmt::format("{:.1f}", static_cast<double>(in.visits.searches) /
+                                                                        static_cast<double>(in.visits.searched))
+                                            : "–"},
+                    {"deflection_rate", percent(in.visits.self_served, in.visits.visits)},
+                    {"contact_rate", percent(in.visits.contacted, in.visits.visits)}};
+  // Without a contact link nobody is seen going on to ask.
+  view["no_contact"] = app_.options_.contact_url.empty() && in.visits.contacted == 0;
   // Filters: the period, whose searches, which language.
   add_report_filters(view, v.report, {7, 30, 90});
   json langs = json::array({{{"value", ""}, {"label", t("insights_all_languages")}, {"selected", v.lang.empty()}}});
@@ -102,7 +112,13 @@ Response App::Handler::page_insights() {
     success.labels.push_back(label);
     success.values.push_back(d.searches ? static_cast<double>(d.clicked) / static_cast<double>(d.searches) : 0);
   }
-  BarChart positions{"chart-positions", t("insights_chart_positions"), t("insights_chart_positions_desc"), {}, {}, {}, true};
+  BarChart deflection{"chart-deflection", t("insights_chart_deflection"), t("insights_chart_deflection_desc"), {}, {}, {},
+                      true};
+  for (const auto& d : in.days) {
+    deflection.labels.push_back(Templates::format_date(ui_, d.day));
+    deflection.values.push_back(d.visits ? static_cast<double>(d.self_served) / static_cast<double>(d.visits) : 0);
+  }
+    BarChart positions{"chart-positions", t("insights_chart_positions"), t("insights_chart_positions_desc"), {}, {}, {}, true};
   // The positions table has the labels ("11+") and shares already.
   for (const auto& row : find_table(v.tables, "positions")->rows) {
     positions.labels.push_back(row[0]);
@@ -111,6 +127,7 @@ Response App::Handler::page_insights() {
   view["chart_searches"] = svg_bar_chart(searches);
   view["chart_success"] = svg_bar_chart(success);
   view["chart_positions"] = svg_bar_chart(positions);
+  view["chart_deflection"] = svg_bar_chart(deflection);
 
   // Tables, each with its CSV.
   json tables = json::array();
@@ -130,6 +147,7 @@ Response App::Handler::page_insights() {
         std::string text = row[i];
         if (is_share_column(table.columns[i]) && !text.empty()) text = fmt::format("{:.1f} %", 100 * std::stod(text));
         if (table.columns[i] == "day") text = Templates::format_date(ui_, text);
+        if (table.columns[i] == "channel") text = t("insights_channel_" + text);
         json cell = {{"text", text}, {"num", columns[i]["num"]}, {"url", false}};
         // A search links to what it finds now (not logged as a search), an
         // article to itself.

@@ -121,6 +121,8 @@ TEST_CASE("kb-server: bad configuration is refused with a message naming the set
       {{KB_SERVER_BIN, "--index", dir.path().string(), "--port", "99999"}, "--port must be a number from 0 to 65535"},
       {{KB_SERVER_BIN, "--index", dir.path().string(), "--templates", "/nonexistent"}, "no such templates folder"},
       {{KB_SERVER_BIN, "--index", dir.path().string(), "--frobnicate", "1"}, "unknown option '--frobnicate'"},
+      {{KB_SERVER_BIN, "--index", dir.path().string(), "--contact-url", "javascript:alert(1)"},
+       "--contact_url must be an address like https://example.com/contact"},
       {{KB_SERVER_BIN, "--config", (dir / "twice.yaml").string()}, "twice.yaml:2: duplicate key 'port'"},
       {{KB_SERVER_BIN, "--config", (dir / "unclosed.yaml").string()}, "unclosed.yaml:1:"},
       {{KB_SERVER_BIN, "--config", (dir / "list.yaml").string()}, "list.yaml:1: 'host' must be a single value"},

@@ -40,6 +40,13 @@ void write_fixture_log(const fs::path& db) {
     INSERT INTO article_votes VALUES ({0}, 'refunds', 1, 3);
     INSERT INTO article_votes VALUES ({0}, 'refunds', 0, 1);
     INSERT INTO article_votes VALUES ({1}, 'reports', 0, 2);
+    -- visits: day, lang, agent, channel, searches, opened, contacted, visits
+    INSERT INTO visits VALUES ({0}, 'en', 0, 'help', 1, 1, 0, 4);
+    INSERT INTO visits VALUES ({0}, 'en', 0, 'help', 3, 0, 1, 1);
+    INSERT INTO visits VALUES ({0}, 'fi', 0, 'help', 0, 1, 0, 2);
+    INSERT INTO visits VALUES ({1}, 'en', 0, 'embed', 2, 1, 0, 1);
+    INSERT INTO visits VALUES ({0}, 'en', 1, 'help', 7, 1, 1, 3);
+    INSERT INTO visits VALUES ({2}, 'en', 0, 'help', 1, 0, 0, 5);
   )sql", day(0), day(2), day(9)));
 }
 
@@ -109,6 +116,149 @@ TEST_CASE("insights: the figures of a fixture log, per period, audience and lang
   CHECK(week.found_slugs == std::set<std::string>{"laskutus", "refunds", "reports"});
 }
 
+TEST_CASE("insights: visits of a fixture log, per period, audience and language") {
+  Logged l;
+  struct Row {
+    const char* name;
+    Analytics::InsightsRequest request;
+    int64_t visits, searched, searches, opened, contacted, self_served;
+    int64_t today_visits, today_self_served;
+  };
+  const Row rows[] = {
+      // Customers, 7 days: 4 searched once and read, 1 searched 3 times and
+      // asked support, 2 landed on an article (fi), 1 in the sidebar 2 days ago.
+      {"customers, 7 days", {7, false, "", 50}, 8, 6, 9, 7, 1, 7, 7, 6},
+      {"customers, 7 days, Finnish", {7, false, "fi", 50}, 2, 0, 0, 2, 0, 2, 2, 2},
+      {"agents, 7 days", {7, true, "", 50}, 3, 3, 21, 3, 3, 0, 3, 0},
+      {"everyone, 7 days", {7, std::nullopt, "", 50}, 11, 9, 30, 10, 4, 7, 10, 6},
+      {"customers, 30 days", {30, false, "", 50}, 13, 11, 14, 7, 1, 7, 7, 6},
+  };
+  for (const Row& row : rows) {
+    SECTION(row.name) {
+      const auto in = l.analytics->insights(row.request);
+      CHECK(in.visits.visits == row.visits);
+      CHECK(in.visits.searched == row.searched);
+      CHECK(in.visits.searches == row.searches);
+      CHECK(in.visits.opened == row.opened);
+      CHECK(in.visits.contacted == row.contacted);
+      CHECK(in.visits.self_served == row.self_served);
+      CHECK(day_stat(in, 0).visits == row.today_visits);
+      CHECK(day_stat(in, 0).self_served == row.today_self_served);
+    }
+  }
+  SECTION("the visits table: per channel, by searches in the visit") {
+    const auto tables = insight_tables(l.analytics->insights({7, false, "", 50}), {});
+    CHECK(to_csv(*find_table(tables, "visits")) ==
+          "channel,visit_searches,visits,opened,contacted,self_served,deflection_rate\r\n"
+          "help,0,2,2,0,2,1.000\r\n"
+          "help,1,4,4,0,4,1.000\r\n"
+          "help,2,0,0,0,0,\r\n"
+          "help,3-5,1,0,1,0,0.000\r\n"
+          "help,6+,0,0,0,0,\r\n"
+          "embed,0,0,0,0,0,\r\n"
+          "embed,1,0,0,0,0,\r\n"
+          "embed,2,1,1,0,1,1.000\r\n"
+          "embed,3-5,0,0,0,0,\r\n"
+          "embed,6+,0,0,0,0,\r\n");
+    // No sidebar visits, no sidebar rows.
+    const auto agents = insight_tables(l.analytics->insights({7, true, "", 50}), {});
+    CHECK(find_table(agents, "visits")->rows.size() == 5);
+  }
+}
+
+// Visits as kb-server records them: steps of visitors told apart by what
+// the server sees of them, ended after a quiet while, written as counts.
+TEST_CASE("insights: a visit's steps are counted as one visit, open or ended") {
+  using Step = Analytics::Step;
+  using Channel = Analytics::Channel;
+  struct Event {
+    const char* visitor;
+    Channel channel;
+    Step step;
+  };
+  struct Row {
+    const char* name;
+    std::vector<Event> events;
+    int64_t visits, searched, searches, opened, contacted, self_served;
+  };
+  const Row rows[] = {
+      {"searched and read", {{"a", Channel::kHelp, Step::kSearch}, {"a", Channel::kHelp, Step::kOpen}}, 1, 1, 1, 1, 0, 1},
+      {"searched twice and asked support",
+       {{"a", Channel::kHelp, Step::kSearch}, {"a", Channel::kHelp, Step::kSearch}, {"a", Channel::kHelp, Step::kContact}},
+       1, 1, 2, 0, 1, 0},
+      {"read, then asked anyway", {{"a", Channel::kHelp, Step::kOpen}, {"a", Channel::kHelp, Step::kContact}}, 1, 0, 0, 1, 1, 0},
+      {"two visitors", {{"a", Channel::kHelp, Step::kSearch}, {"b", Channel::kHelp, Step::kOpen}}, 2, 1, 1, 1, 0, 1},
+      {"searches are counted up to the cap",
+       std::vector<Event>(15, Event{"a", Channel::kHelp, Step::kSearch}), 1, 1, Analytics::kMaxVisitSearches, 0, 0, 0},
+      {"the sidebar and the help page are one visit, counted where it began",
+       {{"a", Channel::kEmbed, Step::kSearch}, {"a", Channel::kHelp, Step::kOpen}}, 1, 1, 1, 1, 0, 1},
+  };
+  for (const Row& row : rows) {
+    SECTION(row.name) {
+      test::TempDir dir;
+      for (const bool ended : {false, true}) {
+        CAPTURE(ended);
+        AnalyticsOptions options;
+        options.visit_idle = ended ? std::chrono::milliseconds(0) : std::chrono::hours(1);
+        const fs::path db = dir / (ended ? "ended.db" : "open.db");
+        {
+          Analytics analytics(db, options);
+          for (const Event& e : row.events) analytics.record_visit(e.visitor, false, e.channel, e.step, "en");
+          if (ended) analytics.flush();
+          // Open visits count as they stand; ended ones from the table.
+          const auto in = analytics.insights({7, false, "", 50});
+          CHECK(in.visits.visits == row.visits);
+          CHECK(in.visits.searched == row.searched);
+          CHECK(in.visits.searches == row.searches);
+          CHECK(in.visits.opened == row.opened);
+          CHECK(in.visits.contacted == row.contacted);
+          CHECK(in.visits.self_served == row.self_served);
+          CHECK(day_stat(in, 0).visits == row.visits);
+          for (const auto& b : in.visit_buckets) {
+            // Each visit is in the row of the channel it began in.
+            if (b.stat.visits == 0) continue;
+            CHECK(b.channel == row.events.front().channel);
+          }
+        }
+        // Nothing is lost at exit: open visits are ended and written.
+        AnalyticsOptions reader;
+        reader.read_only = true;
+        CHECK(Analytics(db, reader).insights({7, false, "", 50}).visits.visits == row.visits);
+      }
+    }
+  }
+  SECTION("what is written holds no visitor: counts only") {
+    test::TempDir dir;
+    {
+      Analytics analytics(dir / "a.db");
+      analytics.record_visit("203.0.113.9\nMozilla/5.0\nfi", false, Channel::kHelp, Step::kSearch, "fi");
+    }
+    SqliteDb raw((dir / "a.db").string(), SqliteDb::Mode::kReadOnly);
+    auto st = raw.prepare("SELECT * FROM visits");
+    REQUIRE(st.step());
+    CHECK(st.text(0).size() == 10);  // the day
+    CHECK(st.text(1) == "fi");
+    CHECK(st.text(3) == "help");
+    CHECK(st.integer(7) == 1);
+    CHECK_FALSE(st.step());
+  }
+  SECTION("too many open visits: the longest idle are ended first") {
+    test::TempDir dir;
+    AnalyticsOptions options;
+    options.max_open_visits = 2;
+    Analytics analytics(dir / "a.db", options);
+    analytics.record_visit("a", false, Channel::kHelp, Step::kSearch, "en");
+    analytics.record_visit("b", false, Channel::kHelp, Step::kSearch, "en");
+    analytics.record_visit("c", false, Channel::kHelp, Step::kSearch, "en");
+    analytics.record_visit("a", false, Channel::kHelp, Step::kOpen, "en");  // b is now the longest idle
+    analytics.flush();
+    analytics.record_visit("b", false, Channel::kHelp, Step::kOpen, "en");  // a new visit
+    const auto in = analytics.insights({7, false, "", 50});
+    CHECK(in.visits.visits == 4);
+    CHECK(in.visits.opened == 2);
+  }
+}
+
 TEST_CASE("insights: tables, CSV and JSON say the same, and never-found lists the audience's articles") {
   Logged l;
   const auto in = l.analytics->insights({7, false, "", 50});
@@ -126,7 +276,8 @@ TEST_CASE("insights: tables, CSV and JSON say the same, and never-found lists th
   const auto tables = insight_tables(in, articles);
   std::vector<std::string> names;
   for (const auto& t : tables) names.push_back(t.name);
-  CHECK(names == std::vector<std::string>{"top_queries", "rising_queries", "helpfulness", "never_found", "days", "positions"});
+  CHECK(names == std::vector<std::string>{"top_queries", "rising_queries", "helpfulness", "never_found", "days", "visits",
+                                          "positions"});
 
   REQUIRE(find_table(tables, "never_found"));
   const InsightTable& never = *find_table(tables, "never_found");
@@ -198,4 +349,79 @@ TEST_CASE("insights: staff see the page, its CSV and JSON, and the public is sen
   CHECK(j["period"] == json({{"days", 7}, {"audience", "agents"}, {"lang", ""}}));
   CHECK(server.get_json("/api/v1/insights?days=0", agent).first == 400);
   CHECK(server.get_json("/api/v1/insights?lang=%3Cx%3E", agent).first == 400);
+}
+
+// The deflection figure end to end: visitors on the help page and in the
+// helpdesk sidebar, the contact link, and the crawlers and programs that
+// make no visits.
+TEST_CASE("insights: visits and the contact link, through the server") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index");
+
+  SECTION("without a contact link: no link, /contact is 404, and the page says so") {
+    test::TestServer server(dir / "index");
+    const std::string agent = *server.tokens().create("agent", Role::kAgent);
+    auto [status, page] = server.get("/search?q=zzqqxx");
+    CHECK(status == 200);
+    CHECK(page.find("/contact") == std::string::npos);
+    CHECK(server.get("/contact").first == 404);
+    CHECK_THAT(server.get("/insights", agent).second, Catch::Contains(R"(id="no-contact")"));
+  }
+
+  SECTION("with a contact link") {
+    AppOptions options = test::app_options("Test Help");
+    options.contact_url = "https://example.com/support?from=kb";
+    test::TestServer server(dir / "index", options);
+    const std::string agent = *server.tokens().create("agent", Role::kAgent);
+    httplib::Client c = server.client();
+    auto as = [](const char* browser) { return httplib::Headers{{"User-Agent", browser}}; };
+
+    // The link is in every page's footer and on an empty result.
+    auto empty = c.Get("/search?q=zzqqxx", as("Mozilla/5.0 (B)"));
+    REQUIRE(empty);
+    CHECK_THAT(empty->body, Catch::Contains(R"(class="contact-prompt")"));
+    CHECK_THAT(empty->body, Catch::Contains(R"(<a href="/contact" rel="nofollow">)"));
+    auto contact = c.Get("/contact", as("Mozilla/5.0 (B)"));
+    REQUIRE(contact);
+    CHECK(contact->status == 303);
+    CHECK(contact->get_header_value("Location") == "https://example.com/support?from=kb");
+
+    // A: searched, opened a result: self-served.
+    REQUIRE(c.Get("/search?q=refund", as("Mozilla/5.0 (A)"))->status == 200);
+    REQUIRE(c.Get("/articles/refunds?hl=refund&pos=1", as("Mozilla/5.0 (A)"))->status == 200);
+    // D: the helpdesk sidebar, then the article it offered.
+    REQUIRE(c.Get("/embed?subject=refund", as("Mozilla/5.0 (D)"))->status == 200);
+    REQUIRE(c.Get("/articles/refunds", as("Mozilla/5.0 (D)"))->status == 200);
+    // No visits: a crawler, a program without a browser's name, the API.
+    REQUIRE(c.Get("/articles/reports", as("Mozilla/5.0 (compatible; Googlebot/2.1)"))->status == 200);
+    REQUIRE(c.Get("/search?q=ledger", as("curl/7.88.1"))->status == 200);
+    REQUIRE(c.Get("/api/v1/search?q=ledger", as("Mozilla/5.0 (E)"))->status == 200);
+    // A report's link to a search is the writer looking, not a visit.
+    REQUIRE(c.Get("/search?q=ledger&from=report", as("Mozilla/5.0 (F)"))->status == 200);
+
+    // Open visits count as they stand.
+    auto [status, j] = server.get_json("/api/v1/insights?days=7", agent);
+    REQUIRE(status == 200);
+    CHECK(j["totals"]["visits"] == 3);
+    CHECK(j["totals"]["self_served"] == 2);
+    CHECK(j["totals"]["contacted"] == 1);
+    CHECK(j["totals"]["searches_per_visit"].get<double>() == Approx(1.0));
+    CHECK(j["totals"]["deflection_rate"].get<double>() == Approx(0.667).epsilon(0.001));
+    const json& visits = j["visits"];
+    REQUIRE(visits.size() == 10);
+    CHECK(visits[1] == json({{"channel", "help"}, {"visit_searches", "1"}, {"visits", 2}, {"opened", 1},
+                             {"contacted", 1}, {"self_served", 1}, {"deflection_rate", 0.5}}));
+    CHECK(visits[6]["channel"] == "embed");
+    CHECK(visits[6]["self_served"] == 1);
+    CHECK(j["days"][6]["visits"] == 3);
+    CHECK_THAT(server.get("/metrics").second, Catch::Contains("kb_contact_clicks_total{audience=\"public\"} 1"));
+
+    auto [page_status, page] = server.get("/insights?days=7", agent);
+    CHECK(page_status == 200);
+    CHECK_THAT(page, Catch::Contains(R"(<dd id="total-visits">3</dd>)"));
+    CHECK_THAT(page, Catch::Contains(R"(<dd id="total-deflection">66.7 %</dd>)"));
+    CHECK_THAT(page, Catch::Contains(R"(<svg class="chart" id="chart-deflection")"));
+    CHECK(page.find(R"(id="no-contact")") == std::string::npos);
+  }
 }

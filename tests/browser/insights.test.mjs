@@ -47,10 +47,24 @@ function parseCsv(text) {
   return rows;
 }
 
+// The visit figures of the customers, now (open visits count as they stand).
+async function visitTotals() {
+  const res = await fetch(url('/api/v1/insights?days=7&audience=public'), { headers: STAFF });
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  const bucket = (channel, searches) => body.visits.find((v) => v.channel === channel && v.visit_searches === searches);
+  return { ...body.totals, help3to5: bucket('help', '3-5').visits };
+}
+
+// Every test's browser looks alike to the server (one address, one browser
+// name): these give their own visitors a name of their own.
+const browserNamed = (name) => ({ userAgent: `Mozilla/5.0 (X11; Linux x86_64) kb-insights-${name}-${PROBE.slice(7)}` });
+
 test('insights: searches and a click from the help page show in the charts, tables and CSV', async () => {
+  const before = await visitTotals();
   // A customer searches three times (as typed: no correction of the made-up
-  // word), and opens the first result.
-  await withPage({}, async (page) => {
+  // word), and opens the first result: one visit, self-served.
+  await withPage(browserNamed('reader'), async (page) => {
     for (let i = 0; i < SEARCHES; i++) await open(page, `/search?q=${encodeURIComponent(PROBE)}&correct=0`);
     const first = page.locator('.result-title a').first();
     assert.match(await first.getAttribute('href'), /[?&]pos=1(&|#|$)/);
@@ -59,12 +73,17 @@ test('insights: searches and a click from the help page show in the charts, tabl
   });
   const logged = await waitForLog();
   assert.ok(logged.positions[0].clicks >= 1, 'a click at position 1');
+  const after = await visitTotals();
+  assert.equal(after.visits, before.visits + 1, 'one more visit');
+  assert.equal(after.self_served, before.self_served + 1, 'and it was self-served');
+  assert.equal(after.help3to5, before.help3to5 + 1, 'with 3 searches');
 
   await withPage({ extraHTTPHeaders: STAFF }, async (page) => {
     await open(page, '/insights?days=7&audience=all');
-    // Three charts, each an image with a name, one bar a day.
+    // Four charts, each an image with a name, one bar a day.
     const charts = page.locator('svg.chart[role="img"]');
-    assert.equal(await charts.count(), 3);
+    assert.equal(await charts.count(), 4);
+    assert.equal(await page.locator('#chart-deflection g.bar').count(), 7);
     assert.equal(await page.locator('#chart-searches g.bar').count(), 7);
     assert.ok((await page.locator('#chart-searches title').first().textContent()).length > 0);
     assert.equal(await page.locator('#chart-positions g.bar').count(), 11);
@@ -77,7 +96,7 @@ test('insights: searches and a click from the help page show in the charts, tabl
 
     // Every table's CSV says what the table says (shares as 0..1 there,
     // percentages here; dates as ISO there, written out here).
-    for (const name of ['days', 'positions', 'top_queries', 'rising_queries', 'helpfulness', 'never_found']) {
+    for (const name of ['days', 'visits', 'positions', 'top_queries', 'rising_queries', 'helpfulness', 'never_found']) {
       const rows = await tableRows(page, name);
       const link = page.locator(`#table-${name} + p a.csv-link`);
       if (rows.length === 0) continue;
@@ -90,6 +109,8 @@ test('insights: searches and a click from the help page show in the charts, tabl
         const shown = rows[i][j];
         if (/(_rate|share)$/.test(header[j]) && value !== '') {
           assert.equal(shown, `${(Number(value) * 100).toFixed(1)} %`, `${name} row ${i} ${header[j]}`);
+        } else if (header[j] === 'channel') {
+          assert.equal(shown, { help: 'Help page', embed: 'Helpdesk sidebar' }[value], `${name} row ${i} channel`);
         } else if (header[j] !== 'day') {
           assert.equal(shown, value.replace(/^'/, ''), `${name} row ${i} ${header[j]}`);
         }
@@ -101,6 +122,30 @@ test('insights: searches and a click from the help page show in the charts, tabl
     assert.equal(await page.locator('html').getAttribute('lang'), 'fi');
     assert.equal(await page.locator('#chart-searches title').first().textContent(), 'Haut päivittäin');
   });
+});
+
+test('insights: a customer who found nothing and asked support counts as contacted, not self-served', async () => {
+  const before = await visitTotals();
+  await withPage(browserNamed('asker'), async (page, context) => {
+    // The site's contact form is elsewhere, and nothing may leave the
+    // machine: kb's answer is taken as it is, then the form is played here.
+    let forwardedTo = null;
+    await context.route('**/contact', async (route) => {
+      // allHeaders(): as the browser sent them (its name and languages too).
+      const response = await route.fetch({ maxRedirects: 0, headers: await route.request().allHeaders() });
+      assert.equal(response.status(), 303);
+      forwardedTo = response.headers().location;
+      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Contact</title><h1>Contact us</h1>' });
+    });
+    await open(page, `/search?q=${encodeURIComponent(PROBE.slice(7))}&correct=0`);
+    await page.locator('.contact-prompt a').click();
+    await page.waitForURL(/\/contact$/);
+    assert.equal(forwardedTo, 'https://support.lumen.example/contact');
+  });
+  const after = await visitTotals();
+  assert.equal(after.visits, before.visits + 1);
+  assert.equal(after.contacted, before.contacted + 1);
+  assert.equal(after.self_served, before.self_served);
 });
 
 test('insights: axe finds nothing serious in the dark scheme either', async () => {

@@ -58,7 +58,8 @@ token=$("$build_dir/kb-server" token create --name browser-tests --role writer -
 # FIFO (no polling), then keep draining stderr into the log.
 mkfifo "$tmp/server.stderr"
 "$build_dir/kb-server" --index "$tmp/index" --templates "${KB_TEMPLATES:-templates}" --host 127.0.0.1 --port 0 \
-  --site-name "Lumen Books Help Center" >"$tmp/server.stdout" 2>"$tmp/server.stderr" &
+  --site-name "Lumen Books Help Center" --contact-url "https://support.lumen.example/contact" \
+  >"$tmp/server.stdout" 2>"$tmp/server.stderr" &
 server_pid=$!
 exec 3<"$tmp/server.stderr"
 port=""

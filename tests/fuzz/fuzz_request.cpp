@@ -181,6 +181,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fixture->writer = *writer;
   kb::AppOptions options;
   options.site_name = "Fuzz Help";
+  options.contact_url = "https://example.com/contact";
   fixture->app = std::make_unique<kb::App>(fixture->search, fixture->tokens.get(), *fixture->templates,
                                            fixture->metrics, options);
   return 0;
