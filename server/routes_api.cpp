@@ -245,6 +245,21 @@ Response App::Handler::api_suggest() {
       articles.push_back({{"title", h.title}, {"lang", h.lang}, {"category", h.category}, {"url", h.url}});
     }
   }
+  if (const std::string* format = req_.param("format")) {
+    if (*format != "opensearch") throw_error(400, "invalid_parameter", "parameter 'format' must be opensearch");
+    // OpenSearch suggestions, for the browser's address bar
+    // (/opensearch.xml): [query, [completions], [descriptions], [addresses]].
+    json texts = json::array(), descriptions = json::array(), urls = json::array();
+    for (const auto& x : suggestions) {
+      texts.push_back(x["text"]);
+      descriptions.push_back(x["article_title"]);
+      urls.push_back(site_base_url() + x["url"].get<std::string>());
+    }
+    Response r = json_response(200, json::array({s.query, texts, descriptions, urls}));
+    r.content_type = "application/x-suggestions+json; charset=utf-8";
+    r.headers.emplace_back("Cache-Control", "private, max-age=30");
+    return r;
+  }
   const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   Response r = json_response(200, {{"query", s.query},
                                    {"took_ms", std::round(took * 1000) / 1000},

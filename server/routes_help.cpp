@@ -5,6 +5,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <xapian.h>
 
 #include "core/analysis.h"
 #include "core/highlight.h"
@@ -396,27 +397,24 @@ Response App::Handler::page_article(const std::string& slug) {
 Response App::Handler::opensearch() {
   const std::string& name = app_.options_.site_name;
   // ShortName: at most 16 characters (OpenSearch 1.1), cut at a character.
-  std::string short_name;
-  size_t chars = 0;
-  for (size_t i = 0; i < name.size() && chars < 16; ++chars) {
-    size_t len = 1;
-    while (i + len < name.size() && (static_cast<unsigned char>(name[i + len]) & 0xC0) == 0x80) ++len;
-    short_name.append(name, i, len);
-    i += len;
-  }
+  Xapian::Utf8Iterator cut(name);
+  for (int chars = 0; chars < 16 && cut != Xapian::Utf8Iterator(); ++chars) ++cut;
+  const std::string short_name = name.substr(0, static_cast<size_t>(cut.raw() - name.data()));
   const std::string base = site_base_url();
   Response r;
   r.content_type = "application/opensearchdescription+xml; charset=utf-8";
   r.body = fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n"
-      "  <ShortName>{}</ShortName>\n"
-      "  <Description>{}</Description>\n"
+      "  <ShortName>{0}</ShortName>\n"
+      "  <Description>{1}</Description>\n"
       "  <InputEncoding>UTF-8</InputEncoding>\n"
-      "  <Image type=\"image/svg+xml\">{}/static/favicon.svg</Image>\n"
-      "  <Url type=\"text/html\" method=\"get\" template=\"{}/search?q={{searchTerms}}\"/>\n"
+      "  <Image type=\"image/svg+xml\">{2}/static/favicon.svg</Image>\n"
+      "  <Url type=\"text/html\" method=\"get\" template=\"{2}/search?q={{searchTerms}}\"/>\n"
+      "  <Url type=\"application/x-suggestions+json\" method=\"get\" "
+      "template=\"{2}/api/v1/suggest?q={{searchTerms}}&amp;format=opensearch\"/>\n"
       "</OpenSearchDescription>\n",
-      html_escape(collapse_whitespace(short_name)), html_escape(name), html_escape(base), html_escape(base));
+      html_escape(collapse_whitespace(short_name)), html_escape(name), html_escape(base));
   r.headers.emplace_back("Cache-Control", "public, max-age=3600");
   return r;
 }

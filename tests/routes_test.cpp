@@ -11,7 +11,7 @@ using namespace kb;
 namespace {
 
 struct AppFixture {
-  AppFixture() : layout(dir / "index"), search(layout) {
+  explicit AppFixture(const std::string& site_name = "Test") : layout(dir / "index"), search(layout) {
     test::write_fixture(dir / "content");
     test::index_folder(dir / "content", dir / "index");
     auto t = Templates::load(test::templates_dir());
@@ -19,7 +19,7 @@ struct AppFixture {
     templates = std::make_unique<Templates>(std::move(t.value()));
     tokens = std::make_unique<TokenStore>(layout.auth_db());
     analytics = std::make_unique<Analytics>(dir / "analytics.db");
-    app = std::make_unique<App>(search, tokens.get(), *templates, metrics, test::app_options("Test"), analytics.get());
+    app = std::make_unique<App>(search, tokens.get(), *templates, metrics, test::app_options(site_name), analytics.get());
   }
   Response post(const std::string& path, std::multimap<std::string, std::string> params) {
     Request r;
@@ -516,4 +516,37 @@ TEST_CASE("routes: browsers find an OpenSearch description linked from every pag
   CHECK(r.content_type.starts_with("application/opensearchdescription+xml"));
   CHECK_THAT(r.body, Catch::Contains("<ShortName>Test</ShortName>"));
   CHECK_THAT(r.body, Catch::Contains(R"(template="https://help.example.com/search?q={searchTerms}")"));
+  CHECK_THAT(r.body, Catch::Contains(
+                         R"(type="application/x-suggestions+json" method="get" template="https://help.example.com/api/v1/suggest?q={searchTerms}&amp;format=opensearch")"));
+
+  // The suggestions it names: [typed, [completions], [descriptions], [addresses]].
+  const Response s = f.get("/api/v1/suggest", {{"q", "refu"}, {"format", "opensearch"}},
+                           {{"host", "help.example.com"}, {"x-forwarded-proto", "https"}});
+  CHECK(s.status == 200);
+  CHECK(s.content_type.starts_with("application/x-suggestions+json"));
+  const auto j = nlohmann::json::parse(s.body);
+  REQUIRE(j.size() == 4);
+  CHECK(j[0] == "refu");
+  REQUIRE(!j[1].empty());
+  CHECK(std::find(j[1].begin(), j[1].end(), "Request a refund") != j[1].end());
+  CHECK(j[1].size() == j[2].size());
+  CHECK_THAT(j[3][0].get<std::string>(), Catch::StartsWith("https://help.example.com/articles/refunds"));
+  CHECK(f.get("/api/v1/suggest", {{"q", "refu"}, {"format", "xml"}}).status == 400);
+}
+
+TEST_CASE("routes: the OpenSearch short name is cut at 16 characters, never inside one") {
+  struct Row {
+    const char* site_name;
+    const char* short_name;
+  };
+  const Row rows[] = {
+      {"Test", "Test"},
+      {"Lumen Books Help Center", "Lumen Books Help"},
+      {"Ohjekeskus äöåäöåäöå", "Ohjekeskus äöåäö"},
+      {"Trung tâm trợ giúp", "Trung tâm trợ gi"},
+  };
+  for (const Row& row : rows) {
+    AppFixture f(row.site_name);
+    CHECK_THAT(f.get("/opensearch.xml").body, Catch::Contains(fmt::format("<ShortName>{}</ShortName>", row.short_name)));
+  }
 }
