@@ -98,6 +98,7 @@ void fill_sections(Catalog& catalog, const SearchPlan& plan, const Highlighter& 
     std::optional<size_t> best;
     size_t text_words = std::string::npos;  // marked words in its text, when the map says
     const auto d = docids.find(h.id);
+    if (d != docids.end()) h.tags = document_tags(*d->second);
     if (!plan.words.empty() && d != docids.end()) {
       if (const std::string map = d->second->get_value(schema::kSlotSections); map.empty()) {
         best = 0;
@@ -140,7 +141,21 @@ void fill_sections(Catalog& catalog, const SearchPlan& plan, const Highlighter& 
 
 }  // namespace
 
-std::optional<SearchHit> hit_from_document(const Xapian::Document& doc) {
+std::vector<std::string> document_tags(const Xapian::Document& doc) {
+  // The facet value holds the language, the category, then the tags.
+  const std::string facets = doc.get_value(schema::kSlotFacets);
+  std::vector<std::string> tags;
+  size_t field = 0;
+  for (size_t start = 0; start <= facets.size(); ++field) {
+    size_t end = facets.find(schema::kFacetSeparator, start);
+    if (end == std::string::npos) end = facets.size();
+    if (field >= 2 && end > start) tags.emplace_back(facets, start, end - start);
+    start = end + 1;
+  }
+  return tags;
+}
+
+std::optional<SearchHit> hit_from_document(const Xapian::Document& doc, bool with_tags) {
   auto data = decode_document_data(doc.get_value(schema::kSlotHit));
   if (!data) return std::nullopt;
   SearchHit h;
@@ -153,6 +168,7 @@ std::optional<SearchHit> hit_from_document(const Xapian::Document& doc) {
   h.updated = std::move(data->updated);
   h.internal = data->internal;
   h.url = article_url(h.slug);
+  if (with_tags) h.tags = document_tags(doc);
   return h;
 }
 
@@ -160,7 +176,8 @@ void present_search(Catalog& catalog, const SearchPlan& plan, const MatchResult&
                     size_t offset, size_t limit, Visibility visibility, SearchResult& result) {
   std::map<int64_t, const Xapian::Document*> docids;  // article id -> the document matched
   for (const MatchedDocument& m : matched.ranked) {
-    if (auto h = hit_from_document(m.doc)) {
+    // Tags only for the hits shown (fill_sections): one more value read.
+    if (auto h = hit_from_document(m.doc, false)) {
       docids.emplace(h->id, &m.doc);
       h->score = plan.words.empty() ? 0.0 : m.weight;
       h->partial = m.partial;

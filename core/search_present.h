@@ -22,7 +22,9 @@ inline constexpr size_t kSnippetBytes = 240;
 
 // A hit's fields from the hit data the indexer wrote (schema::kSlotHit) (no section, no
 // snippet); nullopt for data that is not kb's.
-std::optional<SearchHit> hit_from_document(const Xapian::Document& doc);
+// `with_tags`: read the tags too (one more value read).
+std::optional<SearchHit> hit_from_document(const Xapian::Document& doc, bool with_tags = true);
+std::vector<std::string> document_tags(const Xapian::Document& doc);
 
 // Fills result.hits (and nothing else) with the page [offset, offset +
 // limit) of `matched`.

@@ -58,6 +58,7 @@ struct SearchHit {
   std::string title;
   std::string lang;
   std::string category;
+  std::vector<std::string> tags;
   std::string updated;
   std::string url;  // article URL with the best section's anchor
   std::string section_title;

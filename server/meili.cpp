@@ -33,8 +33,8 @@ const std::set<std::string, std::less<>> kKnown = {"q", "offset", "limit", "page
                                                    "showMatchesPosition", "indexUid"};
 
 // The document attributes of a hit, in the order they are written.
-const std::vector<std::string> kAttributes = {"id", "slug", "title", "lang", "category", "url", "section", "content",
-                                              "updated"};
+const std::vector<std::string> kAttributes = {"id",  "slug",    "title",   "lang",   "category",
+                                              "tags", "url", "section", "content", "updated"};
 // Those with text that highlighting and cropping apply to.
 const std::set<std::string, std::less<>> kMarkable = {"title", "section", "content"};
 
@@ -534,7 +534,7 @@ json search_answer(const Query& q, const SearchResult& result, const std::vector
   for (size_t i = 0; i < std::min(d.shown, result.hits.size()); ++i) {
     const SearchHit& h = result.hits[i];
     json doc = {{"id", h.slug},      {"slug", h.slug}, {"title", h.title},           {"lang", h.lang},
-                {"category", h.category}, {"url", h.url},   {"section", h.section_title}, {"content", from_marked_html(h.snippet, "", "")},
+                {"category", h.category}, {"tags", h.tags}, {"url", h.url},   {"section", h.section_title}, {"content", from_marked_html(h.snippet, "", "")},
                 {"updated", h.updated}};
     const std::map<std::string, std::string> marked = {
         {"title", i < marked_titles.size() ? marked_titles[i] : html_escape(h.title)},

@@ -129,6 +129,7 @@ json hit_json(const SearchHit& h) {
           {"title", h.title},
           {"lang", h.lang},
           {"category", h.category},
+          {"tags", h.tags},
           {"url", h.url},
           {"section", {{"title", h.section_title}, {"anchor", h.section_anchor}}},
           {"snippet", h.snippet},

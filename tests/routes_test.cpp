@@ -453,6 +453,15 @@ TEST_CASE("routes: Meilisearch's API answers with its shapes, CORS headers and r
       CHECK_FALSE(j.contains("code"));
     }
   }
+  // A hit carries the article's tags, here and in kb's own API.
+  const auto found = nlohmann::json::parse(call("POST", "/indexes/kb/search", R"({"q":"refund"})").body);
+  REQUIRE(!found["hits"].empty());
+  CHECK(found["hits"][0]["slug"] == "refunds");
+  CHECK(found["hits"][0]["tags"] == nlohmann::json::array({"billing", "refunds"}));
+  const auto own = nlohmann::json::parse(f.get("/api/v1/search", {{"q", "refund"}}).body);
+  CHECK(own["results"][0]["tags"] == nlohmann::json::array({"billing", "refunds"}));
+  const auto ledger = nlohmann::json::parse(f.get("/api/v1/search", {{"q", "ledger basics"}}).body);
+  CHECK(ledger["results"][0]["tags"] == nlohmann::json::array({"ledger", "basics"}));
   const Response preflight = call("OPTIONS", "/indexes/kb/search");
   CHECK_THAT(header(preflight, "Access-Control-Allow-Headers"), Catch::Contains("Authorization"));
   CHECK_THAT(header(preflight, "Access-Control-Allow-Headers"), Catch::Contains("X-Meilisearch-Client"));
