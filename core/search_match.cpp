@@ -12,44 +12,49 @@ namespace kb {
 namespace {
 
 // Counts facet values over the documents the matcher checks: every match, or
-// past CountLimits a part (see take()).
-class FacetSpy : public Xapian::MatchSpy {
+// past CountLimits a part (see take()). Xapian's own ValueCountMatchSpy
+// counts each document's whole facet value (language, category and tags
+// joined), and the counts are split into fields afterwards: a built-in spy
+// is one a remote database (xapian-tcpsrv) can run too, where a spy of ours
+// would be refused, and one map update a document costs no more than three.
+class FacetSpy {
  public:
-  void operator()(const Xapian::Document& doc, double /*wt*/) override {
-    ++seen_;
-    const std::string facets = doc.get_value(schema::kSlotFacets);
-    const std::string_view all = facets;
-    size_t start = 0;
-    for (size_t field = 0; start <= all.size(); ++field) {
-      size_t end = all.find(schema::kFacetSeparator, start);
-      if (end == std::string_view::npos) end = all.size();
-      const std::string_view value = all.substr(start, end - start);
-      if (field == 0) {
-        ++lang_[std::string(value)];
-      } else if (!value.empty()) {
-        ++(field == 1 ? category_ : tag_)[std::string(value)];
-      }
-      start = end + 1;
-    }
-  }
+  Xapian::MatchSpy* spy() { return &counts_; }
   // Whether the spy saw fewer than `total` documents: past CountLimits::matches
   // Xapian checks only the documents that could still make the page.
-  bool saw_fewer(size_t total) const { return seen_ < total; }
+  bool saw_fewer(size_t total) const { return counts_.get_total() < total; }
 
   // The counts, scaled to `total` matches when the spy saw fewer.
-  std::map<std::string, FacetCounts> take(size_t total) {
-    if (seen_ > 0 && total > seen_) {
-      const double scale = static_cast<double>(total) / static_cast<double>(seen_);
-      for (FacetCounts* counts : {&lang_, &category_, &tag_}) {
+  std::map<std::string, FacetCounts> take(size_t total) const {
+    FacetCounts lang, category, tag;
+    for (auto it = counts_.values_begin(); it != counts_.values_end(); ++it) {
+      const std::string all = *it;
+      const size_t n = it.get_termfreq();
+      size_t start = 0;
+      for (size_t field = 0; start <= all.size(); ++field) {
+        size_t end = all.find(schema::kFacetSeparator, start);
+        if (end == std::string::npos) end = all.size();
+        std::string value = all.substr(start, end - start);
+        if (field == 0) {
+          lang[std::move(value)] += n;
+        } else if (!value.empty()) {
+          (field == 1 ? category : tag)[std::move(value)] += n;
+        }
+        start = end + 1;
+      }
+    }
+    const size_t seen = counts_.get_total();
+    if (seen > 0 && total > seen) {
+      const double scale = static_cast<double>(total) / static_cast<double>(seen);
+      for (FacetCounts* counts : {&lang, &category, &tag}) {
         for (auto& [value, n] : *counts) n = std::max<size_t>(1, std::lround(static_cast<double>(n) * scale));
       }
     }
-    return {{"lang", std::move(lang_)}, {"category", std::move(category_)}, {"tag", std::move(tag_)}};
+    return {{"lang", std::move(lang)}, {"category", std::move(category)}, {"tag", std::move(tag)}};
   }
 
  private:
-  FacetCounts lang_, category_, tag_;
-  size_t seen_ = 0;
+  Xapian::ValueCountMatchSpy counts_{schema::kSlotFacets};
 };
 
 }  // namespace
@@ -70,7 +75,7 @@ MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, siz
     enquire.set_query(filter.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, filter));
     enquire.clear_matchspies();
     spy = std::make_unique<FacetSpy>();
-    enquire.add_matchspy(spy.get());
+    enquire.add_matchspy(spy->spy());
     const size_t documents = db.get_doccount();
     const size_t check = documents <= counts.all_up_to_articles ? documents : std::max(counts.matches, from + n);
     return enquire.get_mset(static_cast<Xapian::doccount>(from), static_cast<Xapian::doccount>(n),
@@ -130,7 +135,7 @@ FacetCounts count_languages(const Xapian::Database& db, const SearchPlan& plan, 
   const Xapian::Query& q = relaxed ? plan.relaxed : plan.strict;
   enquire.set_query(plan.filter.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, plan.filter));
   FacetSpy spy;
-  enquire.add_matchspy(&spy);
+  enquire.add_matchspy(spy.spy());
   enquire.get_mset(0, 0, db.get_doccount());
   return spy.take(0)["lang"];  // every match checked: exact
 }

@@ -15,6 +15,9 @@ packages=(
   libcpp-httplib-dev libssl-dev libfmt-dev nlohmann-json3-dev libfyaml-dev
   libmstch-dev libboost-dev libicu-dev libzstd-dev catch2
   libvoikko-dev voikko-fi libhunspell-dev hunspell-pl libcld2-dev
+  # Xapian's remote backend and replication (xapian-tcpsrv, xapian-replicate):
+  # tests/remote_test.cpp serves an index through it.
+  xapian-tools
   # Browser tests: Debian's Chromium, driven by playwright-core from npm.
   chromium
   # Fuzz targets (scripts/fuzz.sh): clang 14; libFuzzer's runtime is in
