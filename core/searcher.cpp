@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -26,22 +28,57 @@ constexpr double kSimilarWordFloor = 0.1;
 // telling terms.
 constexpr Xapian::termcount kRelatedTerms = 24;
 
+}  // namespace
+
+Xapian::Database open_fulltext(const std::string& path) {
+  // A stub file naming remote databases is read here rather than by Xapian,
+  // whose stub "remote" line waits 10 s for an answer: a help page must
+  // say "try again" sooner than that. Other stubs go to Xapian as they are.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return Xapian::Database(path);
+  std::ifstream in(path);
+  std::string line;
+  Xapian::Database all;
+  bool remote = false;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string type, where;
+    if (!(words >> type) || type[0] == '#') continue;
+    words >> where;
+    if (type == "remote") {
+      const size_t colon = where.rfind(':');
+      if (colon == std::string::npos || where.empty() || where[0] == ':') return Xapian::Database(path);
+      const unsigned port = static_cast<unsigned>(std::atoi(where.c_str() + colon + 1));
+      all.add_database(Xapian::Remote::open(where.substr(0, colon), port, kRemoteTimeoutMs, kRemoteConnectTimeoutMs));
+      remote = true;
+    } else if (type == "auto" || type == "glass") {
+      all.add_database(Xapian::Database((dir / where).string()));
+    } else {
+      return Xapian::Database(path);
+    }
+  }
+  return remote ? all : Xapian::Database(path);
+}
+
 // Runs one read; a failure inside Xapian or SQLite becomes a Status naming
-// `what`, so the public methods never throw.
+// `what`, so the public methods never throw. A remote database that did not
+// answer makes an "unavailable" Status and marks this Searcher unreachable:
+// its connection is spent, and it must not go back to the pool.
 template <typename F>
-auto guarded(std::string_view what, F&& f) -> Result<decltype(f())> {
+auto Searcher::guarded(std::string_view what, F&& f) -> Result<decltype(f())> {
   try {
     return f();
+  } catch (const Xapian::NetworkError& e) {
+    unreachable_ = true;
+    return Status::unavailable(fmt::format("{} failed: a part of the index did not answer: {}", what,
+                                           e.get_description()));
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("{} failed: {}", what, e.get_description()));
   } catch (const std::exception& e) {
     return Status::error(fmt::format("{} failed: {}", what, e.what()));
   }
 }
-
-}  // namespace
-
-Xapian::Database open_fulltext(const std::string& path) { return Xapian::Database(path); }
 
 Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& revision_dir) {
   try {

@@ -29,7 +29,11 @@ struct PlanContext;
 // Opens the full-text index at `path`: a Xapian database directory or a stub
 // file listing several databases (shards, or remote ones via xapian-tcpsrv).
 // Everything that reads the index opens it through here.
+// A stub's remote databases are opened with kRemoteTimeoutMs for each call
+// and kRemoteConnectTimeoutMs to connect.
 Xapian::Database open_fulltext(const std::string& path);
+inline constexpr unsigned kRemoteTimeoutMs = 1000;
+inline constexpr unsigned kRemoteConnectTimeoutMs = 500;
 
 class Searcher {
  public:
@@ -67,6 +71,9 @@ class Searcher {
   // unless set, as tests do to see a large index's estimates in a small one.
   void set_count_limits(const CountLimits& limits) { count_limits_ = limits; }
   const std::vector<std::string>& languages() const { return languages_; }
+  // A remote database failed to answer one of this Searcher's reads: its
+  // connection is unusable, and the Searcher must be opened anew.
+  bool unreachable() const { return unreachable_; }
 
  private:
   Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog, std::optional<Xapian::Database> staff_spelling);
@@ -84,6 +91,9 @@ class Searcher {
   std::vector<std::string> languages_;
   std::shared_ptr<const SynonymIndex> synonyms_;  // never null
   CountLimits count_limits_;
+  bool unreachable_ = false;
+  template <typename F>
+  auto guarded(std::string_view what, F&& f) -> Result<decltype(f())>;
 };
 
 }  // namespace kb

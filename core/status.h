@@ -21,15 +21,24 @@ class Status {
     s.line_ = line;
     return s;
   }
+  // A failure that asking again later may not have: a remote database that
+  // did not answer in time or dropped the connection.
+  static Status unavailable(std::string message) {
+    Status s = error(std::move(message));
+    s.unavailable_ = true;
+    return s;
+  }
 
   bool is_ok() const { return !failed_; }
   explicit operator bool() const { return !failed_; }
   const std::string& message() const { return message_; }
   // 1-based line in the source file the error refers to; 0 when unknown.
   int line() const { return line_; }
+  bool unavailable() const { return unavailable_; }
 
  private:
   bool failed_ = false;
+  bool unavailable_ = false;
   int line_ = 0;
   std::string message_;
 };

@@ -13,6 +13,7 @@
 // else, into a response in one place.
 #pragma once
 
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -91,6 +92,10 @@ class App::Handler {
   SearchService::Lease& searcher();
   template <typename T>
   T must(Result<T> r) {
+    if (!r && r.status().unavailable()) {
+      std::fprintf(stderr, "kb-server: warning: %s\n", r.status().message().c_str());
+      throw_limited(503, "unavailable", "part of the help center's index did not answer; try again in a moment", 1);
+    }
     if (!r) throw std::runtime_error(r.status().message());
     return std::move(r.value());
   }

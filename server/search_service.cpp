@@ -139,7 +139,8 @@ std::shared_ptr<const SearchResult> SearchService::remember(const std::string& k
 }
 
 SearchService::Lease::~Lease() {
-  if (owner_ && searcher_) owner_->release(std::move(searcher_), generation_);
+  // One whose remote connection failed is dropped: the next opens anew.
+  if (owner_ && searcher_ && !searcher_->unreachable()) owner_->release(std::move(searcher_), generation_);
 }
 
 void SearchService::refresh_locked() {

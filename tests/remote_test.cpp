@@ -19,6 +19,7 @@
 
 #include "core/revision.h"
 #include "core/searcher.h"
+#include "server/search_service.h"
 #include "tests/test_util.h"
 
 extern char** environ;
@@ -54,7 +55,7 @@ bool accepts(int port) {
 // xapian-tcpsrv serving `db` on a loopback port, stopped with the object.
 class TcpServer {
  public:
-  explicit TcpServer(const fs::path& db) : port_(free_port()) {
+  explicit TcpServer(const fs::path& db, int at = 0) : port_(at ? at : free_port()) {
     const std::string port = std::to_string(port_), path = db.string();
     const char* argv[] = {"xapian-tcpsrv", "--port", port.c_str(), "--interface", "127.0.0.1", "--quiet", path.c_str(),
                           nullptr};
@@ -82,6 +83,7 @@ class TcpServer {
     waitpid(pid_, nullptr, 0);
   }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
 
  private:
   int port_;
@@ -133,8 +135,9 @@ TEST_CASE("remote: the help center through xapian-tcpsrv answers as the local in
       {"refund", "", "", Visibility::kAgent},          // agents see internal articles and notes
   };
   for (const Row& row : rows) {
-    SECTION(std::string(row.query) + " lang=" + row.lang + " category=" + row.category +
-            (row.visibility == Visibility::kAgent ? " staff" : "")) {
+    {
+      INFO("query '" << row.query << "' lang=" << row.lang << " category=" << row.category
+                     << (row.visibility == Visibility::kAgent ? " agent" : ""));
       SearchRequest r;
       r.query = row.query;
       r.lang = row.lang;
@@ -178,5 +181,77 @@ TEST_CASE("remote: the help center through xapian-tcpsrv answers as the local in
   CHECK(related_b->size() == related_a->size());
   for (size_t i = 0; i < std::min(related_a->size(), related_b->size()); ++i) {
     CHECK((*related_b)[i].slug == (*related_a)[i].slug);
+  }
+}
+
+// A remote database that stops answering: the documented answer, soon, and
+// service again once it is back. Killed, the connection fails at once;
+// stopped (SIGSTOP, a hung machine), after kRemoteTimeoutMs.
+TEST_CASE("remote: a shard that stops answering gives 503 within the timeout, and is reconnected when back") {
+  test::TempDir dir;
+  test::index_folder(fs::path(KB_SOURCE_DIR) / "content", dir / "index");
+  const IndexLayout local(dir / "index");
+  const fs::path xapian = IndexLayout::xapian_path(local.revision_dir(*local.current()));
+  // The served copy: its Xapian part a stub naming the remote database.
+  fs::copy(dir / "index", dir / "front", fs::copy_options::recursive);
+  const IndexLayout front(dir / "front");
+  const fs::path stub = IndexLayout::xapian_path(front.revision_dir(*front.current()));
+  fs::remove_all(stub);
+
+  auto server = std::make_unique<TcpServer>(xapian);
+  const int port = server->port();
+  test::write_file(stub, "# kb's shards\nremote 127.0.0.1:" + std::to_string(port) + "\n");
+  SearchRequest r;
+  r.query = "refund";
+  auto search_now = [&](SearchService& service) {
+    auto lease = service.acquire();
+    if (!lease) return Result<SearchResult>(lease.status());
+    return lease->search(r);
+  };
+  auto elapsed_ms = [](auto since) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
+  };
+
+  SECTION("through the searcher pool") {
+    SearchService service(front, 0);  // no result cache: every search asks the shard
+    REQUIRE(search_now(service).is_ok());
+
+    // Stopped: the call times out.
+    kill(-server->pid(), SIGSTOP);  // the group: a forked child serves each connection
+    auto start = std::chrono::steady_clock::now();
+    auto hung = search_now(service);
+    const double hung_ms = elapsed_ms(start);
+    kill(-server->pid(), SIGCONT);
+    REQUIRE_FALSE(hung.is_ok());
+    CHECK(hung.status().unavailable());
+    CHECK(hung_ms < kRemoteTimeoutMs + 1000);
+
+    // Killed: at once.
+    server.reset();
+    start = std::chrono::steady_clock::now();
+    auto gone = search_now(service);
+    REQUIRE_FALSE(gone.is_ok());
+    CHECK(elapsed_ms(start) < 1000);
+
+    // Back on its port: the pool opens a new connection.
+    server = std::make_unique<TcpServer>(xapian, port);
+    auto back = search_now(service);
+    INFO((back.is_ok() ? std::string() : back.status().message()));
+    REQUIRE(back.is_ok());
+    CHECK(back->hits.front().slug == "refunds");
+  }
+
+  SECTION("over HTTP: 503 with Retry-After and a JSON error, then answers again") {
+    test::TestServer http(dir / "front");
+    CHECK(http.get("/api/v1/search?q=refund").first == 200);
+    server.reset();
+    httplib::Client c = http.client();
+    auto res = c.Get("/api/v1/search?q=invoice");
+    REQUIRE(res);
+    CHECK(res->status == 503);
+    CHECK(res->get_header_value("Retry-After") == "1");
+    CHECK(nlohmann::json::parse(res->body)["error"]["code"] == "unavailable");
+    server = std::make_unique<TcpServer>(xapian, port);
+    CHECK(http.get("/api/v1/search?q=invoice").first == 200);
   }
 }
