@@ -38,6 +38,9 @@ struct PlanContext {
   const std::vector<std::string>& languages;
   // The words only staff may see, for correcting staff queries (null: none).
   const Xapian::Database* staff_spelling = nullptr;
+  // `db` has remote parts (xapian-tcpsrv): reading a posting list there
+  // fetches it whole.
+  bool remote = false;
 };
 
 struct SearchPlan {

@@ -30,7 +30,8 @@ constexpr Xapian::termcount kRelatedTerms = 24;
 
 }  // namespace
 
-Xapian::Database open_fulltext(const std::string& path) {
+Xapian::Database open_fulltext(const std::string& path, bool* remote_out) {
+  if (remote_out) *remote_out = false;
   // A stub file naming remote databases is read here rather than by Xapian,
   // whose stub "remote" line waits 10 s for an answer: a help page must
   // say "try again" sooner than that. Other stubs go to Xapian as they are.
@@ -58,6 +59,7 @@ Xapian::Database open_fulltext(const std::string& path) {
       return Xapian::Database(path);
     }
   }
+  if (remote_out) *remote_out = remote;
   return remote ? all : Xapian::Database(path);
 }
 
@@ -82,7 +84,8 @@ auto Searcher::guarded(std::string_view what, F&& f) -> Result<decltype(f())> {
 
 Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& revision_dir) {
   try {
-    auto db = open_fulltext(IndexLayout::xapian_path(revision_dir).string());
+    bool remote = false;
+    auto db = open_fulltext(IndexLayout::xapian_path(revision_dir).string(), &remote);
     auto catalog =
         std::make_unique<Catalog>(IndexLayout::catalog_path(revision_dir).string(), SqliteDb::Mode::kImmutable);
     // A revision written by another version of kb stores and means things
@@ -97,7 +100,9 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
     if (const auto path = IndexLayout::staff_spelling_path(revision_dir); std::filesystem::exists(path)) {
       staff_spelling.emplace(path.string());
     }
-    return std::unique_ptr<Searcher>(new Searcher(std::move(db), std::move(catalog), std::move(staff_spelling)));
+    std::unique_ptr<Searcher> searcher(new Searcher(std::move(db), std::move(catalog), std::move(staff_spelling)));
+    searcher->remote_ = remote;
+    return searcher;
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("opening index {}: {}", revision_dir.string(), e.get_description()));
   } catch (const std::exception& e) {
@@ -115,7 +120,7 @@ Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog, std::o
 }
 
 PlanContext Searcher::plan_context() const {
-  return {db_, *synonyms_, languages_, staff_spelling_ ? &*staff_spelling_ : nullptr};
+  return {db_, *synonyms_, languages_, staff_spelling_ ? &*staff_spelling_ : nullptr, remote_};
 }
 
 Result<SearchResult> Searcher::search(const SearchRequest& request) {

@@ -31,7 +31,8 @@ struct PlanContext;
 // Everything that reads the index opens it through here.
 // A stub's remote databases are opened with kRemoteTimeoutMs for each call
 // and kRemoteConnectTimeoutMs to connect.
-Xapian::Database open_fulltext(const std::string& path);
+// `remote`, when given, says whether the stub named remote databases.
+Xapian::Database open_fulltext(const std::string& path, bool* remote = nullptr);
 inline constexpr unsigned kRemoteTimeoutMs = 1000;
 inline constexpr unsigned kRemoteConnectTimeoutMs = 500;
 
@@ -92,6 +93,7 @@ class Searcher {
   std::shared_ptr<const SynonymIndex> synonyms_;  // never null
   CountLimits count_limits_;
   bool unreachable_ = false;
+  bool remote_ = false;  // db_ has databases served by xapian-tcpsrv
   template <typename F>
   auto guarded(std::string_view what, F&& f) -> Result<decltype(f())>;
 };
