@@ -60,6 +60,18 @@ struct Logged {
   std::unique_ptr<Analytics> analytics;
 };
 
+// The visit counts of a table row (fields visits, searched, searches,
+// opened, contacted, self_served).
+template <typename Row>
+void check_visits(const Analytics::VisitStat& got, const Row& want) {
+  CHECK(got.visits == want.visits);
+  CHECK(got.searched == want.searched);
+  CHECK(got.searches == want.searches);
+  CHECK(got.opened == want.opened);
+  CHECK(got.contacted == want.contacted);
+  CHECK(got.self_served == want.self_served);
+}
+
 const Analytics::DayStat& day_stat(const Analytics::Insights& in, int ago) {
   return in.days[in.days.size() - 1 - static_cast<size_t>(ago)];
 }
@@ -136,12 +148,7 @@ TEST_CASE("insights: visits of a fixture log, per period, audience and language"
   for (const Row& row : rows) {
     SECTION(row.name) {
       const auto in = l.analytics->insights(row.request);
-      CHECK(in.visits.visits == row.visits);
-      CHECK(in.visits.searched == row.searched);
-      CHECK(in.visits.searches == row.searches);
-      CHECK(in.visits.opened == row.opened);
-      CHECK(in.visits.contacted == row.contacted);
-      CHECK(in.visits.self_served == row.self_served);
+      check_visits(in.visits, row);
       CHECK(day_stat(in, 0).visits == row.today_visits);
       CHECK(day_stat(in, 0).self_served == row.today_self_served);
     }
@@ -207,12 +214,7 @@ TEST_CASE("insights: a visit's steps are counted as one visit, open or ended") {
           if (ended) analytics.flush();
           // Open visits count as they stand; ended ones from the table.
           const auto in = analytics.insights({7, false, "", 50});
-          CHECK(in.visits.visits == row.visits);
-          CHECK(in.visits.searched == row.searched);
-          CHECK(in.visits.searches == row.searches);
-          CHECK(in.visits.opened == row.opened);
-          CHECK(in.visits.contacted == row.contacted);
-          CHECK(in.visits.self_served == row.self_served);
+          check_visits(in.visits, row);
           CHECK(day_stat(in, 0).visits == row.visits);
           for (const auto& b : in.visit_buckets) {
             // Each visit is in the row of the channel it began in.
