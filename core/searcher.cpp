@@ -103,6 +103,8 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
     std::unique_ptr<Searcher> searcher(new Searcher(std::move(db), std::move(catalog), std::move(staff_spelling)));
     searcher->remote_ = remote;
     return searcher;
+  } catch (const Xapian::NetworkError& e) {
+    return Status::unavailable(fmt::format("opening index {}: {}", revision_dir.string(), e.get_description()));
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("opening index {}: {}", revision_dir.string(), e.get_description()));
   } catch (const std::exception& e) {

@@ -90,13 +90,23 @@ class App::Handler {
   void check_csrf();
   Response error(const ApiError& e);
   SearchService::Lease& searcher();
+  // `r` as it is, unless a remote part of the index did not answer: then
+  // the server log says which, and the caller gets 503 with Retry-After
+  // (and no address of ours). An HttpError, not an early answer: the error
+  // page it makes may ask for a searcher again (common_view), which must
+  // fail quietly, not recurse.
   template <typename T>
-  T must(Result<T> r) {
+  Result<T> must_or_unavailable(Result<T> r) {
     if (!r && r.status().unavailable()) {
       std::fprintf(stderr, "kb-server: warning: %s\n", r.status().message().c_str());
-      throw_limited(503, "unavailable", "part of the help center's index did not answer; try again in a moment", 1);
+      retry_after_ = 1;
+      throw_error(503, "unavailable", "part of the help center's index did not answer; try again in a moment");
     }
-    if (!r) throw std::runtime_error(r.status().message());
+    return r;
+  }
+  template <typename T>
+  T must(Result<T> r) {
+    if (!r) throw std::runtime_error(must_or_unavailable(std::move(r)).status().message());
     return std::move(r.value());
   }
   void log_search(const SearchRequest& s, const SearchResult& result, const std::string& visitor_lang);
@@ -172,6 +182,7 @@ class App::Handler {
   Visitor visitor_;
   std::string ui_ = Templates::kDefaultUiLanguage;
   std::optional<SearchService::Lease> lease_;
+  int retry_after_ = 0;  // seconds, for a 503 that asking again may not get
 };
 
 }  // namespace kb

@@ -96,6 +96,7 @@ Response App::Handler::route(const char* name, bool method_ok, const std::functi
     }
   } catch (const HttpError& e) {
     r = error(e.error);
+    if (retry_after_ > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_));
   } catch (EarlyAnswer& moved) {
     r = std::move(moved.response);
   } catch (const std::exception& e) {
@@ -237,7 +238,7 @@ Response App::Handler::error(const ApiError& e) {
 
 SearchService::Lease& App::Handler::searcher() {
   if (!lease_) {
-    auto l = app_.search_.acquire();
+    auto l = must_or_unavailable(app_.search_.acquire());
     if (!l) throw_error(503, "unavailable", l.status().message());
     lease_.emplace(std::move(l.value()));
   }

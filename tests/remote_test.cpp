@@ -251,6 +251,13 @@ TEST_CASE("remote: a shard that stops answering gives 503 within the timeout, an
     CHECK(res->status == 503);
     CHECK(res->get_header_value("Retry-After") == "1");
     CHECK(nlohmann::json::parse(res->body)["error"]["code"] == "unavailable");
+    // Still down when the next request opens a new connection: the same
+    // answer, and no path of the server's in it.
+    auto again = c.Get("/search?q=invoice");
+    REQUIRE(again);
+    CHECK(again->status == 503);
+    CHECK(again->get_header_value("Retry-After") == "1");
+    CHECK(again->body.find(dir.path().string()) == std::string::npos);
     server = std::make_unique<TcpServer>(xapian, port);
     CHECK(http.get("/api/v1/search?q=invoice").first == 200);
   }
