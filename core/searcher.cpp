@@ -37,30 +37,34 @@ Xapian::Database open_fulltext(const std::string& path, bool* remote_out) {
   // say "try again" sooner than that. Other stubs go to Xapian as they are.
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return Xapian::Database(path);
-  std::ifstream in(path);
-  std::string line;
-  Xapian::Database all;
+  std::vector<std::pair<std::string, std::string>> lines;  // (type, where)
   bool remote = false;
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  while (std::getline(in, line)) {
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
     std::istringstream words(line);
     std::string type, where;
     if (!(words >> type) || type[0] == '#') continue;
     words >> where;
+    const size_t colon = where.rfind(':');
+    if (type == "remote" && (colon == std::string::npos || colon == 0)) return Xapian::Database(path);  // a program
+    if (type != "remote" && type != "auto" && type != "glass") return Xapian::Database(path);
+    remote = remote || type == "remote";
+    lines.emplace_back(std::move(type), std::move(where));
+  }
+  if (!remote) return Xapian::Database(path);
+  Xapian::Database all;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  for (const auto& [type, where] : lines) {
     if (type == "remote") {
       const size_t colon = where.rfind(':');
-      if (colon == std::string::npos || where.empty() || where[0] == ':') return Xapian::Database(path);
       const unsigned port = static_cast<unsigned>(std::atoi(where.c_str() + colon + 1));
       all.add_database(Xapian::Remote::open(where.substr(0, colon), port, kRemoteTimeoutMs, kRemoteConnectTimeoutMs));
-      remote = true;
-    } else if (type == "auto" || type == "glass") {
-      all.add_database(Xapian::Database((dir / where).string()));
     } else {
-      return Xapian::Database(path);
+      all.add_database(Xapian::Database((dir / where).string()));
     }
   }
-  if (remote_out) *remote_out = remote;
-  return remote ? all : Xapian::Database(path);
+  if (remote_out) *remote_out = true;
+  return all;
 }
 
 // Runs one read; a failure inside Xapian or SQLite becomes a Status naming

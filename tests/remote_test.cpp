@@ -111,6 +111,14 @@ TEST_CASE("remote: the help center through xapian-tcpsrv answers as the local in
   fs::remove_all(IndexLayout::xapian_path(remote_revision));
   test::write_file(IndexLayout::xapian_path(remote_revision), "remote 127.0.0.1:" + std::to_string(server.port()) + "\n");
 
+  // A stub naming a local database is Xapian's to read, as before.
+  const fs::path local_stub = dir / "local-stub";
+  REQUIRE(copy_revision(revision, local_stub).is_ok());
+  fs::remove_all(IndexLayout::xapian_path(local_stub));
+  test::write_file(IndexLayout::xapian_path(local_stub), "auto " + IndexLayout::xapian_path(revision).string() + "\n");
+  auto stubbed = Searcher::open(local_stub);
+  REQUIRE(stubbed.is_ok());
+
   auto near = Searcher::open(revision);
   auto far = Searcher::open(remote_revision);
   REQUIRE(near.is_ok());
@@ -153,6 +161,9 @@ TEST_CASE("remote: the help center through xapian-tcpsrv answers as the local in
       CHECK(b->total == a->total);
       CHECK(b->relaxed == a->relaxed);
       CHECK(b->facets == a->facets);
+      auto c = (*stubbed)->search(r);
+      REQUIRE(c.is_ok());
+      CHECK(slugs(*c) == slugs(*a));
       for (size_t i = 0; i < std::min(a->hits.size(), b->hits.size()); ++i) {
         CHECK(b->hits[i].snippet == a->hits[i].snippet);
         CHECK(b->hits[i].tags == a->hits[i].tags);
