@@ -35,8 +35,6 @@ std::string utc_day(std::chrono::system_clock::time_point t) {
                      static_cast<unsigned>(d.day()));
 }
 
-const char* channel_name(Analytics::Channel c) { return c == Analytics::Channel::kEmbed ? "embed" : "help"; }
-
 // The rows of the visits tables: searches in a visit, 0, 1, 2, 3-5, 6+.
 constexpr std::pair<int, int> kVisitBuckets[] = {
     {0, 0}, {1, 1}, {2, 2}, {3, 5}, {6, Analytics::kMaxVisitSearches}};
@@ -476,7 +474,7 @@ Analytics::Insights Analytics::insights(const InsightsRequest& r) {
       "GROUP BY day, lang, agent, channel, searches, opened, contacted");
   written.bind(1, since).bind(2, agent).bind(3, r.lang);
   while (written.step()) {
-    const Channel channel = written.text(3) == "embed" ? Channel::kEmbed : Channel::kHelp;
+    const Channel channel = written.text(3) == channel_name(Channel::kEmbed) ? Channel::kEmbed : Channel::kHelp;
     visits[{written.text(0), written.text(1), written.integer(2) != 0, static_cast<int>(channel),
             static_cast<int>(written.integer(4)), written.integer(5) != 0, written.integer(6) != 0}] +=
         written.integer(7);

@@ -83,6 +83,8 @@ class Analytics {
   // first). A visit's channel is the one it began in.
   enum class Channel { kHelp, kEmbed };
   enum class Step { kSearch, kOpen, kContact };
+  // "help" or "embed", as the visits table and the figures name them.
+  static const char* channel_name(Channel c) { return c == Channel::kEmbed ? "embed" : "help"; }
   void record_visit(std::string_view visitor, bool agent, Channel channel, Step step, const std::string& lang);
   // Searches per visit are counted up to this many ("this many or more").
   static constexpr int kMaxVisitSearches = 10;

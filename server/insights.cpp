@@ -85,7 +85,7 @@ std::vector<InsightTable> insight_tables(const Analytics::Insights& in, const st
     const std::string searches = b.max_searches == Analytics::kMaxVisitSearches ? fmt::format("{}+", b.min_searches)
                                  : b.min_searches == b.max_searches ? num(b.min_searches)
                                                                     : fmt::format("{}-{}", b.min_searches, b.max_searches);
-    visits.rows.push_back({b.channel == Analytics::Channel::kEmbed ? "embed" : "help", searches, num(b.stat.visits),
+    visits.rows.push_back({Analytics::channel_name(b.channel), searches, num(b.stat.visits),
                            num(b.stat.opened), num(b.stat.contacted), num(b.stat.self_served),
                            share(b.stat.self_served, b.stat.visits)});
   }
