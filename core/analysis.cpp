@@ -147,7 +147,7 @@ std::optional<std::string> detect_language(std::string_view text) { return Lexic
 std::vector<std::string> Vocabulary::accented(const std::string& plain) const {
   std::vector<std::string> out;
   const std::string key = std::string(schema::kPrefixFolded) + plain;
-  for (auto it = db_.synonyms_begin(key); it != db_.synonyms_end(key); ++it) out.push_back(*it);
+  for (auto it = spelling_.synonyms_begin(key); it != spelling_.synonyms_end(key); ++it) out.push_back(*it);
   return out;
 }
 

@@ -101,7 +101,10 @@ struct QueryWord {
 // to 1,024 (Lexicon::restore_diacritics). Borrows the database.
 class Vocabulary {
  public:
-  explicit Vocabulary(const Xapian::Database& db) : db_(db) {}
+  // `spelling`: where the diacritics table is, when not in `db` (a remote
+  // database does not serve it; core/shards.h).
+  explicit Vocabulary(const Xapian::Database& db, const Xapian::Database* spelling = nullptr)
+      : db_(db), spelling_(spelling ? *spelling : db) {}
   // The articles' words with diacritics that fold to `plain` ("zamowienia"
   // -> "zamówienia"), in byte order.
   std::vector<std::string> accented(const std::string& plain) const;
@@ -112,6 +115,7 @@ class Vocabulary {
 
  private:
   const Xapian::Database& db_;
+  const Xapian::Database& spelling_;
 };
 
 // Whether a language writes every letter of `word` (lowercase): Finnish has

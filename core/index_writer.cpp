@@ -18,6 +18,7 @@
 #include "core/revision.h"
 #include "core/schema.h"
 #include "core/section_map.h"
+#include "core/shards.h"
 
 namespace kb {
 namespace {
@@ -455,6 +456,13 @@ Status IndexWriter::commit() {
     }
     if (shards_) merge_shards();
     db().commit();
+    // The split of the index as committed: the number asked for, else the
+    // number the revision was copied with.
+    const std::string meta(schema::kMetaShards);
+    const auto had = ShardSet::parse(catalog_->get_meta(meta).value_or(""));
+    auto split = write_shards(dir_, shard_count_.value_or(had ? had->count : 0), shard_threads_);
+    if (!split) return split.status();
+    if (had || split.value()) catalog_->set_meta(meta, split.value() ? split.value()->serialise() : "");
     if (staff_db_) {
       staff_db_->commit();
       staff_db_->close();

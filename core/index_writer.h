@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <xapian.h>
@@ -41,6 +42,13 @@ class IndexWriter {
   Status remove(int64_t id);
   // See Catalog::add_rename. Call after put() of the new version.
   Status rename(const std::string& old_slug, int64_t old_id, int64_t new_id);
+  // Splits the index into `count` shards at commit (core/shards.h), on up to
+  // `threads` threads; < 2: none. Unless called, a revision keeps the
+  // number of shards it had.
+  void set_shards(size_t count, size_t threads) {
+    shard_count_ = count;
+    shard_threads_ = threads;
+  }
   // Makes everything durable in this revision's files.
   Status commit();
 
@@ -70,6 +78,8 @@ class IndexWriter {
   std::unique_ptr<Xapian::WritableDatabase> staff_db_;  // opened on first use: staff_db()
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Transaction> txn_;
+  std::optional<size_t> shard_count_;
+  size_t shard_threads_ = 1;
 };
 
 }  // namespace kb

@@ -17,6 +17,7 @@
 #include "core/parallel.h"
 #include "core/revision.h"
 #include "core/schema.h"
+#include "core/shards.h"
 #include "core/searcher.h"
 #include "core/synonyms.h"
 
@@ -31,6 +32,7 @@ struct PreviousState {
   std::map<std::string, CatalogEntry> by_path;
   std::map<int64_t, std::vector<MediaFile>> media;  // by article id
   std::string synonyms;  // the synonyms.txt it was built with
+  size_t shards = 1;     // how many shards its index is split into
   // When rebuilding from scratch: old slugs of renamed articles, by the
   // article's path, so a schema change does not break old links.
   std::vector<std::pair<std::string, std::string>> renamed;  // (old slug, path)
@@ -57,6 +59,7 @@ PreviousState load_previous(const IndexLayout& layout) {
     for (auto& e : catalog.entries()) prev.by_path.emplace(e.path, std::move(e));
     prev.media = catalog.media();
     prev.synonyms = catalog.get_meta(std::string(schema::kMetaSynonyms)).value_or("");
+    if (auto set = ShardSet::parse(catalog.get_meta(std::string(schema::kMetaShards)).value_or(""))) prev.shards = set->count;
     prev.usable = true;
   } catch (const SqliteError&) {
     prev.by_path.clear();  // unreadable: rebuild from scratch
@@ -124,7 +127,8 @@ class Run {
 
     const std::string synonyms = read_synonyms(prev);
     const bool synonyms_changed = synonyms != prev.synonyms;
-    if (accepted.empty() && removed.empty() && !synonyms_changed && prev.usable) {
+    const bool resplit = options_.shards && std::max<size_t>(*options_.shards, 1) != prev.shards;
+    if (accepted.empty() && removed.empty() && !synonyms_changed && !resplit && prev.usable) {
       return Status::ok();  // nothing to publish
     }
 
@@ -136,7 +140,7 @@ class Run {
       if (!s) return s;
     }
     auto written = write(dir, accepted, path_slug, removed, prev, synonyms);
-    if (!written || (*written == 0 && removed.empty() && !synonyms_changed)) {
+    if (!written || (*written == 0 && removed.empty() && !synonyms_changed && !resplit)) {
       std::error_code ec;
       fs::remove_all(dir, ec);
       return written ? Status::ok() : written.status();  // or: every change failed, nothing to publish
@@ -367,6 +371,7 @@ class Run {
     auto writer = IndexWriter::open(dir);
     if (!writer) return writer.status();
     (*writer)->catalog().set_meta(std::string(schema::kMetaSynonyms), synonyms);
+    if (options_.shards) (*writer)->set_shards(*options_.shards, threads_);
     for (const CatalogEntry* old : removed) {
       Status s = (*writer)->remove(old->id);
       if (!s) return s;
@@ -430,7 +435,10 @@ class Run {
         if (!s) return s;
       }
     }
-    if (stored.empty() && removed.empty() && synonyms == prev.synonyms) return size_t{0};  // nothing to commit
+    if (stored.empty() && removed.empty() && synonyms == prev.synonyms &&
+        (!options_.shards || std::max<size_t>(*options_.shards, 1) == prev.shards)) {
+      return size_t{0};  // nothing to commit
+    }
     Status s = (*writer)->commit();
     if (!s) return s;
     return stored.size();

@@ -47,6 +47,9 @@ struct IndexOptions {
   // Articles rendered and written together; 0: 1,000. A full index holds
   // this many rendered articles at a time, not the whole help center.
   size_t write_batch = 0;
+  // Split the index into this many shards for xapian-tcpsrv (core/shards.h);
+  // 1: not split. Unset: as the published revision is.
+  std::optional<size_t> shards;
   // Called as articles are written: (done, total). May be empty.
   std::function<void(size_t, size_t)> progress;
 };

@@ -4,6 +4,10 @@
 //   INDEX/revisions/r00000007/      one complete, immutable revision:
 //         xapian                      full-text index (a directory, or a Xapian stub file)
 //         catalog.db                  SQLite catalog
+//         spelling-staff/             words only staff see, for their typos
+//         media/                      the articles' images
+//         shards/0 .. shards/K-1      with kb-index --shards K: the index split
+//         spelling/                   for xapian-tcpsrv (core/shards.h)
 //   INDEX/auth.db                   agent tokens (kept across revisions)
 //   INDEX/kb-index.lock             held by the one running indexer
 //
@@ -38,6 +42,11 @@ class IndexLayout {
   // Spelling data of the words only staff may see (internal articles and
   // blocks), for correcting agents' queries; absent when there are none.
   static fs::path staff_spelling_path(const fs::path& revision) { return revision / "spelling-staff"; }
+  // With kb-index --shards (core/shards.h): the index's K parts, and its
+  // public spelling data and diacritics table for the server's own use.
+  static fs::path shards_path(const fs::path& revision) { return revision / "shards"; }
+  static fs::path shard_path(const fs::path& revision, size_t k) { return shards_path(revision) / std::to_string(k); }
+  static fs::path spelling_path(const fs::path& revision) { return revision / "spelling"; }
 
   // The published revision's name, or nullopt when nothing is published yet.
   std::optional<std::string> current() const;
@@ -73,7 +82,8 @@ class IndexLock {
   int fd_;
 };
 
-// Copies a revision directory (for incremental updates on a private copy).
+// Copies a revision directory (for incremental updates on a private copy),
+// without its shards and their spelling data, which are written anew.
 Status copy_revision(const fs::path& from, const fs::path& to);
 
 }  // namespace kb

@@ -119,6 +119,9 @@ inline constexpr char kFacetSeparator = '\x1f';
 // The text of the content folder's synonyms.txt (core/synonyms.h) the revision
 // was built with; absent: none.
 inline constexpr std::string_view kMetaSynonyms = "synonyms";
+// The revision's shards (ShardSet::serialise, core/shards.h); absent or "":
+// the index is not split.
+inline constexpr std::string_view kMetaShards = "shards";
 
 // Xapian refuses terms longer than this many bytes (prefix included).
 inline constexpr size_t kMaxTermBytes = 240;

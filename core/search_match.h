@@ -60,9 +60,12 @@ struct MatchResult {
   std::map<std::string, FacetCounts> facets;
 };
 
-// `offset` and `limit` are clamped by the caller.
+// `offset` and `limit` are clamped by the caller. `remote`: `db` has parts
+// served by xapian-tcpsrv. Only Xapian's own spies, sorters and weights run
+// there: a class of ours derived from MatchSpy, KeyMaker, Weight,
+// MatchDecider or PostingSource is refused, or runs as its base class.
 MatchResult match_search(const Xapian::Database& db, const SearchPlan& plan, size_t offset, size_t limit,
-                         const CountLimits& counts = {});
+                         const CountLimits& counts = {}, bool remote = false);
 
 // Matches per language of the plan's query (strict or, with `relaxed`, the
 // relaxed one), for "other languages have answers".

@@ -36,7 +36,7 @@ std::vector<double> word_weights(const std::vector<analysis::QueryWord>& words,
 
 // Fills plan.strict, plan.relaxed and plan.filtered from its words,
 // frequencies, languages and synonyms.
-void plan_queries(const Xapian::Database& db, SearchPlan& plan) {
+void plan_queries(const Xapian::Database& db, const analysis::Vocabulary& vocabulary, SearchPlan& plan) {
   const auto& words = plan.words;
   const auto& frequencies = plan.frequencies;
   const auto& langs = plan.langs;
@@ -70,7 +70,6 @@ void plan_queries(const Xapian::Database& db, SearchPlan& plan) {
     Xapian::Query query;  // ... may be matched by this instead
   };
   std::vector<Replacement> replacements;
-  const analysis::Vocabulary vocabulary(db);
   const std::vector<analysis::JoinedWord> candidates = words.size() <= kOneMissingUpTo
                                                            ? analysis::joined_words(words, langs, &vocabulary)
                                                            : std::vector<analysis::JoinedWord>{};
@@ -190,7 +189,7 @@ bool term_passes(const Xapian::Database& db, const std::string& term, const std:
 // replaced by its closest spelling, when any is; nullopt when none is.
 // Words inside a synonym match are kept as typed.
 std::optional<std::string> correct_spelling(const Xapian::Database& db, bool remote,
-                                            const Xapian::Database* staff_spelling,
+                                            const Xapian::Database& spelling, const Xapian::Database* staff_spelling,
                                             const std::vector<analysis::QueryWord>& words,
                                             const std::vector<SynonymMatch>& synonyms,
                                             const std::vector<std::string>& filter,
@@ -215,7 +214,7 @@ std::optional<std::string> correct_spelling(const Xapian::Database& db, bool rem
     // dictionary knows.
     if (!found && w.text.size() >= kMinCorrectableBytes && !analysis::is_stopword(w.text, langs) &&
         !analysis::is_dictionary_word(w.text, langs)) {
-      suggestion = db.get_spelling_suggestion(w.text, kMaxSpellingEdits);
+      suggestion = spelling.get_spelling_suggestion(w.text, kMaxSpellingEdits);
       // Staff also get the words of internal text, when closer.
       if (staff_spelling) {
         std::string internal = staff_spelling->get_spelling_suggestion(w.text, kMaxSpellingEdits);
@@ -311,11 +310,12 @@ SearchPlan plan_search(const PlanContext& context, const SearchRequest& r) {
   plan.langs = query_languages(r, context.languages);
   const std::vector<std::string> filter = filter_terms(r);
   plan.filter = filter_query(r);
-  const analysis::Vocabulary vocabulary(context.db);
+  const Xapian::Database& spelling = context.spelling ? *context.spelling : context.db;
+  const analysis::Vocabulary vocabulary(context.db, &spelling);
   plan.words = analysis::analyse_query(r.query, plan.langs, true, &vocabulary);
   plan.synonyms = context.synonyms.find(plan.words, plan.langs);
   if (auto corrected =
-          r.correct_spelling ? correct_spelling(context.db, context.remote,
+          r.correct_spelling ? correct_spelling(context.db, context.remote, spelling,
                                                 r.visibility == Visibility::kPublic ? nullptr : context.staff_spelling,
                                                 plan.words, plan.synonyms, filter, plan.langs)
                               : std::nullopt) {
@@ -324,7 +324,7 @@ SearchPlan plan_search(const PlanContext& context, const SearchRequest& r) {
     plan.synonyms = context.synonyms.find(plan.words, plan.langs);
   }
   plan.frequencies = word_frequencies(plan.words, context.db);
-  if (!plan.words.empty()) plan_queries(context.db, plan);
+  if (!plan.words.empty()) plan_queries(context.db, vocabulary, plan);
   // The synonyms searched for are marked and pick sections too.
   std::vector<Xapian::doccount> marked_frequencies = plan.frequencies;
   if (!plan.synonyms.empty()) {

@@ -41,6 +41,9 @@ struct PlanContext {
   // `db` has remote parts (xapian-tcpsrv): reading a posting list there
   // fetches it whole.
   bool remote = false;
+  // The public spelling data and the diacritics table, when not in `db`:
+  // a remote database serves neither (core/shards.h).
+  const Xapian::Database* spelling = nullptr;
 };
 
 struct SearchPlan {

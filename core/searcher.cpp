@@ -56,9 +56,7 @@ Xapian::Database open_fulltext(const std::string& path, bool* remote_out) {
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   for (const auto& [type, where] : lines) {
     if (type == "remote") {
-      const size_t colon = where.rfind(':');
-      const unsigned port = static_cast<unsigned>(std::atoi(where.c_str() + colon + 1));
-      all.add_database(Xapian::Remote::open(where.substr(0, colon), port, kRemoteTimeoutMs, kRemoteConnectTimeoutMs));
+      all.add_database(open_remote(where));
     } else {
       all.add_database(Xapian::Database((dir / where).string()));
     }
@@ -79,6 +77,11 @@ auto Searcher::guarded(std::string_view what, F&& f) -> Result<decltype(f())> {
     unreachable_ = true;
     return Status::unavailable(fmt::format("{} failed: a part of the index did not answer: {}", what,
                                            e.get_description()));
+  } catch (const Xapian::DatabaseModifiedError& e) {
+    // A shard replaced under an open connection (replication applies
+    // changesets in place): the next Searcher opens what is there now.
+    unreachable_ = true;
+    return Status::unavailable(fmt::format("{} failed: a part of the index changed: {}", what, e.get_description()));
   } catch (const Xapian::Error& e) {
     return Status::error(fmt::format("{} failed: {}", what, e.get_description()));
   } catch (const std::exception& e) {
@@ -86,10 +89,9 @@ auto Searcher::guarded(std::string_view what, F&& f) -> Result<decltype(f())> {
   }
 }
 
-Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& revision_dir) {
+Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& revision_dir,
+                                                 const std::vector<std::string>& shards) {
   try {
-    bool remote = false;
-    auto db = open_fulltext(IndexLayout::xapian_path(revision_dir).string(), &remote);
     auto catalog =
         std::make_unique<Catalog>(IndexLayout::catalog_path(revision_dir).string(), SqliteDb::Mode::kImmutable);
     // A revision written by another version of kb stores and means things
@@ -100,11 +102,28 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
                                        "reads {}): run kb-index to rebuild it",
                                        revision_dir.string(), version, schema::kSchemaVersion));
     }
-    std::optional<Xapian::Database> staff_spelling;
-    if (const auto path = IndexLayout::staff_spelling_path(revision_dir); std::filesystem::exists(path)) {
-      staff_spelling.emplace(path.string());
+    bool remote = false;
+    Xapian::Database db;
+    std::optional<Xapian::Database> spelling;
+    if (shards.empty()) {
+      db = open_fulltext(IndexLayout::xapian_path(revision_dir).string(), &remote);
+    } else {
+      const auto set = ShardSet::parse(catalog->get_meta(std::string(schema::kMetaShards)).value_or(""));
+      if (!set) {
+        return Status::error(fmt::format("the index in {} is not split into shards: run kb-index --shards {}",
+                                         revision_dir.string(), shards.size()));
+      }
+      auto opened = open_shards(shards, *set);
+      if (!opened) return opened.status();
+      db = std::move(opened.value());
+      remote = true;
+      spelling.emplace(IndexLayout::spelling_path(revision_dir).string());
     }
-    std::unique_ptr<Searcher> searcher(new Searcher(std::move(db), std::move(catalog), std::move(staff_spelling)));
+    std::unique_ptr<Searcher> searcher(new Searcher(std::move(db), std::move(catalog)));
+    if (const auto path = IndexLayout::staff_spelling_path(revision_dir); std::filesystem::exists(path)) {
+      searcher->staff_spelling_.emplace(path.string());
+    }
+    searcher->spelling_ = std::move(spelling);
     searcher->remote_ = remote;
     return searcher;
   } catch (const Xapian::NetworkError& e) {
@@ -116,17 +135,15 @@ Result<std::unique_ptr<Searcher>> Searcher::open(const std::filesystem::path& re
   }
 }
 
-Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog, std::optional<Xapian::Database> staff_spelling)
-    : db_(std::move(db)),
-      staff_spelling_(std::move(staff_spelling)),
-      catalog_(std::move(catalog)),
-      languages_(catalog_->languages()) {
+Searcher::Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog)
+    : db_(std::move(db)), catalog_(std::move(catalog)), languages_(catalog_->languages()) {
   // The indexer reported the file's errors; the lines without any apply.
   synonyms_ = SynonymIndex::shared(catalog_->get_meta(std::string(schema::kMetaSynonyms)).value_or(""), languages_);
 }
 
 PlanContext Searcher::plan_context() const {
-  return {db_, *synonyms_, languages_, staff_spelling_ ? &*staff_spelling_ : nullptr, remote_};
+  return {db_, *synonyms_, languages_, staff_spelling_ ? &*staff_spelling_ : nullptr, remote_,
+          spelling_ ? &*spelling_ : nullptr};
 }
 
 Result<SearchResult> Searcher::search(const SearchRequest& request) {
@@ -145,7 +162,7 @@ SearchResult Searcher::run(const SearchRequest& r) {
   result.timings.plan_ms = ms_since(t);
 
   t = Clock::now();
-  MatchResult matched = match_search(db_, plan, offset, limit, count_limits_);
+  MatchResult matched = match_search(db_, plan, offset, limit, count_limits_, remote_);
   result.corrected = plan.corrected;
   result.total = matched.total;
   result.total_is_estimate = matched.total_is_estimate;
@@ -181,7 +198,7 @@ std::vector<SearchHit> Searcher::run_top_articles(const TypedQuery& typed) {
   // them up (Voikko, Hunspell on a non-word) is the slowest part.
   const size_t cut = unfinished ? typed.text.find_last_of(" \t\n") : std::string::npos;
   const size_t last_from = !unfinished ? typed.text.size() : cut == std::string::npos ? 0 : cut + 1;
-  const analysis::Vocabulary vocabulary(db_);
+  const analysis::Vocabulary vocabulary(db_, &spelling());
   auto words = analysis::analyse_query(std::string_view(typed.text).substr(0, last_from), languages_, true, &vocabulary);
   // The writers' synonyms, among the finished words: "faktuura " suggests
   // what a search for it would find.
@@ -254,7 +271,7 @@ Result<SearchResult> Searcher::similar(std::string_view ticket, const std::strin
     }
     if (language) *language = in;
     const std::vector<std::string> langs = in.empty() ? languages_ : std::vector<std::string>{in};
-    const analysis::Vocabulary vocabulary(db_);
+    const analysis::Vocabulary vocabulary(db_, &spelling());
     auto words = analysis::analyse_query(ticket, langs, true, &vocabulary);
     const auto frequencies = word_frequencies(words, db_);
     // Each distinct word once, scored by how telling it is: rarer in the help
@@ -320,7 +337,10 @@ std::vector<SearchHit> Searcher::run_related(const Article& article, Visibility 
     }
   } words;
   Xapian::Enquire enquire(db_);
-  const Xapian::ESet eset = enquire.get_eset(kRelatedTerms, rset, &words);
+  // Exact frequencies: a database of several parts (shards) otherwise
+  // estimates them from the part that holds the article, and the related
+  // articles would change with the split.
+  const Xapian::ESet eset = enquire.get_eset(kRelatedTerms, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &words);
   if (eset.empty()) return out;
   const Xapian::Query about(Xapian::Query::OP_ELITE_SET, eset.begin(), eset.end(), kRelatedTerms);
   // Leave out the article and its translations (shown apart, as such).

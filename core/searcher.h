@@ -20,6 +20,7 @@
 #include "core/status.h"
 #include "core/search_match.h"
 #include "core/search_types.h"
+#include "core/shards.h"
 #include "core/synonyms.h"
 
 namespace kb {
@@ -29,12 +30,9 @@ struct PlanContext;
 // Opens the full-text index at `path`: a Xapian database directory or a stub
 // file listing several databases (shards, or remote ones via xapian-tcpsrv).
 // Everything that reads the index opens it through here.
-// A stub's remote databases are opened with kRemoteTimeoutMs for each call
-// and kRemoteConnectTimeoutMs to connect.
+// A stub's remote databases are opened with open_remote (core/shards.h).
 // `remote`, when given, says whether the stub named remote databases.
 Xapian::Database open_fulltext(const std::string& path, bool* remote = nullptr);
-inline constexpr unsigned kRemoteTimeoutMs = 1000;
-inline constexpr unsigned kRemoteConnectTimeoutMs = 500;
 
 class Searcher {
  public:
@@ -42,7 +40,10 @@ class Searcher {
   static constexpr size_t kMaxOffset = 1000;
   static constexpr size_t kFewMatches = kb::kFewMatches;  // core/search_match.h
 
-  static Result<std::unique_ptr<Searcher>> open(const std::filesystem::path& revision_dir);
+  // The revision's index, or its shards at `shards` ("host:port" each,
+  // shard 0 first; core/shards.h) when given.
+  static Result<std::unique_ptr<Searcher>> open(const std::filesystem::path& revision_dir,
+                                                const std::vector<std::string>& shards = {});
 
   // Never throws; a failure inside Xapian or SQLite becomes a Status.
   Result<SearchResult> search(const SearchRequest& request);
@@ -75,9 +76,11 @@ class Searcher {
   // A remote database failed to answer one of this Searcher's reads: its
   // connection is unusable, and the Searcher must be opened anew.
   bool unreachable() const { return unreachable_; }
+  // Whether the index has parts served by xapian-tcpsrv.
+  bool remote() const { return remote_; }
 
  private:
-  Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog, std::optional<Xapian::Database> staff_spelling);
+  Searcher(Xapian::Database db, std::unique_ptr<Catalog> catalog);
   // plan (core/search_plan) -> match (core/search_match) -> present
   // (core/search_present), each step timed in SearchResult::timings.
   SearchResult run(const SearchRequest& request);
@@ -88,12 +91,15 @@ class Searcher {
 
   Xapian::Database db_;
   std::optional<Xapian::Database> staff_spelling_;  // IndexLayout::staff_spelling_path, when there is one
+  std::optional<Xapian::Database> spelling_;  // IndexLayout::spelling_path, when db_ is shards
   std::unique_ptr<Catalog> catalog_;
   std::vector<std::string> languages_;
   std::shared_ptr<const SynonymIndex> synonyms_;  // never null
   CountLimits count_limits_;
   bool unreachable_ = false;
   bool remote_ = false;  // db_ has databases served by xapian-tcpsrv
+  // The database holding the public spelling data and diacritics table.
+  const Xapian::Database& spelling() const { return spelling_ ? *spelling_ : db_; }
   template <typename F>
   auto guarded(std::string_view what, F&& f) -> Result<decltype(f())>;
 };

@@ -27,10 +27,14 @@ namespace {
 
 using kb::ContentWatcher;
 
+// More shards than machines anyone runs for a help center cost file handles
+// and round trips for nothing.
+constexpr long kMaxShards = 64;
+
 constexpr const char* kUsage = R"(Usage:
   kb-index --content DIR --index DIR [--watch] [--default-lang TAG]
            [--unknown-audience internal|public] [--warnings-per-kind N]
-           [--quiet]
+           [--shards K] [--quiet]
   kb-index check --content DIR [--format text|json] [--strict]
                  [--known-keys KEY,...] [--default-lang TAG]
                  [--unknown-audience internal|public] [--warnings-per-kind N]
@@ -68,6 +72,10 @@ Options:
                        (the same unknown audience in 7,000 files), print
                        the first N and count the rest (default 5; 0: all).
                        Errors are always printed, each one.
+  --shards K           also split the index into K parts for K machines
+                       (1 to 64; 1: not split) served by xapian-tcpsrv, and
+                       kb-server --shard HOST:PORT for each (docs/deploy.md).
+                       Later runs keep the split until told otherwise.
   --quiet              no progress bar and no summary, only problems
   -h, --help           this text
 
@@ -103,6 +111,7 @@ struct Args {
   std::string unknown_audience;
   bool quiet = false;
   bool watch = false;
+  size_t shards = 0;  // 0: as the published revision is
   std::string format = "text";
   size_t warnings_per_kind = kb::kWarningsPerKind;
   bool strict = false;
@@ -318,6 +327,7 @@ int run_index(const Args& a) {
   options.content_dir = a.content;
   options.index_dir = a.index;
   options.content = content_options(a);
+  if (a.shards) options.shards = a.shards;
   options.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
   kb::FileStamps stamps;  // kept between runs while watching
   // Watching starts before the first run, so saves made during it are seen.
@@ -393,6 +403,14 @@ int main(int argc, char** argv) {
         return usage_error("--warnings-per-kind must be a number from 0 (all) to 1000000");
       }
       a.warnings_per_kind = static_cast<size_t>(n);
+    } else if (arg == "--shards") {
+      std::string v;
+      char* end = nullptr;
+      const long n = value(v) ? std::strtol(v.c_str(), &end, 10) : 0;
+      if (v.empty() || *end != '\0' || n < 1 || n > kMaxShards) {
+        return usage_error(fmt::format("--shards must be a number from 1 (not split) to {}", kMaxShards));
+      }
+      a.shards = static_cast<size_t>(n);
     } else if (arg == "--days" || arg == "--limit") {
       std::string v;
       char* end = nullptr;

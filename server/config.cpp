@@ -59,6 +59,13 @@ which wins over the --config file):
                      who went on to ask (the deflection figure of /insights)
                      and forwards there; a site's own contact button may link
                      to /contact too                          [KB_CONTACT_URL]
+  --shard HOST:PORT  search the index's shards served by xapian-tcpsrv (made
+                     by kb-index --shards K), not the revision's own index:
+                     give --shard K times, shard 0 first (docs/deploy.md).
+                     The catalog, images and spelling stay local. A shard
+                     that does not answer within 1 s, or serves another
+                     revision, makes searches 503 + Retry-After
+                                          [KB_SHARDS, space-separated]
   --embed-origins "ORIGIN ..."
                      sites allowed to show /embed in a frame, e.g.
                      "https://acme.zendesk.com" (default: any)
@@ -69,7 +76,7 @@ which wins over the --config file):
   --config FILE      YAML file with any of: index, host, port, templates,
                      site_name, threads, access_log, search_log_days,
                      rate_limit, staff_rate_limit, real_ip_header, embed_origins,
-                     base_url, contact_url
+                     base_url, contact_url, shards (space-separated)
   -h, --help         this text
 
 Fixed limits per connection (docs/api.md "Limits"): request line 8 KB,
@@ -126,6 +133,21 @@ Status apply(ServerConfig& c, const std::string& key, const std::string& value, 
     }
     c.embed_origins = value;
   }
+  else if (key == "shards" || key == "shard") {
+    // "shards": the whole list; each --shard: one more.
+    if (key == "shards") c.shards.clear();
+    std::istringstream words(value);
+    for (std::string address; words >> address;) {
+      const size_t colon = address.rfind(':');
+      int port = 0;
+      if (colon == std::string::npos || colon == 0 ||
+          !set_int(name, address.substr(colon + 1), 1, 65535, port)) {
+        return Status::error(fmt::format("{} must be HOST:PORT of a xapian-tcpsrv, like 10.0.0.5:7001, not '{}'",
+                                         name, address));
+      }
+      c.shards.push_back(address);
+    }
+  }
   else if (key == "search_log_days") return set_int(name, value, 0, 3650, c.search_log_days);
   else if (key == "access_log") c.access_log = value == "true" || value == "1" || value == "yes";
   else return Status::error(fmt::format("unknown setting '{}'", name));
@@ -168,13 +190,15 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
                                                      {"KB_SEARCH_LOG_DAYS", "search_log_days"},
                                                      {"KB_RATE_LIMIT", "rate_limit"},
                                                      {"KB_BASE_URL", "base_url"},
-                                                     {"KB_CONTACT_URL", "contact_url"}};
+                                                     {"KB_CONTACT_URL", "contact_url"},
+                                                     {"KB_SHARDS", "shards"}};
   for (const auto& [var, key] : env) {
     if (const char* v = std::getenv(var)) {
       Status s = apply(c, key, v, std::string("environment variable ") + var + " for ");
       if (!s) return s;
     }
   }
+  int shard_flags = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") return Status::error("help");
@@ -186,6 +210,13 @@ Result<ServerConfig> load_server_config(const std::vector<std::string>& args) {
     if (i + 1 >= args.size()) return Status::error(fmt::format("{} needs a value", a));
     const std::string value = args[++i];
     if (a == "--config") continue;
+    if (a == "--shard") {
+      // The flags' list replaces the file's or the environment's.
+      if (!shard_flags++) c.shards.clear();
+      Status s = apply(c, "shard", value, "--");
+      if (!s) return s;
+      continue;
+    }
     std::string key = a.substr(2);
     if (key == "site-name") key = "site_name";
     if (key == "search-log-days") key = "search_log_days";

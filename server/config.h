@@ -25,6 +25,9 @@ struct ServerConfig {
   std::string embed_origins;             // who may frame /embed; "": anyone
   std::string base_url;                  // public address for links in answers
   std::string contact_url;               // where /contact sends visitors; "": no contact link
+  // xapian-tcpsrv addresses of the index's shards ("host:port", shard 0
+  // first; core/shards.h); empty: the revision's own index.
+  std::vector<std::string> shards;
 };
 
 // Applies file, environment and flags in that order. `args` excludes argv[0].

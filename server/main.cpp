@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   // Load the dictionaries now (Hunspell Polish takes ~0.2 s), not on the
   // first visitor's query.
   kb::analysis::Lexicon::shared();
-  kb::SearchService search(layout);
+  kb::SearchService search(layout, kb::SearchService::kDefaultCachedSearches, config->shards);
   // Build the current revision's suggestions now too (0.4 s on 7,800
   // articles), not on the first visitor's keystroke.
   if (search.revision()) (void)search.suggester();

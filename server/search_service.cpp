@@ -2,12 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+
 #include <fmt/format.h>
 
 namespace kb {
 
-SearchService::SearchService(IndexLayout layout, size_t cached_searches)
-    : layout_(std::move(layout)), cache_capacity_(cached_searches) {}
+SearchService::SearchService(IndexLayout layout, size_t cached_searches, std::vector<std::string> shards)
+    : layout_(std::move(layout)), shards_(std::move(shards)), cache_capacity_(cached_searches) {}
 
 namespace {
 
@@ -140,20 +142,34 @@ std::shared_ptr<const SearchResult> SearchService::remember(const std::string& k
 
 SearchService::Lease::~Lease() {
   // One whose remote connection failed is dropped: the next opens anew.
-  if (owner_ && searcher_ && !searcher_->unreachable()) owner_->release(std::move(searcher_), generation_);
+  if (!owner_ || !searcher_) return;
+  if (searcher_->unreachable()) {
+    owner_->drop_idle(generation_);
+  } else {
+    owner_->release(std::move(searcher_), generation_);
+  }
 }
 
 void SearchService::refresh_locked() {
   struct stat st {};
   if (::stat(layout_.current_file().c_str(), &st) != 0) {
     revision_.reset();
+    pending_.reset();
     return;
   }
   const int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   if (st.st_ino == current_ino_ && mtime_ns == current_mtime_ns_ && revision_) return;
   auto name = layout_.current();
-  if (name != revision_) {
+  if (name == revision_) {
+    pending_.reset();
+  } else if (!shards_.empty() && revision_ && name) {
+    // Served once its shards are (acquire).
+    if (pending_ != name) pending_why_.clear();
+    pending_ = name;
+    pending_tried_ = {};
+  } else {
     revision_ = name;
+    pending_.reset();
     ++generation_;
     idle_.clear();
   }
@@ -161,25 +177,62 @@ void SearchService::refresh_locked() {
   current_mtime_ns_ = mtime_ns;
 }
 
+std::unique_ptr<Searcher> SearchService::take_idle_locked() {
+  const auto now = Clock::now();
+  while (!idle_.empty()) {
+    Idle idle = std::move(idle_.back());
+    idle_.pop_back();
+    if (!idle.searcher->remote() || now - idle.since < kRemoteIdle) return std::move(idle.searcher);
+  }
+  return nullptr;
+}
+
 Result<SearchService::Lease> SearchService::acquire() {
   std::string revision;
   uint64_t generation = 0;
+  std::optional<std::string> pending;
   {
     std::lock_guard lock(mu_);
     refresh_locked();
     if (!revision_) {
       return Status::error(fmt::format("no index published in {} yet; run kb-index", layout_.root().string()));
     }
-    if (!idle_.empty()) {
-      auto s = std::move(idle_.back());
-      idle_.pop_back();
+    if (pending_ && !pending_opening_ && Clock::now() - pending_tried_ >= kRetryPending) {
+      pending = pending_;
+      pending_opening_ = true;
+    } else if (auto s = take_idle_locked()) {
       return Lease(this, std::move(s), generation_);
     }
     revision = *revision_;
     generation = generation_;
   }
+  if (pending) {
+    // One thread at a time tries the new revision; the others keep serving.
+    auto opened = Searcher::open(layout_.revision_dir(*pending), shards_);
+    std::lock_guard lock(mu_);
+    pending_opening_ = false;
+    if (opened && pending_ == pending) {
+      revision_ = pending;
+      pending_.reset();
+      pending_why_.clear();
+      ++generation_;
+      idle_.clear();
+      return Lease(this, std::move(opened.value()), generation_);
+    }
+    if (!opened) {
+      pending_tried_ = Clock::now();
+      if (opened.status().message() != pending_why_) {
+        pending_why_ = opened.status().message();
+        std::fprintf(stderr, "kb-server: revision %s is published, %s still served: %s\n", pending->c_str(),
+                     revision_->c_str(), pending_why_.c_str());
+      }
+    }
+    if (auto s = take_idle_locked()) return Lease(this, std::move(s), generation_);
+    revision = *revision_;
+    generation = generation_;
+  }
   // Opening takes milliseconds: do it outside the lock.
-  auto searcher = Searcher::open(layout_.revision_dir(revision));
+  auto searcher = Searcher::open(layout_.revision_dir(revision), shards_);
   if (!searcher) return searcher.status();
   return Lease(this, std::move(searcher.value()), generation);
 }
@@ -232,7 +285,18 @@ std::optional<std::filesystem::path> SearchService::revision_dir() {
 
 void SearchService::release(std::unique_ptr<Searcher> searcher, uint64_t generation) {
   std::lock_guard lock(mu_);
-  if (generation == generation_) idle_.push_back(std::move(searcher));
+  if (generation == generation_) idle_.push_back({std::move(searcher), Clock::now()});
+}
+
+void SearchService::drop_idle(uint64_t generation) {
+  std::lock_guard lock(mu_);
+  if (generation == generation_) idle_.clear();
+}
+
+std::optional<std::string> SearchService::pending_revision() {
+  std::lock_guard lock(mu_);
+  refresh_locked();
+  return pending_;
 }
 
 SuggestionWarmer::SuggestionWarmer(SearchService& search, std::chrono::milliseconds every)

@@ -3,6 +3,14 @@
 // Searcher of its own. A newly published revision (CURRENT replaced by
 // kb-index) is noticed on the next acquire, with one stat() call; Searchers of
 // an older revision finish their request and are then dropped.
+//
+// Over shards (xapian-tcpsrv, core/shards.h) a new revision is served once
+// its shards are: until every shard serves it (replication takes a moment),
+// the previous revision keeps serving, whole, and the new one is tried again
+// every kRetryPending. Pooled connections idle longer than kRemoteIdle are
+// not reused (xapian-tcpsrv closes idle ones, after 60 s by default), and
+// one connection failing drops the others too: after a shard restarts, one
+// request fails, not one per pooled connection.
 #pragma once
 
 #include <sys/types.h>
@@ -34,7 +42,12 @@ class SearchService {
   static constexpr size_t kDefaultCachedSearches = 4096;
   static constexpr size_t kMaxCachedBytes = 32 << 20;
 
-  explicit SearchService(IndexLayout layout, size_t cached_searches = kDefaultCachedSearches);
+  static constexpr std::chrono::milliseconds kRetryPending{200};
+  static constexpr std::chrono::seconds kRemoteIdle{30};
+
+  // `shards`: the index's shards to search (kb-server --shard), else none.
+  explicit SearchService(IndexLayout layout, size_t cached_searches = kDefaultCachedSearches,
+                         std::vector<std::string> shards = {});
 
   class Lease {
    public:
@@ -88,12 +101,20 @@ class SearchService {
   uint64_t cache_hits();
   // The revision the next acquire() will serve, if any.
   std::optional<std::string> revision();
+  // A revision published and not served yet: its shards do not all serve
+  // it (yet), or did not answer. Nullopt when none.
+  std::optional<std::string> pending_revision();
   // The folder of that revision.
   std::optional<std::filesystem::path> revision_dir();
 
  private:
+  using Clock = std::chrono::steady_clock;
   void refresh_locked();
+  // A pooled Searcher still worth using, or null.
+  std::unique_ptr<Searcher> take_idle_locked();
   void release(std::unique_ptr<Searcher> searcher, uint64_t generation);
+  // A Searcher's remote connection failed: the pooled ones go too.
+  void drop_idle(uint64_t generation);
   std::shared_ptr<const SearchResult> cached(const std::string& key, uint64_t generation);
   // Keeps a result; returns it shared either way.
   std::shared_ptr<const SearchResult> remember(const std::string& key, uint64_t generation, SearchResult result);
@@ -102,13 +123,22 @@ class SearchService {
                       std::shared_ptr<const std::string> text);
 
   IndexLayout layout_;
+  const std::vector<std::string> shards_;
   SearchObserver observer_;
   std::mutex mu_;
   ino_t current_ino_ = 0;
   int64_t current_mtime_ns_ = -1;
   std::optional<std::string> revision_;
+  std::optional<std::string> pending_;  // published, not served yet (shards only)
+  Clock::time_point pending_tried_{};   // when opening pending_ last failed
+  bool pending_opening_ = false;        // a thread is opening pending_
+  std::string pending_why_;             // why it did not open, last time
   uint64_t generation_ = 0;
-  std::vector<std::unique_ptr<Searcher>> idle_;
+  struct Idle {
+    std::unique_ptr<Searcher> searcher;
+    Clock::time_point since;
+  };
+  std::vector<Idle> idle_;
   std::mutex build_mu_;  // held while a Suggester is built, outside mu_
   std::shared_ptr<const Suggester> suggester_;
   uint64_t suggester_generation_ = 0;

@@ -44,6 +44,17 @@ TEST_CASE("kb-index: exit status and report") {
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("unknown argument '--bogus'"));
 
+  for (const char* shards : {"0", "65", "two"}) {
+    r = run({KB_INDEX_BIN, "--content", (dir / "content").string(), "--index", (dir / "index").string(), "--shards",
+             shards});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--shards must be a number from 1 (not split) to 64"));
+  }
+  // A new split alone publishes: nothing else changed.
+  r = run({KB_INDEX_BIN, "--content", (dir / "content").string(), "--index", (dir / "index").string(), "--shards", "2"});
+  CHECK(r.exit_code == 1);  // bad.md still fails
+  CHECK(fs::exists(dir / "index/revisions/r00000002/shards/1"));
+
   r = run({KB_INDEX_BIN, "--help"});
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("kb-index token create"));
@@ -123,6 +134,9 @@ TEST_CASE("kb-server: bad configuration is refused with a message naming the set
       {{KB_SERVER_BIN, "--index", dir.path().string(), "--frobnicate", "1"}, "unknown option '--frobnicate'"},
       {{KB_SERVER_BIN, "--index", dir.path().string(), "--contact-url", "javascript:alert(1)"},
        "--contact_url must be an address like https://example.com/contact"},
+      {{KB_SERVER_BIN, "--index", dir.path().string(), "--shard", "10.0.0.5"},
+       "--shard must be HOST:PORT of a xapian-tcpsrv, like 10.0.0.5:7001, not '10.0.0.5'"},
+      {{KB_SERVER_BIN, "--index", dir.path().string(), "--shard", "a:1", "--shard", "b:0"}, "not 'b:0'"},
       {{KB_SERVER_BIN, "--config", (dir / "twice.yaml").string()}, "twice.yaml:2: duplicate key 'port'"},
       {{KB_SERVER_BIN, "--config", (dir / "unclosed.yaml").string()}, "unclosed.yaml:1:"},
       {{KB_SERVER_BIN, "--config", (dir / "list.yaml").string()}, "list.yaml:1: 'host' must be a single value"},

@@ -1,15 +1,10 @@
-// kb's search over Xapian's remote backend (issue 20, first step): the
-// bundled help center served by a real xapian-tcpsrv on loopback, opened
-// through a stub file in place of the revision's xapian folder, must answer
-// as the local index does. What the remote backend cannot do yet (spelling
-// corrections, synonyms: Xapian 1.4 serves neither remotely, and a lost
-// connection is not reopened) is listed in docs/architecture.md.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
+// kb's search over Xapian's remote backend: the bundled help center served
+// by a real xapian-tcpsrv on loopback, opened through a stub file in place
+// of the revision's xapian folder, must answer as the local index does, and
+// a server that stops answering must give 503 soon. A stub loses spelling
+// corrections (Xapian 1.4 serves no spelling data remotely); kb-index
+// --shards keeps them (tests/shards_test.cpp, docs/deploy.md).
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,75 +15,13 @@
 #include "core/revision.h"
 #include "core/searcher.h"
 #include "server/search_service.h"
+#include "tests/tcpsrv.h"
 #include "tests/test_util.h"
 
-extern char** environ;
-
 using namespace kb;
+using kb::test::TcpServer;
 
 namespace {
-
-// A loopback port nobody listens on now.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool accepts(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
-// xapian-tcpsrv serving `db` on a loopback port, stopped with the object.
-class TcpServer {
- public:
-  explicit TcpServer(const fs::path& db, int at = 0) : port_(at ? at : free_port()) {
-    const std::string port = std::to_string(port_), path = db.string();
-    const char* argv[] = {"xapian-tcpsrv", "--port", port.c_str(), "--interface", "127.0.0.1", "--quiet", path.c_str(),
-                          nullptr};
-    INFO("xapian-tcpsrv comes with Debian's xapian-tools (scripts/install-deps.sh installs it)");
-    // Its own process group: on SIGTERM xapian-tcpsrv ends its group (the
-    // children serving connections), which would otherwise be this test's.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-    // Quiet: each closed probe connection below is a "Broken pipe" line.
-    posix_spawn_file_actions_t files;
-    posix_spawn_file_actions_init(&files);
-    posix_spawn_file_actions_addopen(&files, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    const int spawned = posix_spawnp(&pid_, "xapian-tcpsrv", &files, &attr, const_cast<char**>(argv), environ);
-    posix_spawn_file_actions_destroy(&files);
-    posix_spawnattr_destroy(&attr);
-    REQUIRE(spawned == 0);
-    for (int i = 0; i < 200 && !accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    REQUIRE(accepts(port_));
-  }
-  ~TcpServer() {
-    if (pid_ <= 0) return;  // kill(0) would stop the whole process group
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  int port() const { return port_; }
-  pid_t pid() const { return pid_; }
-
- private:
-  int port_;
-  pid_t pid_ = 0;
-};
 
 std::vector<std::string> slugs(const SearchResult& r) {
   std::vector<std::string> out;

@@ -74,10 +74,11 @@ void write_fixture(const fs::path& dir) {
                      "The quixotic plan launches next year.\n"));
 }
 
-IndexReport index_folder(const fs::path& content, const fs::path& index) {
+IndexReport index_folder(const fs::path& content, const fs::path& index, std::optional<size_t> shards) {
   IndexOptions options;
   options.content_dir = content;
   options.index_dir = index;
+  options.shards = shards;
   auto report = run_indexer(options);
   INFO(report.status().message());
   REQUIRE(report.is_ok());
@@ -107,7 +108,8 @@ AppOptions app_options(const std::string& site_name) {
   return o;
 }
 
-TestServer::TestServer(const fs::path& index_dir, AppOptions options) : layout_(index_dir), search_(layout_) {
+TestServer::TestServer(const fs::path& index_dir, AppOptions options, std::vector<std::string> shards)
+    : layout_(index_dir), search_(layout_, SearchService::kDefaultCachedSearches, std::move(shards)) {
   auto t = Templates::load(templates_dir());
   INFO(t.status().message());
   REQUIRE(t.is_ok());

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -52,8 +53,9 @@ std::string article(std::string_view front, std::string_view body);
 // Writes the standard fixture help center (see test_util.cpp) into `dir`.
 void write_fixture(const fs::path& dir);
 
-// Runs the indexer; fails the test when the run itself fails.
-IndexReport index_folder(const fs::path& content, const fs::path& index);
+// Runs the indexer (IndexOptions::shards: `shards`); fails the test when the
+// run itself fails.
+IndexReport index_folder(const fs::path& content, const fs::path& index, std::optional<size_t> shards = {});
 // A Searcher on the index's published revision; fails the test when none opens.
 std::unique_ptr<Searcher> open_current(const fs::path& index);
 
@@ -103,7 +105,9 @@ AppOptions app_options(const std::string& site_name);
 // The real HTTP server, in-process, on a free loopback port.
 class TestServer {
  public:
-  explicit TestServer(const fs::path& index_dir, AppOptions options = app_options("Test Help"));
+  // `shards`: as kb-server --shard.
+  explicit TestServer(const fs::path& index_dir, AppOptions options = app_options("Test Help"),
+                      std::vector<std::string> shards = {});
   ~TestServer();
   int port() const { return port_; }
   httplib::Client client() const;

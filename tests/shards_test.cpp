@@ -1,0 +1,319 @@
+// One index split into shards (kb-index --shards K), each served by a real
+// xapian-tcpsrv on loopback, searched by kb-server --shard: the answers must
+// be the single index's, field by field (core/shards.h says why they can be),
+// and a shard of another revision must never be combined with the catalog.
+#include <catch2/catch.hpp>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/lexicon.h"
+#include "core/revision.h"
+#include "core/schema.h"
+#include "core/searcher.h"
+#include "core/shards.h"
+#include "core/sqlite_db.h"
+#include "server/search_service.h"
+#include "tests/tcpsrv.h"
+#include "tests/test_util.h"
+
+using namespace kb;
+using kb::test::TcpServer;
+
+namespace {
+
+// Everything a visitor or the API sees of a result, scores to 12 digits.
+std::string describe(const SearchResult& r) {
+  std::string out = fmt::format("total={}{} relaxed={} corrected='{}'\n", r.total, r.total_is_estimate ? "~" : "",
+                                r.relaxed, r.corrected.value_or(""));
+  for (const auto& h : r.hits) {
+    out += fmt::format("  {} #{} {:.12g} {} {} '{}' tags={} {}{}\n    {}\n", h.slug, h.section_anchor, h.score, h.lang,
+                       h.category, h.title, fmt::join(h.tags, ","), h.internal ? "internal " : "",
+                       h.partial ? "partial" : "", h.snippet);
+  }
+  for (const auto& [field, counts] : r.facets) {
+    for (const auto& [value, n] : counts) out += fmt::format("  facet {}={}: {}\n", field, value, n);
+  }
+  for (const auto& [lang, n] : r.other_languages) out += fmt::format("  other {}: {}\n", lang, n);
+  return out;
+}
+
+std::string describe(const Result<SearchResult>& r) { return r ? describe(*r) : "error: " + r.status().message(); }
+
+std::string describe(const Result<std::vector<SearchHit>>& r) {
+  if (!r) return "error: " + r.status().message();
+  std::string out;
+  for (const auto& h : *r) out += fmt::format("{} #{} {:.12g}\n", h.slug, h.section_anchor, h.score);
+  return out;
+}
+
+// The K shards of `revision`, each behind its own xapian-tcpsrv.
+struct ShardServers {
+  ShardServers(const fs::path& revision, size_t count) {
+    for (size_t k = 0; k < count; ++k) {
+      servers.push_back(std::make_unique<TcpServer>(IndexLayout::shard_path(revision, k)));
+      addresses.push_back(servers.back()->address());
+    }
+  }
+  std::vector<std::unique_ptr<TcpServer>> servers;
+  std::vector<std::string> addresses;
+};
+
+// The words of every title as typed, without diacritics, and with two
+// letters swapped (a typo to correct).
+std::vector<std::string> queries_from_titles(Searcher& searcher) {
+  std::set<std::string> words;
+  auto articles = searcher.list(Visibility::kWriter);
+  REQUIRE(articles.is_ok());
+  for (const auto& a : *articles) {
+    for (const auto& w : analysis::analyse_query(a.title, {})) {
+      if (w.text.size() < 3) continue;
+      words.insert(w.text);
+      words.insert(analysis::Lexicon::shared().fold(w.text));
+      std::string typo = analysis::Lexicon::shared().fold(w.text);
+      if (typo.size() >= 5) std::swap(typo[typo.size() / 2], typo[typo.size() / 2 + 1]);
+      words.insert(typo);
+    }
+  }
+  return {words.begin(), words.end()};
+}
+
+}  // namespace
+
+TEST_CASE("shards: the help center split in 3 answers exactly as the one index") {
+  test::TempDir dir;
+  test::index_folder(fs::path(KB_SOURCE_DIR) / "content", dir / "index", 3);
+  const IndexLayout layout(dir / "index");
+  const fs::path revision = layout.revision_dir(*layout.current());
+  ShardServers shards(revision, 3);
+  auto one = Searcher::open(revision);
+  auto three = Searcher::open(revision, shards.addresses);
+  REQUIRE(one.is_ok());
+  INFO((three.is_ok() ? std::string() : three.status().message()));
+  REQUIRE(three.is_ok());
+  CHECK((*three)->remote());
+  CHECK((*three)->document_count() == (*one)->document_count());
+
+  // Every title word, unaccented and misspelt, for the public in all
+  // languages; a sample of them for agents and per language.
+  const std::vector<std::string> words = queries_from_titles(**one);
+  REQUIRE(words.size() > 100);
+  size_t corrected = 0;
+  for (size_t i = 0; i < words.size(); ++i) {
+    struct Variant {
+      const char* lang;
+      Visibility visibility;
+    };
+    std::vector<Variant> variants = {{"", Visibility::kPublic}};
+    if (i % 5 == 0) variants.push_back({"", Visibility::kAgent});
+    if (i % 7 == 0) variants.push_back({"fi", Visibility::kPublic});
+    if (i % 11 == 0) variants.push_back({"en", Visibility::kAgent});
+    for (const auto& v : variants) {
+      SearchRequest r;
+      r.query = words[i];
+      r.lang = v.lang;
+      r.visibility = v.visibility;
+      r.limit = 5;
+      const auto a = (*one)->search(r);
+      REQUIRE(a.is_ok());
+      INFO("'" << words[i] << "' lang=" << v.lang << (v.visibility == Visibility::kAgent ? " agent" : ""));
+      CHECK(describe((*three)->search(r)) == describe(a));
+      corrected += a->corrected.has_value();
+    }
+  }
+  // The split keeps corrections: the spelling data is read locally.
+  CHECK(corrected > 20);
+
+  // Browsing and filters, newest first, in short pages (where Xapian's remote
+  // matcher miscounts facets unless kb counts them apart).
+  struct Browse {
+    const char* lang;
+    const char* category;
+    const char* tag;
+    size_t offset;
+    Visibility visibility;
+  };
+  const Browse browses[] = {
+      {"", "", "", 0, Visibility::kPublic},   {"", "", "", 3, Visibility::kPublic},
+      {"pl", "", "", 0, Visibility::kPublic}, {"", "Invoicing", "", 0, Visibility::kPublic},
+      {"", "", "", 0, Visibility::kAgent},    {"fi", "", "", 1, Visibility::kAgent},
+  };
+  for (const auto& b : browses) {
+    SearchRequest r;
+    r.lang = b.lang;
+    r.category = b.category;
+    r.tag = b.tag;
+    r.offset = b.offset;
+    r.limit = 3;
+    r.visibility = b.visibility;
+    INFO("browse lang=" << b.lang << " category=" << b.category << " offset=" << b.offset);
+    const auto a = (*one)->search(r);
+    REQUIRE(a.is_ok());
+    CHECK(a->total > 0);
+    CHECK(describe((*three)->search(r)) == describe(a));
+  }
+
+  // Related articles of every article, suggestions and tickets.
+  auto articles = (*one)->list(Visibility::kWriter);
+  REQUIRE(articles.is_ok());
+  for (const auto& s : *articles) {
+    for (const Visibility v : {Visibility::kPublic, Visibility::kAgent}) {
+      auto article = (*one)->article(s.slug, v);
+      REQUIRE(article.is_ok());
+      if (!article->has_value()) continue;
+      INFO("related to " << s.slug);
+      CHECK(describe((*three)->related(**article, v, 5)) == describe((*one)->related(**article, v, 5)));
+    }
+  }
+  for (const char* typed : {"inv", "laskun ", "faktur", "hoa d", "refund pol"}) {
+    TypedQuery q;
+    q.text = typed;
+    INFO("typed '" << typed << "'");
+    CHECK(describe((*three)->top_articles(q)) == describe((*one)->top_articles(q)));
+  }
+  for (const char* ticket : {"I was charged twice and want my money back", "Miten lähetän laskun asiakkaalle?"}) {
+    INFO("ticket '" << ticket << "'");
+    CHECK(describe((*three)->similar(ticket, "", Visibility::kAgent, 5)) ==
+          describe((*one)->similar(ticket, "", Visibility::kAgent, 5)));
+  }
+}
+
+TEST_CASE("shards: a shard of another revision, or none, is never combined with the catalog") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index", 2);
+  const IndexLayout layout(dir / "index");
+  const std::string first = *layout.current();
+  ShardServers shards(layout.revision_dir(first), 2);
+
+  // The shards the catalog names: served.
+  REQUIRE(Searcher::open(layout.revision_dir(first), shards.addresses).is_ok());
+
+  // A new revision: the old shards are not its shards.
+  test::write_file(dir / "content" / "new.md", test::article("title: Brand new\nlang: en", "Fresh words here."));
+  test::index_folder(dir / "content", dir / "index");
+  const std::string second = *layout.current();
+  REQUIRE(second != first);
+  CHECK(fs::exists(IndexLayout::shard_path(layout.revision_dir(second), 1)));  // the split is kept
+  auto stale = Searcher::open(layout.revision_dir(second), shards.addresses);
+  REQUIRE_FALSE(stale.is_ok());
+  CHECK(stale.status().unavailable());
+  CHECK_THAT(stale.status().message(), Catch::Contains("shard 0 at " + shards.addresses[0]) &&
+                                           Catch::Contains(first) && Catch::Contains(second));
+
+  // Shards in the wrong order, too few, and a revision not split at all.
+  auto swapped = Searcher::open(layout.revision_dir(first), {shards.addresses[1], shards.addresses[0]});
+  CHECK_FALSE(swapped.is_ok());
+  auto few = Searcher::open(layout.revision_dir(first), {shards.addresses[0]});
+  REQUIRE_FALSE(few.is_ok());
+  CHECK_THAT(few.status().message(), Catch::Contains("2 shards") && Catch::Contains("1 address"));
+  test::index_folder(dir / "content", dir / "unsplit");
+  const IndexLayout unsplit(dir / "unsplit");
+  auto none = Searcher::open(unsplit.revision_dir(*unsplit.current()), shards.addresses);
+  REQUIRE_FALSE(none.is_ok());
+  CHECK_THAT(none.status().message(), Catch::Contains("kb-index --shards 2"));
+
+  // --shards 1 takes the split back.
+  test::index_folder(dir / "content", dir / "index", 1);
+  CHECK_FALSE(fs::exists(IndexLayout::shards_path(layout.revision_dir(*layout.current()))));
+}
+
+TEST_CASE("shards: the server keeps the previous revision until every shard serves the new one") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index", 2);
+  const IndexLayout layout(dir / "index");
+  const std::string first = *layout.current();
+  // Each shard host serves a path that is switched to the new revision's
+  // shard when it arrives (docs/deploy.md: a symlink flipped by rename).
+  const fs::path served = dir / "served";
+  fs::create_directories(served);
+  auto point = [&](size_t k, const std::string& revision) {
+    const fs::path tmp = served / (std::to_string(k) + ".tmp");
+    fs::create_directory_symlink(IndexLayout::shard_path(layout.revision_dir(revision), k), tmp);
+    fs::rename(tmp, served / std::to_string(k));
+  };
+  point(0, first);
+  point(1, first);
+  TcpServer s0(served / "0"), s1(served / "1");
+  SearchService service(layout, 0, {s0.address(), s1.address()});
+  auto total_for = [&](const std::string& q) -> Result<size_t> {
+    auto lease = service.acquire();
+    if (!lease) return lease.status();
+    SearchRequest r;
+    r.query = q;
+    auto result = lease->search(r);
+    if (!result) return result.status();
+    return result->total;
+  };
+  REQUIRE(total_for("refund").is_ok());
+  CHECK(*total_for("zeppelin") == 0);
+
+  test::write_file(dir / "content" / "zeppelin.md", test::article("title: Zeppelin rides\nlang: en", "Zeppelin."));
+  test::index_folder(dir / "content", dir / "index");
+  const std::string second = *layout.current();
+  // Published, no shard has it: the first revision serves, whole.
+  CHECK(*total_for("zeppelin") == 0);
+  CHECK(service.revision() == first);
+  CHECK(service.pending_revision() == second);
+  // One shard has it: still the first (it is still served by the pool's
+  // connections, opened when both shards had it).
+  point(0, second);
+  std::this_thread::sleep_for(SearchService::kRetryPending);
+  CHECK(*total_for("zeppelin") == 0);
+  CHECK(service.revision() == first);
+  // Both: the second, from the next try on.
+  point(1, second);
+  std::this_thread::sleep_for(SearchService::kRetryPending);
+  auto now = total_for("zeppelin");
+  INFO((now.is_ok() ? std::string() : now.status().message()));
+  REQUIRE(now.is_ok());
+  CHECK(*now == 1);
+  CHECK(service.revision() == second);
+  CHECK_FALSE(service.pending_revision());
+}
+
+TEST_CASE("shards: over HTTP, the fixture split in 2 answers every request as one index does") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index", 2);
+  const IndexLayout layout(dir / "index");
+  ShardServers shards(layout.revision_dir(*layout.current()), 2);
+  test::TestServer one(dir / "index");
+  test::TestServer two(dir / "index", test::app_options("Test Help"), shards.addresses);
+  auto agent = one.tokens().create("agent", Role::kAgent);
+  auto writer = one.tokens().create("writer", Role::kWriter);
+  REQUIRE(agent.is_ok());
+  REQUIRE(writer.is_ok());
+  // The leak table's requests (server_test.cpp) and more: words only
+  // internal articles or drafts have, their tags, and listings, for the
+  // public, an agent and a writer.
+  const std::string targets[] = {
+      "/api/v1/search?q=zanzibar", "/api/v1/search?q=quixotic",  "/api/v1/search?q=goodwill",
+      "/api/v1/search?q=aurora",   "/api/v1/search?tag=billing", "/api/v1/search?tag=secret-tag",
+      "/api/v1/search?category=Billing", "/api/v1/search?q=refund%20timeline", "/api/v1/search?q=refnud",
+      "/api/v1/search?q=invoice&limit=1", "/api/v1/suggest?q=ref", "/api/v1/articles/goodwill",
+      "/api/v1/articles/refunds", "/search?q=goodwill", "/search?q=refund", "/articles/refunds", "/",
+  };
+  for (const auto& target : targets) {
+    for (const std::string& token : {std::string(), *agent, *writer}) {
+      INFO(target << (token == *agent ? " (agent)" : token.empty() ? "" : " (writer)"));
+      auto a = one.get(target, token);
+      auto b = two.get(target, token);
+      CHECK(b.first == a.first);
+      // Timings differ; everything else must not.
+      auto strip = [](std::string body) {
+        const auto j = nlohmann::json::parse(body, nullptr, false);
+        if (j.is_discarded()) return std::regex_replace(body, std::regex(R"(\([0-9.]+ ms\))"), "(ms)");
+        auto copy = j;
+        copy.erase("timings");
+        copy.erase("took_ms");
+        return copy.dump(1);
+      };
+      CHECK(strip(b.second) == strip(a.second));
+    }
+  }
+  CHECK(two.get_json("/api/v1/search?q=goodwill").second["total"] == 0);
+  CHECK(two.get_json("/api/v1/search?q=goodwill", *agent).second["total"] == 1);
+}
