@@ -151,6 +151,14 @@ Xapian::WritableDatabase& IndexWriter::db() {
   return *db_;
 }
 
+Xapian::WritableDatabase* IndexWriter::shard_spelling_db() {
+  if (!shard_spelling_db_ && !fresh_ && std::filesystem::exists(IndexLayout::spelling_path(dir_))) {
+    shard_spelling_db_ = std::make_unique<Xapian::WritableDatabase>(IndexLayout::spelling_path(dir_).string(),
+                                                                    Xapian::DB_OPEN);
+  }
+  return shard_spelling_db_.get();
+}
+
 Xapian::WritableDatabase& IndexWriter::staff_db() {
   if (!staff_db_) {
     staff_db_ = std::make_unique<Xapian::WritableDatabase>(IndexLayout::staff_spelling_path(dir_).string(),
@@ -165,20 +173,30 @@ void IndexWriter::update_spelling(const std::string& id_term, const Xapian::Docu
   // have; the staff spelling data counts the published documents only staff
   // see (internal articles, agents' copies with internal blocks). The old
   // version's words are taken back before the new one's count.
+  // The split index's copy of the public spelling data (core/shards.h)
+  // changes with it.
   Xapian::WritableDatabase& xdb = db();
+  Xapian::WritableDatabase* copy = shard_spelling_db();
+  changed_terms_.insert(id_term);
   auto old = xdb.postlist_begin(id_term);
   if (old != xdb.postlist_end(id_term)) {
     const Xapian::Document doc = xdb.get_document(*old);
     if (has_term(doc, schema::kTermPublic)) {
-      for (const auto& w : spelling_words(doc)) xdb.remove_spelling(w, 1);
+      for (const auto& w : spelling_words(doc)) {
+        xdb.remove_spelling(w, 1);
+        if (copy) copy->remove_spelling(w, 1);
+      }
     } else if (staff_only(doc)) {
       for (const auto& w : spelling_words(doc)) staff_db().remove_spelling(w, 1);
     }
   }
   if (replacement && has_term(*replacement, schema::kTermPublic)) {
     for (const auto& w : spelling_words(*replacement)) {
-      xdb.add_spelling(w, 1);
-      add_accented(xdb, w);  // never taken back: a stale word matches nothing
+      for (Xapian::WritableDatabase* target : {&xdb, copy}) {
+        if (!target) continue;
+        target->add_spelling(w, 1);
+        add_accented(*target, w);  // never taken back: a stale word matches nothing
+      }
     }
   } else if (replacement && staff_only(*replacement)) {
     for (const auto& w : spelling_words(*replacement)) staff_db().add_spelling(w, 1);
@@ -460,7 +478,18 @@ Status IndexWriter::commit() {
     // number the revision was copied with.
     const std::string meta(schema::kMetaShards);
     const auto had = ShardSet::parse(catalog_->get_meta(meta).value_or(""));
-    auto split = write_shards(dir_, shard_count_.value_or(had ? had->count : 0), shard_threads_);
+    if (shard_spelling_db_) {
+      shard_spelling_db_->commit();
+      shard_spelling_db_->close();
+    }
+    // A revision copied from a split one holds its shards: only the
+    // documents changed go to them.
+    const size_t had_count = had && std::filesystem::exists(IndexLayout::spelling_path(dir_)) &&
+                                     std::filesystem::exists(IndexLayout::shard_path(dir_, had->count - 1))
+                                 ? had->count
+                                 : 0;
+    auto split = write_shards(dir_, shard_count_.value_or(had ? had->count : 0), shard_threads_,
+                              had_count ? &changed_terms_ : nullptr, had_count);
     if (!split) return split.status();
     if (had || split.value()) catalog_->set_meta(meta, split.value() ? split.value()->serialise() : "");
     if (staff_db_) {

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include <xapian.h>
@@ -70,12 +72,17 @@ class IndexWriter {
   // staff's (IndexLayout::staff_spelling_path), by who sees the document.
   void update_spelling(const std::string& id_term, const Xapian::Document* replacement);
   Xapian::WritableDatabase& staff_db();
+  // The split index's spelling data (IndexLayout::spelling_path) when this
+  // revision was copied with one, else null; opened on first use.
+  Xapian::WritableDatabase* shard_spelling_db();
   std::filesystem::path dir_;
   bool fresh_ = false;  // no index in the revision yet: it may be built from shards
   struct Shards;
   std::unique_ptr<Shards> shards_;  // while a new index is being built in shards
   std::unique_ptr<Xapian::WritableDatabase> db_;  // opened on first use
   std::unique_ptr<Xapian::WritableDatabase> staff_db_;  // opened on first use: staff_db()
+  std::unique_ptr<Xapian::WritableDatabase> shard_spelling_db_;  // shard_spelling_db()
+  std::set<std::string> changed_terms_;  // unique terms of the documents added, replaced or deleted
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<Transaction> txn_;
   std::optional<size_t> shard_count_;

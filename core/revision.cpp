@@ -121,12 +121,7 @@ IndexLock::~IndexLock() {
 
 Status copy_revision(const fs::path& from, const fs::path& to) {
   std::error_code ec;
-  fs::create_directories(to, ec);
-  const fs::path skip[] = {IndexLayout::shards_path(from), IndexLayout::spelling_path(from)};
-  for (auto it = fs::directory_iterator(from, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    if (std::find(std::begin(skip), std::end(skip), it->path()) != std::end(skip)) continue;
-    fs::copy(it->path(), to / it->path().filename(), fs::copy_options::recursive, ec);
-  }
+  fs::copy(from, to, fs::copy_options::recursive, ec);
   if (ec) return Status::error(fmt::format("cannot copy {} to {}: {}", from.string(), to.string(), ec.message()));
   return Status::ok();
 }

@@ -82,8 +82,7 @@ class IndexLock {
   int fd_;
 };
 
-// Copies a revision directory (for incremental updates on a private copy),
-// without its shards and their spelling data, which are written anew.
+// Copies a revision directory (for incremental updates on a private copy).
 Status copy_revision(const fs::path& from, const fs::path& to);
 
 }  // namespace kb

@@ -43,7 +43,8 @@ void write_database(const fs::path& to, Fill&& fill) {
 
 }  // namespace
 
-Result<std::optional<ShardSet>> write_shards(const fs::path& dir, size_t count, size_t threads) {
+Result<std::optional<ShardSet>> write_shards(const fs::path& dir, size_t count, size_t threads,
+                                             const std::set<std::string>* changed, size_t had) {
   const fs::path shards_dir = IndexLayout::shards_path(dir);
   try {
     if (count < 2) {
@@ -53,6 +54,25 @@ Result<std::optional<ShardSet>> write_shards(const fs::path& dir, size_t count, 
     }
     ShardSet set{dir.filename().string(), count, random_hex(16)};
     const std::string whole = IndexLayout::xapian_path(dir).string();
+    if (changed && had == count) {
+      // Each shard in place: the old versions of the changed documents out,
+      // the current ones in at their docids. A replica then gets a changeset
+      // of these documents, not the whole shard.
+      parallel_for(count, threads, [&](size_t k) {
+        const Xapian::Database all(whole);
+        Xapian::WritableDatabase out(IndexLayout::shard_path(dir, k).string(), Xapian::DB_OPEN);
+        for (const auto& term : *changed) out.delete_document(term);
+        for (const auto& term : *changed) {
+          for (auto it = all.postlist_begin(term); it != all.postlist_end(term); ++it) {
+            const Xapian::docid g = *it;
+            if ((g - 1) % count == k) out.replace_document((g - 1) / count + 1, all.get_document(g));
+          }
+        }
+        out.set_metadata(kShardMetadataKey, set.describe(k));
+        out.commit();
+      });
+      return std::optional<ShardSet>(std::move(set));
+    }
     fs::remove_all(shards_dir);
     fs::create_directories(shards_dir);
     // One shard per thread, each reading the whole index on its own handle.

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,9 +57,15 @@ inline constexpr unsigned kRemoteTimeoutMs = 1000;
 inline constexpr unsigned kRemoteConnectTimeoutMs = 500;
 
 // Splits the revision's whole index into `count` shards (see above) and
-// writes its spelling data apart, on up to `threads` threads; the previous
-// shards of the folder, if any, are replaced. `count` < 2 removes them.
-Result<std::optional<ShardSet>> write_shards(const std::filesystem::path& revision_dir, size_t count, size_t threads);
+// writes its spelling data apart, on up to `threads` threads. `count` < 2
+// removes them. When the folder holds `had` shards copied from the previous
+// revision, `had` == `count` and `changed` (the unique terms of the
+// documents added, replaced or deleted since) is given, only those documents
+// are written, and the spelling data is taken as it is (the writer keeps it
+// current); else everything is written anew. Either way every shard is
+// marked with a new token.
+Result<std::optional<ShardSet>> write_shards(const std::filesystem::path& revision_dir, size_t count, size_t threads,
+                                             const std::set<std::string>* changed = nullptr, size_t had = 0);
 
 // Opens the shards at `addresses` ("host:port", shard 0 first), served by
 // xapian-tcpsrv, as one database; every remote call times out

@@ -3,6 +3,8 @@
 // be the single index's, field by field (core/shards.h says why they can be),
 // and a shard of another revision must never be combined with the catalog.
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -77,6 +79,19 @@ std::vector<std::string> queries_from_titles(Searcher& searcher) {
     }
   }
   return {words.begin(), words.end()};
+}
+
+// Every query, for the public and for agents: the same results.
+void check_same_results(Searcher& one, Searcher& many, const std::vector<std::string>& queries) {
+  for (const auto& q : queries) {
+    for (const Visibility v : {Visibility::kPublic, Visibility::kAgent}) {
+      SearchRequest r;
+      r.query = q;
+      r.visibility = v;
+      INFO("'" << q << "'" << (v == Visibility::kAgent ? " agent" : ""));
+      CHECK(describe(many.search(r)) == describe(one.search(r)));
+    }
+  }
 }
 
 }  // namespace
@@ -217,6 +232,54 @@ TEST_CASE("shards: a shard of another revision, or none, is never combined with 
   // --shards 1 takes the split back.
   test::index_folder(dir / "content", dir / "index", 1);
   CHECK_FALSE(fs::exists(IndexLayout::shards_path(layout.revision_dir(*layout.current()))));
+}
+
+TEST_CASE("shards: publishing changes updates the shards in place, and they still answer as the one index") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index", 3);
+  const IndexLayout layout(dir / "index");
+  const fs::path first = layout.revision_dir(*layout.current());
+  // A new article, one changed, one removed, in the fixture's Finnish too.
+  test::write_file(dir / "content" / "zeppelin.md",
+                   test::article("title: Zeppelin rides\nlang: en\ntags: [travel]", "Book a zeppelin ride.\n"));
+  test::write_file(dir / "content" / "kulu.md",
+                   test::article("title: Kuluraportin hyväksyntä\nlang: fi", "Esimies hyväksyy kuluraportin.\n"));
+  std::vector<fs::path> files;
+  for (const auto& f : fs::recursive_directory_iterator(dir / "content")) {
+    if (f.path().extension() == ".md" && f.path().filename() != "zeppelin.md" && f.path().filename() != "kulu.md") {
+      files.push_back(f.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() >= 3);
+  fs::remove(files[0]);
+  std::ofstream(files[1], std::ios::app) << "\nA new closing paragraph about dirigibles.\n";
+  const auto report = test::index_folder(dir / "content", dir / "index");
+  CHECK(report.added == 2);
+  CHECK(report.removed == 1);
+  const fs::path second = layout.revision_dir(*layout.current());
+  REQUIRE(second != first);
+  // Updated in place: the same databases (a replica gets a changeset).
+  for (size_t k = 0; k < 3; ++k) {
+    CHECK(Xapian::Database(IndexLayout::shard_path(second, k).string()).get_uuid() ==
+          Xapian::Database(IndexLayout::shard_path(first, k).string()).get_uuid());
+  }
+
+  ShardServers shards(second, 3);
+  auto one = Searcher::open(second);
+  auto three = Searcher::open(second, shards.addresses);
+  REQUIRE(one.is_ok());
+  REQUIRE(three.is_ok());
+  CHECK((*three)->document_count() == (*one)->document_count());
+  auto queries = queries_from_titles(**one);
+  for (const char* q : {"zeppelin", "zepelin", "dirigibles", "kuluraportti", "hyvaksynta", "refund"}) queries.push_back(q);
+  check_same_results(**one, **three, queries);
+  SearchRequest typo;
+  typo.query = "zepelin";
+  auto corrected = (*three)->search(typo);
+  REQUIRE(corrected.is_ok());
+  CHECK(corrected->corrected == "zeppelin");
 }
 
 TEST_CASE("shards: the server keeps the previous revision until every shard serves the new one") {
