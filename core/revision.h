@@ -36,6 +36,9 @@ class IndexLayout {
   fs::path revision_dir(const std::string& name) const { return revisions_dir() / name; }
   fs::path auth_db() const { return root_ / "auth.db"; }
   fs::path lock_file() const { return root_ / "kb-index.lock"; }
+  // On a replica: the revision the indexer publishes and since when, as
+  // "r00000007 UNIX-TIME" (written by scripts/kb-follow).
+  fs::path upstream_file() const { return root_ / "UPSTREAM"; }
 
   static fs::path xapian_path(const fs::path& revision) { return revision / "xapian"; }
   static fs::path catalog_path(const fs::path& revision) { return revision / "catalog.db"; }

@@ -16,8 +16,11 @@ packages=(
   libmstch-dev libboost-dev libicu-dev libzstd-dev catch2
   libvoikko-dev voikko-fi libhunspell-dev hunspell-pl libcld2-dev
   # Xapian's remote backend and replication (xapian-tcpsrv, xapian-replicate):
-  # tests/remote_test.cpp serves an index through it.
+  # tests/remote_test.cpp and shards_test.cpp serve indexes through it.
   xapian-tools
+  # scripts/kb-follow: a kb-server replica copies each published revision
+  # (tests/follow_test.cpp, docs/deploy.md).
+  rsync
   # Browser tests: Debian's Chromium, driven by playwright-core from npm.
   chromium
   # Fuzz targets (scripts/fuzz.sh): clang 14; libFuzzer's runtime is in

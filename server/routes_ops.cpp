@@ -1,5 +1,7 @@
 #include "server/route_handler.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -10,15 +12,42 @@ namespace kb {
 
 using nlohmann::json;
 
+namespace {
+
+// "r00000007" -> 7, for a gauge.
+double revision_number(const std::string& name) { return name.size() > 1 ? std::strtod(name.c_str() + 1, nullptr) : 0; }
+
+}  // namespace
+
 Response App::Handler::healthz() {
   auto rev = app_.search_.revision();
   if (!rev) return json_response(503, {{"status", "no_index"}, {"message", "no index revision published yet"}});
-  return json_response(200, {{"status", "ok"}, {"revision", *rev}, {"articles", searcher()->document_count()}});
+  // A shard down: 503 with Retry-After, as searches get (searcher()).
+  json body = {{"status", "ok"}, {"revision", *rev}, {"articles", searcher()->document_count()}};
+  if (const size_t shards = app_.search_.shard_count()) body["shards"] = shards;
+  // Behind: still serving, and saying so, for the operator to see (a
+  // replica behind for seconds is normal; for minutes it is not).
+  if (const auto f = app_.search_.freshness(); f.newest != *rev) {
+    body["published"] = f.newest;
+    body["behind_seconds"] = std::round(f.behind_seconds * 10) / 10;
+  }
+  return json_response(200, body);
 }
 
 Response App::Handler::metrics() {
   std::map<std::string, double> gauges;
-  if (app_.search_.revision()) gauges["kb_index_documents"] = static_cast<double>(searcher()->document_count());
+  if (const auto rev = app_.search_.revision()) {
+    const auto f = app_.search_.freshness();
+    gauges["kb_index_revision"] = revision_number(*rev);
+    gauges["kb_index_published_revision"] = revision_number(f.newest);
+    gauges["kb_index_behind_seconds"] = f.newest == *rev ? 0 : f.behind_seconds;
+    gauges["kb_index_shards"] = static_cast<double>(app_.search_.shard_count());
+    // Scraped whatever the shards do: a shard down is a 0 here, not a
+    // failed scrape.
+    auto lease = app_.search_.acquire();
+    gauges["kb_index_up"] = lease ? 1 : 0;
+    if (lease) gauges["kb_index_documents"] = static_cast<double>((*lease)->document_count());
+  }
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = app_.metrics_.render(gauges);

@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -164,7 +166,10 @@ void SearchService::refresh_locked() {
     pending_.reset();
   } else if (!shards_.empty() && revision_ && name) {
     // Served once its shards are (acquire).
-    if (pending_ != name) pending_why_.clear();
+    if (pending_ != name) {
+      pending_why_.clear();
+      pending_since_ = Clock::now();
+    }
     pending_ = name;
     pending_tried_ = {};
   } else {
@@ -293,10 +298,26 @@ void SearchService::drop_idle(uint64_t generation) {
   if (generation == generation_) idle_.clear();
 }
 
-std::optional<std::string> SearchService::pending_revision() {
+SearchService::Freshness SearchService::freshness() {
+  Freshness f;
+  const auto served = revision();
+  if (served) f.newest = *served;
+  if (auto p = pending()) f = {p->revision, p->seconds};
+  std::ifstream in(layout_.upstream_file());
+  std::string upstream;
+  double since = 0;
+  if (in >> upstream >> since && upstream != served.value_or("") && upstream > f.newest) {
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    f = {upstream, std::max({0.0, now - since, f.behind_seconds})};
+  }
+  return f;
+}
+
+std::optional<SearchService::Pending> SearchService::pending() {
   std::lock_guard lock(mu_);
   refresh_locked();
-  return pending_;
+  if (!pending_) return std::nullopt;
+  return Pending{*pending_, std::chrono::duration<double>(Clock::now() - pending_since_).count()};
 }
 
 SuggestionWarmer::SuggestionWarmer(SearchService& search, std::chrono::milliseconds every)

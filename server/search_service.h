@@ -103,7 +103,25 @@ class SearchService {
   std::optional<std::string> revision();
   // A revision published and not served yet: its shards do not all serve
   // it (yet), or did not answer. Nullopt when none.
-  std::optional<std::string> pending_revision();
+  struct Pending {
+    std::string revision;
+    double seconds = 0;  // since it was published (noticed)
+  };
+  std::optional<Pending> pending();
+  std::optional<std::string> pending_revision() {
+    auto p = pending();
+    return p ? std::optional<std::string>(p->revision) : std::nullopt;
+  }
+  // Whether the revision served is the newest published: here (a revision
+  // waiting for its shards) or, on a replica, at the indexer
+  // (IndexLayout::upstream_file).
+  struct Freshness {
+    std::string newest;         // the newest revision known to be published ("" when none)
+    double behind_seconds = 0;  // how long it has been published and not served
+  };
+  Freshness freshness();
+  // How many shards searches go to (kb-server --shard); 0: none.
+  size_t shard_count() const { return shards_.size(); }
   // The folder of that revision.
   std::optional<std::filesystem::path> revision_dir();
 
@@ -131,6 +149,7 @@ class SearchService {
   std::optional<std::string> revision_;
   std::optional<std::string> pending_;  // published, not served yet (shards only)
   Clock::time_point pending_tried_{};   // when opening pending_ last failed
+  Clock::time_point pending_since_{};   // when pending_ was noticed
   bool pending_opening_ = false;        // a thread is opening pending_
   std::string pending_why_;             // why it did not open, last time
   uint64_t generation_ = 0;
