@@ -58,6 +58,24 @@ Status IndexLayout::publish(const std::string& name) const {
   if (!fsync_path(dir, true) || !fsync_path(revisions_dir(), true)) {
     return Status::error(fmt::format("cannot sync {}", dir.string()));
   }
+  // The shard links first: a server that sees the new CURRENT then finds
+  // its shards there (and waits for them when they are elsewhere).
+  std::error_code ec;
+  const fs::path links = root_ / "shards";
+  size_t k = 0;
+  for (; fs::exists(IndexLayout::shard_path(dir, k), ec); ++k) {
+    fs::create_directories(links, ec);
+    const fs::path tmp = links / (std::to_string(k) + ".tmp");
+    fs::remove(tmp, ec);
+    fs::create_directory_symlink(fs::path("..") / "revisions" / name / "shards" / std::to_string(k), tmp, ec);
+    if (!ec) fs::rename(tmp, shard_link(k), ec);
+    if (ec) return Status::error(fmt::format("cannot link {}: {}", shard_link(k).string(), ec.message()));
+  }
+  if (k == 0) {
+    fs::remove_all(links, ec);
+  } else {
+    for (size_t extra = k; fs::is_symlink(shard_link(extra), ec); ++extra) fs::remove(shard_link(extra), ec);
+  }
   const fs::path tmp = root_ / "CURRENT.tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -66,7 +84,6 @@ Status IndexLayout::publish(const std::string& name) const {
     if (!out) return Status::error(fmt::format("cannot write {}", tmp.string()));
   }
   if (!fsync_path(tmp, false)) return Status::error(fmt::format("cannot sync {}", tmp.string()));
-  std::error_code ec;
   fs::rename(tmp, current_file(), ec);
   if (ec) return Status::error(fmt::format("cannot publish {}: {}", current_file().string(), ec.message()));
   fsync_path(root_, true);

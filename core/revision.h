@@ -8,6 +8,9 @@
 //         media/                      the articles' images
 //         shards/0 .. shards/K-1      with kb-index --shards K: the index split
 //         spelling/                   for xapian-tcpsrv (core/shards.h)
+//   INDEX/shards/0 .. K-1           with kb-index --shards K: links to the
+//                                   current revision's shards, for
+//                                   xapian-tcpsrv and xapian-replicate-server
 //   INDEX/auth.db                   agent tokens (kept across revisions)
 //   INDEX/kb-index.lock             held by the one running indexer
 //
@@ -55,7 +58,11 @@ class IndexLayout {
   std::optional<std::string> current() const;
   // A name greater than every existing revision's.
   std::string next_revision_name() const;
-  // Makes `name` the current revision, atomically and durably.
+  // INDEX/shards/k: the current revision's shard k, under a name that
+  // stays (docs/deploy.md).
+  fs::path shard_link(size_t k) const { return root_ / "shards" / std::to_string(k); }
+  // Makes `name` the current revision, atomically and durably; first its
+  // shards, if any, through the shard links (each replaced by rename).
   Status publish(const std::string& name) const;
   // Deletes revisions older than the newest `keep` (never the current one).
   // Readers holding files of a deleted revision keep reading them (POSIX).

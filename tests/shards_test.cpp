@@ -4,6 +4,7 @@
 // and a shard of another revision must never be combined with the catalog.
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -379,4 +380,83 @@ TEST_CASE("shards: over HTTP, the fixture split in 2 answers every request as on
   }
   CHECK(two.get_json("/api/v1/search?q=goodwill").second["total"] == 0);
   CHECK(two.get_json("/api/v1/search?q=goodwill", *agent).second["total"] == 1);
+}
+
+TEST_CASE("shards: replicated by xapian-replicate, three publishes are served whole while searched") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index", 2);
+  const IndexLayout layout(dir / "index");
+  // The indexer's host serves INDEX/shards (links to the current revision's
+  // shards); each shard host keeps a replica, served by its xapian-tcpsrv.
+  const int master_port = test::free_port();
+  test::XapianProgram master({"xapian-replicate-server", "--interface", "127.0.0.1", "--port",
+                              std::to_string(master_port), (dir / "index" / "shards").string()},
+                             master_port);
+  std::vector<std::unique_ptr<test::XapianProgram>> replicators;
+  std::vector<std::unique_ptr<TcpServer>> servers;
+  std::vector<std::string> addresses;
+  for (size_t k = 0; k < 2; ++k) {
+    const fs::path replica = dir / ("replica-" + std::to_string(k));
+    replicators.push_back(std::make_unique<test::XapianProgram>(
+        std::vector<std::string>{"xapian-replicate", "--host", "127.0.0.1", "--port", std::to_string(master_port),
+                                 "--master", std::to_string(k), "--interval", "1", "--reader-time", "1",
+                                 replica.string()},
+        0));
+    REQUIRE(test::eventually([&] { return fs::exists(replica / "XAPIANDB"); }, 20));
+    servers.push_back(std::make_unique<TcpServer>(replica));
+    addresses.push_back(servers.back()->address());
+  }
+  SearchService service(layout, 0, addresses);
+
+  // Each publish adds "Marker N": a revision served whole finds markers
+  // 1..total, each with its text; a catalog with another revision's shards
+  // would not. Searching all along, as visitors would.
+  std::atomic<bool> stop{false};
+  std::atomic<int> highest{0}, checked{0}, unavailable{0};
+  std::vector<std::string> problems;
+  SearchRequest markers;
+  markers.query = "markerword";
+  markers.limit = 10;
+  std::thread reader([&] {
+    while (!stop) {
+      auto lease = service.acquire();
+      Result<SearchResult> result = lease ? lease->search(markers) : lease.status();
+      if (!result) {
+        // A shard replaced under an open connection: 503 once, never a mix.
+        if (result.status().unavailable()) {
+          ++unavailable;
+        } else {
+          problems.push_back(result.status().message());
+        }
+        continue;
+      }
+      std::set<std::string> titles, expected;
+      for (const auto& h : result->hits) {
+        titles.insert(h.title);
+        if (h.snippet.find("<mark>") == std::string::npos) problems.push_back("no text for " + h.title);
+      }
+      const int total = static_cast<int>(result->total);
+      for (int n = 1; n <= total; ++n) expected.insert(fmt::format("Marker {}", n));
+      if (titles != expected) problems.push_back(fmt::format("{} hits for total {}", titles.size(), total));
+      if (total < highest) problems.push_back(fmt::format("went back from {} to {}", highest.load(), total));
+      highest = std::max(highest.load(), total);
+      ++checked;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  for (int n = 1; n <= 3; ++n) {
+    test::write_file(dir / "content" / fmt::format("marker-{}.md", n),
+                     test::article(fmt::format("title: Marker {}\nlang: en", n), "The markerword.\n"));
+    test::index_folder(dir / "content", dir / "index");
+    const std::string published = *layout.current();
+    INFO("publish " << n << ": " << published);
+    CHECK(test::eventually([&] { return service.revision() == published && highest == n; }, 30));
+  }
+  stop = true;
+  reader.join();
+  CHECK(checked > 10);
+  INFO(problems.size() << " problems, the first: " << (problems.empty() ? "" : problems.front()));
+  CHECK(problems.empty());
+  WARN(unavailable << " searches of " << checked + unavailable << " were unavailable");
 }
