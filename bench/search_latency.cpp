@@ -3,7 +3,8 @@
 //   kb-bench-search --url http://127.0.0.1:8080 --queries FILE [--path /api/v1/search]
 //                   [--param q] [--rounds N] [--token TOKEN]
 // With --index DIR instead of --url, queries a Searcher in process (no HTTP),
-// as an agent, to separate search cost from HTTP cost; add --mode suggest to
+// as an agent, to separate search cost from HTTP cost (--shard HOST:PORT, given
+// K times, searches the index's shards as kb-server does); add --mode suggest to
 // time what /api/v1/suggest does (Suggester plus top articles) in process.
 // --visibility public|agent|writer (default agent) picks the view in process;
 // --warmup 0 measures the first pass too (by default a pass over the queries
@@ -29,6 +30,7 @@
 
 int main(int argc, char** argv) {
   std::string index_dir, url = "http://127.0.0.1:8080", queries_file, path = "/api/v1/search", param = "q", token, extra;
+  std::vector<std::string> shards;  // --shard HOST:PORT, as kb-server takes them
   std::string mode = "search";
   int rounds = 1;
   int warmup = 1;
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
     else if (a == "--token") token = v;
     else if (a == "--extra") extra = v;
     else if (a == "--index") index_dir = v;
+    else if (a == "--shard") shards.push_back(v);
     else if (a == "--mode") mode = v;
     else if (a == "--warmup") warmup = std::stoi(v);
     else if (a == "--slowest") slowest = std::stoul(v);
@@ -89,7 +92,7 @@ int main(int argc, char** argv) {
       std::cerr << "no index in " << index_dir << '\n';
       return 2;
     }
-    auto s = kb::Searcher::open(layout.revision_dir(*current));
+    auto s = kb::Searcher::open(layout.revision_dir(*current), shards);
     if (!s) {
       std::cerr << s.status().message() << '\n';
       return 2;
