@@ -168,7 +168,7 @@ void SearchService::refresh_locked() {
     // Served once its shards are (acquire).
     if (pending_ != name) {
       pending_why_.clear();
-      pending_since_ = Clock::now();
+      pending_since_ = mtime_ns;  // published then, whenever a request noticed it
     }
     pending_ = name;
     pending_tried_ = {};
@@ -317,7 +317,8 @@ std::optional<SearchService::Pending> SearchService::pending() {
   std::lock_guard lock(mu_);
   refresh_locked();
   if (!pending_) return std::nullopt;
-  return Pending{*pending_, std::chrono::duration<double>(Clock::now() - pending_since_).count()};
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return Pending{*pending_, std::max(0.0, now - static_cast<double>(pending_since_) / 1e9)};
 }
 
 SuggestionWarmer::SuggestionWarmer(SearchService& search, std::chrono::milliseconds every)

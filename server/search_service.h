@@ -105,7 +105,7 @@ class SearchService {
   // it (yet), or did not answer. Nullopt when none.
   struct Pending {
     std::string revision;
-    double seconds = 0;  // since it was published (noticed)
+    double seconds = 0;  // since it was published
   };
   std::optional<Pending> pending();
   std::optional<std::string> pending_revision() {
@@ -149,7 +149,7 @@ class SearchService {
   std::optional<std::string> revision_;
   std::optional<std::string> pending_;  // published, not served yet (shards only)
   Clock::time_point pending_tried_{};   // when opening pending_ last failed
-  Clock::time_point pending_since_{};   // when pending_ was noticed
+  int64_t pending_since_ = 0;           // when pending_ was published: CURRENT's mtime, ns
   bool pending_opening_ = false;        // a thread is opening pending_
   std::string pending_why_;             // why it did not open, last time
   uint64_t generation_ = 0;

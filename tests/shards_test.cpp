@@ -317,10 +317,15 @@ TEST_CASE("shards: the server keeps the previous revision until every shard serv
   test::write_file(dir / "content" / "zeppelin.md", test::article("title: Zeppelin rides\nlang: en", "Zeppelin."));
   test::index_folder(dir / "content", dir / "index");
   const std::string second = *layout.current();
-  // Published, no shard has it: the first revision serves, whole.
+  // Published half a minute ago, and no shard has it: the first revision
+  // serves, whole, and says how long the second has waited.
+  fs::last_write_time(layout.current_file(), fs::file_time_type::clock::now() - std::chrono::seconds(30));
   CHECK(*total_for("zeppelin") == 0);
   CHECK(service.revision() == first);
   CHECK(service.pending_revision() == second);
+  CHECK(service.pending()->seconds >= 29);
+  CHECK(service.freshness().newest == second);
+  CHECK(service.freshness().behind_seconds >= 29);
   // One shard has it: still the first (it is still served by the pool's
   // connections, opened when both shards had it).
   point(0, second);
