@@ -465,3 +465,42 @@ TEST_CASE("shards: replicated by xapian-replicate, three publishes are served wh
   CHECK(problems.empty());
   WARN(unavailable << " searches of " << checked + unavailable << " were unavailable");
 }
+
+TEST_CASE("shards: one shard killed, the server answers 503 at once and says so, then serves again when it is back") {
+  test::TempDir dir;
+  test::write_fixture(dir / "content");
+  test::index_folder(dir / "content", dir / "index", 2);
+  const IndexLayout layout(dir / "index");
+  const fs::path revision = layout.revision_dir(*layout.current());
+  auto s0 = std::make_unique<TcpServer>(IndexLayout::shard_path(revision, 0));
+  auto s1 = std::make_unique<TcpServer>(IndexLayout::shard_path(revision, 1));
+  const int port1 = s1->port();
+  test::TestServer http(dir / "index", test::app_options("Test Help"), {s0->address(), s1->address()});
+  // Several pooled connections: requests at once.
+  {
+    std::vector<std::thread> many;
+    for (int i = 0; i < 4; ++i) many.emplace_back([&] { CHECK(http.get("/api/v1/search?q=refund").first == 200); });
+    for (auto& t : many) t.join();
+  }
+  CHECK(http.get_json("/healthz").second["shards"] == 2);
+
+  s1.reset();
+  const auto start = std::chrono::steady_clock::now();
+  httplib::Client c = http.client();
+  auto res = c.Get("/api/v1/search?q=invoice");
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(res);
+  CHECK(res->status == 503);
+  CHECK(res->get_header_value("Retry-After") == "1");
+  CHECK(nlohmann::json::parse(res->body)["error"]["code"] == "unavailable");
+  CHECK(ms < 1000);
+  CHECK(http.get("/healthz").first == 503);
+  CHECK_THAT(http.get("/metrics").second, Catch::Contains("kb_index_up 0\n"));
+
+  // Back on its port: after one failure the pooled connections were all
+  // dropped, so the very next request is answered.
+  s1 = std::make_unique<TcpServer>(IndexLayout::shard_path(revision, 1), port1);
+  CHECK(http.get("/api/v1/search?q=invoice").first == 200);
+  CHECK(http.get("/api/v1/search?q=refund").first == 200);
+  CHECK_THAT(http.get("/metrics").second, Catch::Contains("kb_index_up 1\n"));
+}
