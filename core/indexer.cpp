@@ -44,6 +44,10 @@ PreviousState load_previous(const IndexLayout& layout) {
   if (!cur) return prev;
   try {
     Catalog catalog(IndexLayout::catalog_path(layout.revision_dir(*cur)).string(), SqliteDb::Mode::kReadOnly);
+    // Kept through a rebuild too: the shard hosts and servers expect it.
+    if (auto set = ShardSet::parse(catalog.get_meta(std::string(schema::kMetaShards)).value_or(""))) {
+      prev.shards = set->count;
+    }
     if (catalog.schema_version() != schema::kSchemaVersion) {
       // Rebuilt from scratch; only the renames cannot be derived from the files.
       try {
@@ -59,7 +63,6 @@ PreviousState load_previous(const IndexLayout& layout) {
     for (auto& e : catalog.entries()) prev.by_path.emplace(e.path, std::move(e));
     prev.media = catalog.media();
     prev.synonyms = catalog.get_meta(std::string(schema::kMetaSynonyms)).value_or("");
-    if (auto set = ShardSet::parse(catalog.get_meta(std::string(schema::kMetaShards)).value_or(""))) prev.shards = set->count;
     prev.usable = true;
   } catch (const SqliteError&) {
     prev.by_path.clear();  // unreadable: rebuild from scratch
@@ -371,7 +374,9 @@ class Run {
     auto writer = IndexWriter::open(dir);
     if (!writer) return writer.status();
     (*writer)->catalog().set_meta(std::string(schema::kMetaSynonyms), synonyms);
-    if (options_.shards) (*writer)->set_shards(*options_.shards, threads_);
+    // As asked, else as the published revision is (a copy of it knows, a
+    // rebuild from scratch does not).
+    (*writer)->set_shards(options_.shards.value_or(prev.shards), threads_);
     for (const CatalogEntry* old : removed) {
       Status s = (*writer)->remove(old->id);
       if (!s) return s;

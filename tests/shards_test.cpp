@@ -230,6 +230,12 @@ TEST_CASE("shards: a shard of another revision, or none, is never combined with 
   REQUIRE_FALSE(none.is_ok());
   CHECK_THAT(none.status().message(), Catch::Contains("kb-index --shards 2"));
 
+  // A rebuild from scratch (another kb's schema) keeps the split.
+  SqliteDb(IndexLayout::catalog_path(layout.revision_dir(*layout.current())).string(), SqliteDb::Mode::kReadWrite)
+      .exec("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  test::index_folder(dir / "content", dir / "index");
+  CHECK(fs::exists(IndexLayout::shard_path(layout.revision_dir(*layout.current()), 1)));
+
   // --shards 1 takes the split back.
   test::index_folder(dir / "content", dir / "index", 1);
   CHECK_FALSE(fs::exists(IndexLayout::shards_path(layout.revision_dir(*layout.current()))));
