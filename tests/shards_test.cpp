@@ -82,6 +82,16 @@ std::vector<std::string> queries_from_titles(Searcher& searcher) {
   return {words.begin(), words.end()};
 }
 
+// The test fixture's help center indexed in `shards` shards.
+struct SplitFixture {
+  explicit SplitFixture(size_t shards) {
+    test::write_fixture(dir / "content");
+    test::index_folder(dir / "content", dir / "index", shards);
+  }
+  test::TempDir dir;
+  IndexLayout layout{dir / "index"};
+};
+
 // Every query, for the public and for agents: the same results.
 void check_same_results(Searcher& one, Searcher& many, const std::vector<std::string>& queries) {
   for (const auto& q : queries) {
@@ -196,10 +206,9 @@ TEST_CASE("shards: the help center split in 3 answers exactly as the one index")
 }
 
 TEST_CASE("shards: a shard of another revision, or none, is never combined with the catalog") {
-  test::TempDir dir;
-  test::write_fixture(dir / "content");
-  test::index_folder(dir / "content", dir / "index", 2);
-  const IndexLayout layout(dir / "index");
+  const SplitFixture split(2);
+  const test::TempDir& dir = split.dir;
+  const IndexLayout& layout = split.layout;
   const std::string first = *layout.current();
   ShardServers shards(layout.revision_dir(first), 2);
 
@@ -242,10 +251,9 @@ TEST_CASE("shards: a shard of another revision, or none, is never combined with 
 }
 
 TEST_CASE("shards: publishing changes updates the shards in place, and they still answer as the one index") {
-  test::TempDir dir;
-  test::write_fixture(dir / "content");
-  test::index_folder(dir / "content", dir / "index", 3);
-  const IndexLayout layout(dir / "index");
+  const SplitFixture split(3);
+  const test::TempDir& dir = split.dir;
+  const IndexLayout& layout = split.layout;
   const fs::path first = layout.revision_dir(*layout.current());
   // A new article, one changed, one removed, in the fixture's Finnish too.
   test::write_file(dir / "content" / "zeppelin.md",
@@ -290,10 +298,9 @@ TEST_CASE("shards: publishing changes updates the shards in place, and they stil
 }
 
 TEST_CASE("shards: the server keeps the previous revision until every shard serves the new one") {
-  test::TempDir dir;
-  test::write_fixture(dir / "content");
-  test::index_folder(dir / "content", dir / "index", 2);
-  const IndexLayout layout(dir / "index");
+  const SplitFixture split(2);
+  const test::TempDir& dir = split.dir;
+  const IndexLayout& layout = split.layout;
   const std::string first = *layout.current();
   // Each shard host serves a path that is switched to the new revision's
   // shard when it arrives (docs/deploy.md: a symlink flipped by rename).
@@ -350,10 +357,9 @@ TEST_CASE("shards: the server keeps the previous revision until every shard serv
 }
 
 TEST_CASE("shards: over HTTP, the fixture split in 2 answers every request as one index does") {
-  test::TempDir dir;
-  test::write_fixture(dir / "content");
-  test::index_folder(dir / "content", dir / "index", 2);
-  const IndexLayout layout(dir / "index");
+  const SplitFixture split(2);
+  const test::TempDir& dir = split.dir;
+  const IndexLayout& layout = split.layout;
   ShardServers shards(layout.revision_dir(*layout.current()), 2);
   test::TestServer one(dir / "index");
   test::TestServer two(dir / "index", test::app_options("Test Help"), shards.addresses);
@@ -394,10 +400,9 @@ TEST_CASE("shards: over HTTP, the fixture split in 2 answers every request as on
 }
 
 TEST_CASE("shards: replicated by xapian-replicate, three publishes are served whole while searched") {
-  test::TempDir dir;
-  test::write_fixture(dir / "content");
-  test::index_folder(dir / "content", dir / "index", 2);
-  const IndexLayout layout(dir / "index");
+  const SplitFixture split(2);
+  const test::TempDir& dir = split.dir;
+  const IndexLayout& layout = split.layout;
   // The indexer's host serves INDEX/shards (links to the current revision's
   // shards); each shard host keeps a replica, served by its xapian-tcpsrv.
   const int master_port = test::free_port();
@@ -473,10 +478,9 @@ TEST_CASE("shards: replicated by xapian-replicate, three publishes are served wh
 }
 
 TEST_CASE("shards: one shard killed, the server answers 503 at once and says so, then serves again when it is back") {
-  test::TempDir dir;
-  test::write_fixture(dir / "content");
-  test::index_folder(dir / "content", dir / "index", 2);
-  const IndexLayout layout(dir / "index");
+  const SplitFixture split(2);
+  const test::TempDir& dir = split.dir;
+  const IndexLayout& layout = split.layout;
   const fs::path revision = layout.revision_dir(*layout.current());
   auto s0 = std::make_unique<TcpServer>(IndexLayout::shard_path(revision, 0));
   auto s1 = std::make_unique<TcpServer>(IndexLayout::shard_path(revision, 1));
