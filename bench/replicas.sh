@@ -6,14 +6,14 @@
 # seconds from kb-index's exit until both shard replicas have switched to a
 # new copy (xapian-replicate replaces a replica's XAPIANDB stub), and until
 # both front replicas serve the new revision (their /healthz).
-#   bench/replicas.sh        (builds first; KB_CORPUS, KB_PUBLISHES (20), KB_EVERY (1))
+#   bench/replicas.sh        (builds first; KB_CORPUS, KB_PUBLISHES (20), KB_EVERY (0.5))
 # Settings as in docs/deploy.md: xapian-replicate --interval 1, kb-follow
 # --every KB_EVERY. Everything on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 publishes=${KB_PUBLISHES:-20}
-every=${KB_EVERY:-1}
+every=${KB_EVERY:-0.5}
 for p in xapian-tcpsrv xapian-replicate rsync curl; do  # scripts/install-deps.sh has them all
   command -v $p >/dev/null || { echo "$p missing: scripts/install-deps.sh installs it" >&2; exit 1; }
 done
