@@ -76,8 +76,13 @@ class XapianProgram {
   }
   ~XapianProgram() {
     if (pid_ <= 0) return;  // kill(0) would stop the whole process group
-    kill(-pid_, SIGTERM);
+    // The program first (xapian-tcpsrv then ends its connections' processes
+    // itself), then whatever of its group is left, by a signal nothing
+    // blocks: a connection's process blocks SIGTERM, and one left running
+    // keeps ctest's output pipe open, so ctest never ends.
+    kill(pid_, SIGTERM);
     waitpid(pid_, nullptr, 0);
+    kill(-pid_, SIGKILL);
   }
   XapianProgram(const XapianProgram&) = delete;
   XapianProgram& operator=(const XapianProgram&) = delete;

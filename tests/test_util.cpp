@@ -167,6 +167,9 @@ std::string slurp(const fs::path& file) {
 
 // fork + exec with stdout/stderr redirected to files; the child's pid.
 pid_t spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  // Else the child's freopen writes what the test runner had buffered (its
+  // "Filters:" line) to the runner's stdout once more per child.
+  std::fflush(nullptr);
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
