@@ -216,6 +216,8 @@ Result<SearchService::Lease> SearchService::acquire() {
     auto opened = Searcher::open(layout_.revision_dir(*pending), shards_);
     std::lock_guard lock(mu_);
     pending_opening_ = false;
+    // CURRENT went away meanwhile (refresh_locked in another request).
+    if (!revision_) return Status::error(fmt::format("no index published in {}", layout_.root().string()));
     if (opened && pending_ == pending) {
       revision_ = pending;
       pending_.reset();
