@@ -14,6 +14,8 @@ packages=(
   libxapian-dev libsqlite3-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
   libcpp-httplib-dev libssl-dev libfmt-dev nlohmann-json3-dev libfyaml-dev
   libmstch-dev libboost-dev libicu-dev libzstd-dev catch2
+  # kb-index allocates with jemalloc (CMakeLists.txt, KB_JEMALLOC).
+  libjemalloc-dev
   libvoikko-dev voikko-fi libhunspell-dev hunspell-pl libcld2-dev
   # Xapian's remote backend and replication (xapian-tcpsrv, xapian-replicate):
   # tests/remote_test.cpp and shards_test.cpp serve indexes through it.

@@ -60,6 +60,21 @@ TEST_CASE("kb-index: exit status and report") {
   CHECK_THAT(r.out, Catch::Contains("kb-index token create"));
 }
 
+// The full index's speed rests on jemalloc (CMakeLists.txt, KB_JEMALLOC):
+// its statistics at exit show that the allocator in use is jemalloc, not
+// merely linked and then passed over for glibc's malloc.
+TEST_CASE("kb-index: allocates with jemalloc") {
+  if (!KB_INDEX_JEMALLOC) {
+    WARN("built without jemalloc (KB_JEMALLOC=OFF, or the sanitizers): nothing to check");
+    return;
+  }
+  setenv("MALLOC_CONF", "stats_print:true", 1);
+  const auto r = run({KB_INDEX_BIN, "--help"});
+  unsetenv("MALLOC_CONF");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err + r.out, Catch::Contains("jemalloc statistics"));
+}
+
 TEST_CASE("kb-index: tokens from the command line") {
   test::TempDir dir;
   const std::string index = (dir / "index").string();
