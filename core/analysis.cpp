@@ -192,7 +192,8 @@ DerivedTerms derive_terms(std::string_view lang, const std::string& word) {
   const std::string primary = primary_subtag(lang);
   const bool letter_first = !word.empty() && !std::isdigit(static_cast<unsigned char>(word[0]));
   if (letter_first && word.size() <= kMaxWordBytes) {
-    Lexicon::Forms forms = lex.forms(primary, word);
+    const auto held = lex.forms(primary, word);
+    const Lexicon::Forms& forms = *held;
     for (auto& b : forms.bases) add_unique(out.stems, std::string(schema::kPrefixStem) + b);
     for (auto& v : forms.derived_from) add_unique(out.roots, std::string(schema::kPrefixRoot) + v);
     for (auto& p : forms.parts) {
@@ -368,7 +369,7 @@ std::vector<std::string> restored_words(const std::string& primary, const std::s
   std::vector<std::string> out;
   for (auto& [n, a] : ranked) {
     if (out.size() == Lexicon::kMaxRestored) break;
-    if (!lex.forms(primary, a).bases.empty()) out.push_back(std::move(a));
+    if (!lex.forms(primary, a)->bases.empty()) out.push_back(std::move(a));
   }
   return out;
 }
@@ -430,7 +431,7 @@ std::vector<QueryWord> analyse(std::string_view query, const std::vector<std::st
       }
       // The verb a Finnish noun is made from: "siirto" finds "Siirrä", and
       // the verb's other nouns ("vienti", "viejä").
-      for (const auto& v : lex.forms(p, form).derived_from) {
+      for (const auto& v : lex.forms(p, form)->derived_from) {
         add(std::string(schema::kPrefixStem) + v, kWeightRelated);
         add(std::string(schema::kPrefixRoot) + v, kWeightRelated);
       }
@@ -446,7 +447,7 @@ std::vector<QueryWord> analyse(std::string_view query, const std::vector<std::st
       // Typed without diacritics and unknown as typed: the words it may be
       // ("lomapyynnon" -> "lomapyynnön"), with their base forms. Folding
       // alone finds only the same inflected form.
-      if (!restorable || !compounds || !Lexicon::shared().forms(p, word).bases.empty()) continue;
+      if (!restorable || !compounds || !Lexicon::shared().forms(p, word)->bases.empty()) continue;
       tried = true;
       if (vocabulary && !in_index) in_index = vocabulary->accented(word);
       for (const auto& r :
@@ -477,7 +478,7 @@ bool is_dictionary_word(const std::string& word, const std::vector<std::string>&
     // Voikko takes any run of known words for a compound: "ostotilakusen"
     // (a typo of "ostotilauksen") is "osto" + "tila" + "kusen" to it.
     const auto forms = lex.forms(p, word);
-    return !forms.bases.empty() && forms.parts.empty();
+    return !forms->bases.empty() && forms->parts.empty();
   });
 }
 
@@ -525,7 +526,7 @@ std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const 
     std::vector<std::string> modifiers = {a};
     for (const auto& l : compounding) {
       if (!in_alphabet(primary_subtag(l), a)) continue;
-      for (const auto& base : Lexicon::shared().forms(primary_subtag(l), a).bases) add_unique(modifiers, base);
+      for (const auto& base : Lexicon::shared().forms(primary_subtag(l), a)->bases) add_unique(modifiers, base);
     }
     for (const auto& m : modifiers) {
       if (m.size() + b.size() > kMaxWordBytes) continue;

@@ -10,6 +10,7 @@
 // reentrant).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,7 +34,8 @@ class Lexicon {
     // What a derived word is made from: "siirto" -> "siirtää", "luonti" -> "luoda".
     std::vector<std::string> derived_from;
   };
-  Forms forms(std::string_view primary, const std::string& word);
+  // Shared with the cache (never null): a hit copies a pointer, not the vectors.
+  std::shared_ptr<const Forms> forms(std::string_view primary, const std::string& word);
   bool has_morphology(std::string_view primary) const;
 
   // Words of `primary` ("fi", "pl") that the dictionary knows and that differ

@@ -435,7 +435,7 @@ TEST_CASE("Finnish nouns made from verbs find the verb: 'siirto' finds 'Siirrä'
   };
   for (const auto& r : rows) {
     INFO(r.word);
-    CHECK(Lexicon::shared().forms("fi", r.word).derived_from == r.from);
+    CHECK(Lexicon::shared().forms("fi", r.word)->derived_from == r.from);
   }
   const auto words = analyse_query("siirto", {"fi"});
   REQUIRE(words.size() == 1);
