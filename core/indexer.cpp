@@ -195,7 +195,28 @@ class Run {
     }
     head->hash = out.hash;
     out.head = std::move(head.value());
+    // The scan keeps what choosing and linking the articles needs (front
+    // matter, hash); the Markdown is read again when its batch is rendered
+    // (reread). Kept from here, a full index of 100,000 articles held its
+    // whole corpus (761 MB) in memory until the last batch.
+    std::string().swap(out.head->bytes);  // frees it (assigning an empty string keeps the buffer)
+    out.head->front.body = {};
     return out;
+  }
+
+  // The file of `h` again, as the scan read it: its bytes must hash as they
+  // did, else the article fails and its previous version serves (the next
+  // run, or the watch mode's next event, indexes what the file is now).
+  Result<ArticleHead> reread(const ArticleHead& h) const {
+    auto bytes = read_article_file(options_.content_dir / h.path);
+    if (!bytes) return bytes.status();
+    if (sha256_hex(bytes.value()) != h.hash) {
+      return Status::error("the file changed while it was being indexed; its new text is indexed on the next run");
+    }
+    auto again = read_article_head(h.path, std::move(bytes.value()), options_.content);
+    if (!again) return again.status();
+    again->hash = h.hash;
+    return again;
   }
 
   // One article rendered, with the problems of its images; or why not.
@@ -222,7 +243,12 @@ class Run {
       media.push_back(*m);
       return std::string(kMediaUrlPrefix) + m->served_name();
     };
-    auto a = build_article(h, resolve, resolve_image);
+    auto head = reread(h);
+    if (!head) {
+      out.error = head.status();
+      return out;
+    }
+    auto a = build_article(head.value(), resolve, resolve_image);
     if (!a) {
       out.error = a.status();
       return out;
@@ -395,7 +421,6 @@ class Run {
       std::vector<Article> articles;
       for (size_t i = 0; i < rendered.size(); ++i) {
         Rendered& r = rendered[i];
-        accepted[begin + i]->bytes = std::string();  // read and rendered: the file's bytes are not needed again
         if (!r.article) {
           fail(accepted[begin + i]->path, r.error);
           continue;

@@ -115,6 +115,56 @@ TEST_CASE("indexer: a file that becomes invalid keeps its published version") {
   CHECK(s->article("a", Visibility::kPublic)->has_value());
 }
 
+
+// The scan keeps no Markdown (a large corpus would stay in memory until its
+// last batch); each batch reads its files again. A file saved once more in
+// between fails rather than publishing text other than the text hashed.
+TEST_CASE("indexer: a file saved again during its run fails and its previous version serves") {
+  test::TempDir dir;
+  const auto content = dir / "content";
+  auto text = [](const std::string& slug, const std::string& word) {
+    return article("title: Note " + slug + "\nslug: " + slug, "The " + word + " edition.\n");
+  };
+  write_file(content / "a.md", text("a", "first"));
+  write_file(content / "b.md", text("b", "first"));
+  test::index_folder(content, dir / "index");
+  write_file(content / "a.md", text("a", "second"));
+  write_file(content / "b.md", text("b", "second"));
+  IndexOptions options;
+  options.content_dir = content;
+  options.index_dir = dir / "index";
+  options.threads = 1;
+  options.write_batch = 1;  // a.md is written before b.md is read again
+  bool saved = false;
+  options.progress = [&](size_t, size_t) {
+    if (!std::exchange(saved, true)) write_file(content / "b.md", text("b", "third"));
+  };
+  auto r = run_indexer(options);
+  REQUIRE(r.is_ok());
+  CHECK(r->updated == 1);
+  CHECK(r->failed == 1);
+  const FileDiagnostic* d = diagnostic_for(*r, "b.md");
+  REQUIRE(d);
+  CHECK_THAT(d->diagnostic.message, Catch::Contains("changed while it was being indexed"));
+  auto words = [&](const char* q) {
+    SearchRequest request;
+    request.query = q;
+    auto result = test::open_current(dir / "index")->search(request);
+    REQUIRE(result.is_ok());
+    std::set<std::string> slugs;
+    for (const auto& h : result->hits) slugs.insert(h.slug);
+    return slugs;
+  };
+  CHECK(words("second") == std::set<std::string>{"a"});
+  CHECK(words("first") == std::set<std::string>{"b"});
+  CHECK(words("third").empty());
+  // The next run indexes what the file is now.
+  r = run_indexer(options);
+  REQUIRE(r.is_ok());
+  CHECK(r->updated == 1);
+  CHECK(r->failed == 0);
+  CHECK(words("third") == std::set<std::string>{"b"});
+}
 TEST_CASE("indexer: publishing is atomic, readers of the old revision keep working") {
   test::TempDir dir;
   const auto content = dir / "content";
