@@ -431,7 +431,8 @@ std::vector<QueryWord> analyse(std::string_view query, const std::vector<std::st
       }
       // The verb a Finnish noun is made from: "siirto" finds "Siirrä", and
       // the verb's other nouns ("vienti", "viejä").
-      for (const auto& v : lex.forms(p, form)->derived_from) {
+      const auto form_forms = lex.forms(p, form);  // held: the cache may be full
+      for (const auto& v : form_forms->derived_from) {
         add(std::string(schema::kPrefixStem) + v, kWeightRelated);
         add(std::string(schema::kPrefixRoot) + v, kWeightRelated);
       }
@@ -526,7 +527,8 @@ std::vector<JoinedWord> joined_words(const std::vector<QueryWord>& words, const 
     std::vector<std::string> modifiers = {a};
     for (const auto& l : compounding) {
       if (!in_alphabet(primary_subtag(l), a)) continue;
-      for (const auto& base : Lexicon::shared().forms(primary_subtag(l), a)->bases) add_unique(modifiers, base);
+      const auto forms = Lexicon::shared().forms(primary_subtag(l), a);  // held: the cache may be full
+      for (const auto& base : forms->bases) add_unique(modifiers, base);
     }
     for (const auto& m : modifiers) {
       if (m.size() + b.size() > kMaxWordBytes) continue;

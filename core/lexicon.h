@@ -34,7 +34,9 @@ class Lexicon {
     // What a derived word is made from: "siirto" -> "siirtää", "luonti" -> "luoda".
     std::vector<std::string> derived_from;
   };
-  // Shared with the cache (never null): a hit copies a pointer, not the vectors.
+  // Shared with the cache (never null): a hit copies a pointer, not the
+  // vectors. Hold the pointer while using what it points to: a word that
+  // comes once the cache is full is kept by nothing else.
   std::shared_ptr<const Forms> forms(std::string_view primary, const std::string& word);
   bool has_morphology(std::string_view primary) const;
 

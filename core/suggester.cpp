@@ -121,7 +121,8 @@ void add_compound_parts(std::string_view text, const std::string& primary, analy
     if (written.size() < kMinCompoundBytes) continue;
     const std::string lower = Xapian::Unicode::tolower(std::string(written));
     if (lower.size() != written.size()) continue;  // the offsets are the lowercase word's
-    for (const size_t start : lex.forms(primary, lower)->part_starts) {
+    const auto forms = lex.forms(primary, lower);  // held: the cache may be full
+    for (const size_t start : forms->part_starts) {
       std::string key = key_of(written.substr(start));
       const auto begin = word.begin + static_cast<uint32_t>(start);
       if (!key.empty()) words.push_back({std::move(key), begin, word.end, true});
